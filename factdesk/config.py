@@ -1,0 +1,86 @@
+"""All settings in one typed place, loadable from a TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from factdesk.errors import FactdeskError
+
+DEFAULT_STORE = Path(".factdesk")
+STORE_ENV = "FACTDESK_HOME"
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    passage_chars: int = 420
+    batch_size: int = 200
+
+
+@dataclass(frozen=True)
+class RetrieveConfig:
+    retriever: str = "fts5"
+    candidates: int = 40
+    top_k: int = 8
+    max_per_document: int = 2
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    stance_model: str = "cross-encoder"
+    aggregator: str = "stance-vote"
+    min_relevance: float = 0.0
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    rating_scale: str = "tfmu"
+
+
+@dataclass(frozen=True)
+class Config:
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Config:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise FactdeskError(f"{path}: cannot read config: {exc}") from exc
+        return _build(cls, raw, str(path))
+
+
+T = TypeVar("T")
+
+
+def _build(kind: type[T], raw: dict[str, Any], where: str) -> T:
+    known = {f.name: f for f in fields(kind)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise FactdeskError(f"{where}: unknown setting {key!r}; expected one of {sorted(known)}")
+        default = getattr(kind(), key)
+        if is_dataclass(default):
+            if not isinstance(value, dict):
+                raise FactdeskError(f"{where}: [{key}] must be a table")
+            values[key] = _build(type(default), value, f"{where} [{key}]")
+        elif not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(default, bool):
+            raise FactdeskError(f"{where}: {key} must be {type(default).__name__}, got {value!r}")
+        else:
+            values[key] = value
+    return kind(**values)
+
+
+def resolve_store(explicit: str | Path | None) -> Path:
+    """``--store`` wins, then ``$FACTDESK_HOME``, then ``./.factdesk``."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV])
+    return DEFAULT_STORE

@@ -1,0 +1,123 @@
+"""Typed records that flow through the pipeline: ingest → claims → retrieve → verify → explain → publish."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+VERDICT_LABELS: tuple[str, ...] = (
+    "Supported",
+    "Refuted",
+    "Not Enough Evidence",
+    "Conflicting Evidence/Cherrypicking",
+)
+STANCE_LABELS: tuple[str, ...] = ("supports", "refutes", "neutral")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: str
+    text: str
+    url: str = ""
+    outlet: str = ""
+    title: str = ""
+    published: date | None = None
+    author: str = ""
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A span of a document's text: ``document.text[start:end] == text``."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    text: str
+    claimant: str = ""
+    claimant_role: str = ""
+    date: date | None = None
+    appearance_url: str = ""
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A passage weighed against a claim. ``scores`` holds ``retrieval`` (BM25) and ``relevance`` (0–1)."""
+
+    passage: Passage
+    document: Document
+    stance: str
+    stance_probabilities: dict[str, float]
+    scores: dict[str, float]
+    from_claimant: bool = False
+
+    @property
+    def relevance(self) -> float:
+        return self.scores["relevance"]
+
+    @property
+    def undated(self) -> bool:
+        return self.document.published is None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    label: str
+    rating: str
+    confidence: float
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence of a justification, with the passages it rests on."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    stance_model: str
+    aggregator: str
+    retriever: str
+    corpus_version: str
+    created: datetime
+    factdesk_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactCheck:
+    claim: Claim
+    verdict: Verdict
+    evidence: tuple[Evidence, ...]
+    justification: tuple[Statement, ...]
+    provenance: Provenance
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, dates and tuples as plain JSON values."""
+    if hasattr(value, "__dataclass_fields__"):
+        return to_jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {key: to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

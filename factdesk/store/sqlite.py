@@ -1,0 +1,300 @@
+"""The embedded store: SQLite (WAL) is the source of truth, with FTS5 over passages and an append-only audit log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from factdesk.errors import FactdeskError
+from factdesk.records import Claim, Document, FactCheck, Passage, to_jsonable
+
+SCHEMA_VERSION = "1"
+DB_NAME = "factdesk.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    outlet TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    author TEXT NOT NULL,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    text, content='passages', content_rowid='id', tokenize='porter unicode61'
+);
+CREATE TABLE IF NOT EXISTS claims (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    claimant TEXT NOT NULL,
+    claimant_role TEXT NOT NULL,
+    claim_date TEXT,
+    appearance_url TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS claims_by_claimant ON claims(claimant);
+CREATE TABLE IF NOT EXISTS factchecks (
+    id INTEGER PRIMARY KEY,
+    claim_id INTEGER NOT NULL REFERENCES claims(id),
+    label TEXT NOT NULL,
+    rating TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    document: Document
+    passages: Sequence[Passage]
+    content_hash: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    added: int
+    duplicates: int
+    conflicts: tuple[tuple[str, str], ...]  # (source, reason) for ids already stored with other text
+
+
+@dataclass(frozen=True, slots=True)
+class PassageHit:
+    passage: Passage
+    document: Document
+    score: float
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite database in a folder. Every write is one transaction."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise FactdeskError(f"{self.root}: cannot open store: {exc}") from exc
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('corpus_version', '0')")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # ---- documents -------------------------------------------------------------------------------------------
+
+    def add_documents(self, batch: Iterable[StoredDocument], action: str = "ingest") -> BatchResult:
+        """Adds a batch atomically; documents whose text is already stored are skipped."""
+        added = duplicates = 0
+        conflicts: list[tuple[str, str]] = []
+        with self.transaction() as conn:
+            for item in batch:
+                doc = item.document
+                if conn.execute("SELECT 1 FROM documents WHERE content_hash = ?", (item.content_hash,)).fetchone():
+                    duplicates += 1
+                    continue
+                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
+                    conflicts.append((item.source, f"document id {doc.id!r} is already stored with other text"))
+                    continue
+                conn.execute(
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        doc.id,
+                        doc.url,
+                        doc.outlet,
+                        doc.title,
+                        doc.published.isoformat() if doc.published else None,
+                        doc.author,
+                        doc.language,
+                        doc.text,
+                        item.content_hash,
+                        item.source,
+                        _now(),
+                    ),
+                )
+                for passage in item.passages:
+                    cursor = conn.execute(
+                        "INSERT INTO passages (doc_id, start, end, text) VALUES (?,?,?,?)",
+                        (doc.id, passage.start, passage.end, passage.text),
+                    )
+                    conn.execute(
+                        "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, passage.text)
+                    )
+                added += 1
+            if added:
+                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'")
+                self._audit(conn, action, {"added": added, "duplicates": duplicates})
+        return BatchResult(added, duplicates, tuple(conflicts))
+
+    def known_hashes(self, hashes: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(f"SELECT content_hash FROM documents WHERE content_hash IN ({marks})", chunk)
+            found.update(row[0] for row in rows)
+        return found
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return _document(row) if row else None
+
+    def passages(self, doc_id: str) -> list[Passage]:
+        rows = self._conn.execute("SELECT * FROM passages WHERE doc_id = ? ORDER BY start", (doc_id,))
+        return [_passage(row) for row in rows]
+
+    def search_passages(self, match: str, cutoff: date | None, limit: int) -> list[PassageHit]:
+        """FTS5 BM25 search; passages of documents published after ``cutoff`` never come back."""
+        if not match:
+            return []
+        rows = self._conn.execute(
+            """
+            SELECT p.doc_id, p.start, p.end, p.text AS passage_text, -bm25(passages_fts) AS score,
+                   d.id, d.url, d.outlet, d.title, d.published, d.author, d.language, d.text
+            FROM passages_fts
+            JOIN passages p ON p.id = passages_fts.rowid
+            JOIN documents d ON d.id = p.doc_id
+            WHERE passages_fts MATCH ? AND (? IS NULL OR d.published IS NULL OR d.published <= ?)
+            ORDER BY bm25(passages_fts)
+            LIMIT ?
+            """,
+            (match, cutoff and cutoff.isoformat(), cutoff and cutoff.isoformat(), limit),
+        )
+        return [
+            PassageHit(
+                Passage(row["doc_id"], row["start"], row["end"], row["passage_text"]), _document(row), row["score"]
+            )
+            for row in rows
+        ]
+
+    def stats(self) -> dict[str, int | str]:
+        count = self._conn.execute
+        return {
+            "documents": count("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "passages": count("SELECT COUNT(*) FROM passages").fetchone()[0],
+            "factchecks": count("SELECT COUNT(*) FROM factchecks").fetchone()[0],
+            "corpus_version": self.corpus_version(),
+        }
+
+    def corpus_version(self) -> str:
+        return self._conn.execute("SELECT value FROM meta WHERE key = 'corpus_version'").fetchone()[0]
+
+    # ---- claims and fact-checks ------------------------------------------------------------------------------
+
+    def add_factcheck(self, check: FactCheck) -> int:
+        claim: Claim = check.claim
+        with self.transaction() as conn:
+            claim_id = conn.execute(
+                "INSERT INTO claims (external_id, text, claimant, claimant_role, claim_date, appearance_url,"
+                " created_at) VALUES (?,?,?,?,?,?,?)",
+                (
+                    claim.id,
+                    claim.text,
+                    claim.claimant,
+                    claim.claimant_role,
+                    claim.date.isoformat() if claim.date else None,
+                    claim.appearance_url,
+                    _now(),
+                ),
+            ).lastrowid
+            check_id = conn.execute(
+                "INSERT INTO factchecks (claim_id, label, rating, confidence, payload, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (
+                    claim_id,
+                    check.verdict.label,
+                    check.verdict.rating,
+                    check.verdict.confidence,
+                    json.dumps(to_jsonable(check), ensure_ascii=False),
+                    _now(),
+                ),
+            ).lastrowid
+            self._audit(conn, "check", {"factcheck": check_id, "claim": claim.text, "label": check.verdict.label})
+        assert check_id is not None
+        return check_id
+
+    def audit_log(self) -> list[dict[str, str]]:
+        rows = self._conn.execute("SELECT at, action, detail FROM audit_log ORDER BY id")
+        return [dict(row) for row in rows]
+
+    @staticmethod
+    def _audit(conn: sqlite3.Connection, action: str, detail: dict[str, object]) -> None:
+        conn.execute(
+            "INSERT INTO audit_log (at, action, detail) VALUES (?,?,?)",
+            (_now(), action, json.dumps(detail, ensure_ascii=False)),
+        )
+
+
+def _document(row: sqlite3.Row) -> Document:
+    return Document(
+        id=row["id"],
+        text=row["text"],
+        url=row["url"],
+        outlet=row["outlet"],
+        title=row["title"],
+        published=date.fromisoformat(row["published"]) if row["published"] else None,
+        author=row["author"],
+        language=row["language"],
+    )
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(row["doc_id"], row["start"], row["end"], row["text"])

@@ -1,0 +1,32 @@
+"""The verify contracts: a stance model scores (claim, passage) pairs; an aggregator turns evidence into a verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from factdesk.records import STANCE_LABELS, Claim, Evidence
+
+__all__ = ["STANCE_LABELS", "Aggregator", "StanceModel", "VerdictScores"]
+
+VerdictScores = dict[str, float]
+
+
+class StanceModel(Protocol):
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def predict(self, claim: str, passages: Sequence[str]) -> np.ndarray:
+        """Shape ``(len(passages), 3)``: probabilities in ``STANCE_LABELS`` order."""
+        ...
+
+
+class Aggregator(Protocol):
+    name: str
+
+    def run(self, claim: Claim, evidence: Sequence[Evidence]) -> VerdictScores:
+        """A probability for each of the four verdict labels."""
+        ...
