@@ -43,7 +43,18 @@ def _report_problems(problems: list[InputProblem]) -> None:
         click.echo(f"error: {problem}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class FactdeskGroup(click.Group):
+    """Turns factdesk's own errors into one clear line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except FactdeskError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=FactdeskGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="factdesk")
 @click.option(
     "--store",
@@ -196,16 +207,4 @@ def info(obj: Context) -> None:
 
 
 def main() -> None:
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_ERROR)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_ERROR)
-    except FactdeskError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    cli(prog_name="factdesk")

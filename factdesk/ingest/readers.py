@@ -49,7 +49,10 @@ def parse_iso_date(value: object) -> date | None:
         return None
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         raise ValueError(f"expected YYYY-MM-DD, got {value!r}")
-    return date.fromisoformat(value.strip())
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a real date ({exc})") from None
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[InputProblem]]:

@@ -1,0 +1,148 @@
+"""`factdesk check` through the CLI: single claims, formats, the date cut-off, and resumable batches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import synthetic
+from conftest import doc, write_jsonl
+
+from factdesk.records import STANCE_LABELS, VERDICT_LABELS
+
+OUTPUT_KEYS = {"id", "claim", "label", "rating", "confidence", "probabilities", "evidence", "justification"}
+EVIDENCE_KEYS = {"doc_id", "url", "outlet", "published", "passage", "start", "end", "stance", "score"}
+
+
+@pytest.fixture
+def small_corpus(factdesk, tmp_path) -> Path:
+    path = write_jsonl(
+        tmp_path / "docs.jsonl",
+        [
+            doc("early", "The Harwick bridge reopened to traffic on 3 May 2022 after repairs.", "2022-05-03"),
+            doc("late", "The Harwick bridge reopened to traffic again after the Harwick bridge repairs.", "2022-08-01"),
+            doc("other", "Grain prices rose in autumn.", "2022-04-01", outlet="Farm Wire"),
+        ],
+    )
+    assert factdesk("ingest", str(path)).exit_code == 0
+    return path
+
+
+def test_json_report_follows_the_schema_and_respects_the_claim_date(factdesk, small_corpus):
+    result = factdesk("check", "The Harwick bridge reopened to traffic", "--date", "2022-06-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert set(record) == OUTPUT_KEYS
+    assert record["label"] in VERDICT_LABELS
+    assert set(record["probabilities"]) == set(VERDICT_LABELS)
+    assert sum(record["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert [e["doc_id"] for e in record["evidence"]] == ["early"]
+    assert all(set(e) == EVIDENCE_KEYS and e["stance"] in STANCE_LABELS for e in record["evidence"])
+
+
+def test_as_of_overrides_the_cut_off(factdesk, small_corpus):
+    result = factdesk(
+        "check", "Harwick bridge reopened", "--date", "2022-06-01", "--as-of", "2022-12-31", "--format", "json"
+    )
+    assert {e["doc_id"] for e in json.loads(result.stdout)["evidence"]} == {"early", "late"}
+
+
+def test_text_and_markdown_reports_name_claim_claimant_verdict_and_sources(factdesk, small_corpus):
+    args = ["check", "The Harwick bridge reopened", "--claimant", "Mayor Jones", "--date", "2022-06-01"]
+    text = factdesk(*args).stdout
+    for expected in ("The Harwick bridge reopened", "Mayor Jones", "VERDICT", "Test Wire", "3 May 2022", "[1]"):
+        assert expected in text
+    markdown = factdesk(*args, "--format", "markdown").stdout
+    assert markdown.startswith("# ") and "## Evidence" in markdown and "https://test-wire.example/early" in markdown
+
+
+def test_empty_store_gives_not_enough_evidence(factdesk):
+    record = json.loads(factdesk("check", "Anything at all", "--format", "json").stdout)
+    assert record["label"] == "Not Enough Evidence"
+    assert record["evidence"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check"], "give a CLAIM"),
+        (["check", "x", "--date", "10/09/2022"], "--date: expected YYYY-MM-DD"),
+        (["check", "x", "--date", "2022-02-30"], "not a real date"),
+        (["check", "--claims", "in.jsonl"], "batch mode takes --claims IN.jsonl and --out OUT.jsonl"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_a_reason(factdesk, args, message):
+    result = factdesk(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_batch_of_50_claims_over_1000_documents(factdesk, tmp_path):
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", synthetic.corpus(1000))
+    ingest = factdesk("ingest", str(corpus))
+    assert ingest.exit_code == 0 and "1000 added" in ingest.stdout
+    claims = write_jsonl(tmp_path / "claims.jsonl", synthetic.claims(50))
+    out = tmp_path / "out.jsonl"
+
+    result = factdesk("check", "--claims", str(claims), "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == [f"c{i:03d}" for i in range(50)]
+    published = {d["id"]: d["published"] for d in synthetic.corpus(1000)}
+    dates = {c["id"]: c["date"] for c in synthetic.claims(50)}
+    for line in lines:
+        assert set(line) == OUTPUT_KEYS
+        assert line["label"] in VERDICT_LABELS
+        for evidence in line["evidence"]:
+            assert set(evidence) == EVIDENCE_KEYS
+            assert evidence["published"] == published[evidence["doc_id"]] <= dates[line["id"]]
+    assert sum(bool(line["evidence"]) for line in lines) >= 40
+
+
+def test_batch_resumes_after_a_torn_write_without_duplicates(factdesk, small_corpus, tmp_path):
+    claims = write_jsonl(
+        tmp_path / "claims.jsonl",
+        [{"id": f"k{i}", "claim": f"The Harwick bridge reopened in year {2020 + i}"} for i in range(4)],
+    )
+    out = tmp_path / "out.jsonl"
+    assert factdesk("check", "--claims", str(claims), "--out", str(out)).exit_code == 0
+    full = out.read_text().splitlines()
+    out.write_text(full[0] + "\n" + full[1][:30])  # a run killed while writing the second line
+
+    result = factdesk("check", "--claims", str(claims), "--out", str(out))
+
+    assert result.exit_code == 0
+    assert "3 checked, 1 already in" in result.stdout
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["k0", "k1", "k2", "k3"]
+    assert "0 checked, 4 already in" in factdesk("check", "--claims", str(claims), "--out", str(out)).stdout
+
+
+def test_bad_claim_lines_are_reported_and_the_rest_checked(factdesk, small_corpus, tmp_path):
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text(
+        '{"id": "ok", "claim": "The Harwick bridge reopened"}\n'
+        '{"id": "nodate", "claim": "x", "date": "yesterday"}\n'
+        '{"id": "cut", "claim": "The bri\n'
+        '{"claim": "no id"}\n'
+    )
+    out = tmp_path / "out.jsonl"
+    result = factdesk("check", "--claims", str(claims), "--out", str(out))
+    assert result.exit_code == 1
+    assert f"{claims}:2: field 'date': expected YYYY-MM-DD" in result.stderr
+    assert f"{claims}:3: invalid JSON" in result.stderr
+    assert f"{claims}:4: field 'id': missing or empty" in result.stderr
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["ok"]
+
+
+def test_checks_are_stored_with_provenance_and_audited(factdesk, store, small_corpus):
+    factdesk("check", "The Harwick bridge reopened", "--date", "2022-06-01")
+    import sqlite3
+
+    with sqlite3.connect(store / "factdesk.sqlite3") as conn:
+        payload = json.loads(conn.execute("SELECT payload FROM factchecks").fetchone()[0])
+        actions = [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    assert payload["provenance"]["stance_model"]
+    assert payload["provenance"]["corpus_version"] == "1"
+    assert actions == ["ingest", "check"]
