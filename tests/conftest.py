@@ -35,7 +35,9 @@ def factdesk(store: Path) -> Callable[..., Result]:
     return run
 
 
-def run_subprocess(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_subprocess(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "factdesk", *args],
         capture_output=True,

@@ -6,8 +6,26 @@ import random
 from datetime import date, timedelta
 
 CITIES = [
-    "Arlen", "Brisk", "Corvale", "Dunmore", "Eastwick", "Farrow", "Glenholm", "Harwick", "Ilford", "Jarrow",
-    "Kestrel", "Lowmoor", "Marden", "Northby", "Oakridge", "Pellham", "Quarry", "Redcliff", "Stanmore", "Tarnby",
+    "Arlen",
+    "Brisk",
+    "Corvale",
+    "Dunmore",
+    "Eastwick",
+    "Farrow",
+    "Glenholm",
+    "Harwick",
+    "Ilford",
+    "Jarrow",
+    "Kestrel",
+    "Lowmoor",
+    "Marden",
+    "Northby",
+    "Oakridge",
+    "Pellham",
+    "Quarry",
+    "Redcliff",
+    "Stanmore",
+    "Tarnby",
 ]
 OUTLETS = ["Valley Wire", "Coastal Herald", "Metro Broadcast", "Civic Ledger", "Open Data Desk"]
 EVENTS = [

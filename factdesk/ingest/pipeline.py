@@ -42,7 +42,9 @@ class Ingester:
         files, problems = expand_paths(list(paths))
         report = IngestReport(files=len(files), problems=problems)
         total = sum(f.stat().st_size for f in files)
-        with tqdm(total=total, unit="B", unit_scale=True, desc="ingest", disable=None if self.progress else True) as bar:
+        with tqdm(
+            total=total, unit="B", unit_scale=True, desc="ingest", disable=None if self.progress else True
+        ) as bar:
             for path in files:
                 for item in read_file(path):
                     bar.update(item.nbytes)
