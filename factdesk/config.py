@@ -30,14 +30,25 @@ class RetrieveConfig:
 
 @dataclass(frozen=True)
 class VerifyConfig:
-    stance_model: str = "cross-encoder"
+    stance_model: str = "lexical-baseline"
     aggregator: str = "stance-vote"
     min_relevance: float = 0.0
 
 
 @dataclass(frozen=True)
+class ExplainConfig:
+    writer: str = "template"  # or "llm": an OpenAI-compatible chat-completions endpoint
+    llm_url: str = ""
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key_env: str = "FACTDESK_LLM_API_KEY"
+
+
+@dataclass(frozen=True)
 class PublishConfig:
-    rating_scale: str = "tfmu"
+    rating_scale: str = "tfmu"  # "tfmu", "politifact", or a TOML scale file
+    organization: str = "factdesk"
+    organization_url: str = "https://factdesk.example/"
+    base_url: str = "https://factdesk.example/checks/"
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    explain: ExplainConfig = field(default_factory=ExplainConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
 
     @classmethod

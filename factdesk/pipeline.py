@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -14,13 +15,15 @@ from factdesk import registry
 from factdesk.config import Config
 from factdesk.errors import FactdeskError
 from factdesk.explain import TemplateWriter
+from factdesk.explain.citations import CitationChecker
 from factdesk.ingest import Ingester, IngestReport
-from factdesk.publish import rating_for
-from factdesk.records import STANCE_LABELS, Claim, Evidence, FactCheck, Provenance, Verdict
+from factdesk.publish import load_scale
+from factdesk.records import STANCE_LABELS, Claim, Evidence, FactCheck, Provenance, Statement, Verdict
 from factdesk.store import PassageHit, Store
 from factdesk.verify.base import Aggregator, StanceModel
 
 VERSION = "0.1.0"
+log = logging.getLogger("factdesk")
 
 
 class FactDesk:
@@ -37,7 +40,16 @@ class FactDesk:
         )
         self.stance: StanceModel = registry.create("stance", self.config.verify.stance_model)
         self.aggregator: Aggregator = registry.create("aggregator", self.config.verify.aggregator)
-        self.writer = TemplateWriter()
+        explain = self.config.explain
+        writer_params = (
+            {"url": explain.llm_url, "model": explain.llm_model, "api_key_env": explain.llm_api_key_env}
+            if explain.writer == "llm"
+            else {}
+        )
+        self.writer = registry.create("writer", explain.writer, **writer_params)
+        self.fallback_writer = TemplateWriter()
+        self.citations = CitationChecker(self.store.document, self.stance)
+        self.rating_scale = load_scale(self.config.publish.rating_scale)
         self._warm = False
 
     def warm_up(self) -> None:
@@ -69,30 +81,52 @@ class FactDesk:
         evidence = self._weigh(claim, hits)
         scores = self.aggregator.run(claim, evidence)
         label = max(scores, key=scores.__getitem__)
-        verdict = Verdict(label, rating_for(label, self.config.publish.rating_scale), scores[label], scores)
-        notes = tuple(
+        verdict = Verdict(label, self.rating_scale.rate(label, scores[label]).name, scores[label], scores)
+        notes = [
             f"Note: {e.document.id} has no publication date; it was kept and may postdate the claim."
             for e in evidence
             if e.undated
-        )
+        ]
+        justification = self._write(claim, verdict, evidence, notes)
         check = FactCheck(
             claim=claim,
             verdict=verdict,
             evidence=tuple(evidence),
-            justification=self.writer.run(claim, verdict, evidence),
+            justification=justification,
             provenance=Provenance(
                 stance_model=self.stance.name,
                 aggregator=self.aggregator.name,
                 retriever=self.retriever.name,
                 corpus_version=self.store.corpus_version(),
+                evidence_cutoff=cutoff,
                 created=datetime.now(UTC),
                 factdesk_version=VERSION,
             ),
-            notes=notes,
+            notes=tuple(notes),
         )
         if save:
-            self.store.add_factcheck(check)
+            self.save(check)
         return check
+
+    def _write(
+        self, claim: Claim, verdict: Verdict, evidence: list[Evidence], notes: list[str]
+    ) -> tuple[Statement, ...]:
+        """Runs the writer and keeps only sentences whose citations check out; drops are logged and noted."""
+        kept = []
+        for result in self.citations.check(claim, verdict.label, self.writer.run(claim, verdict, evidence)):
+            if result.supported:
+                kept.append(result.statement)
+            else:
+                log.warning("dropped an unsupported sentence (%s): %s", result.reason, result.statement.text)
+                notes.append(f"Dropped a sentence its evidence does not support ({result.reason}).")
+        if not any(s.kind != "verdict" for s in kept) and self.writer.name != self.fallback_writer.name and evidence:
+            notes.append("The writer produced no supported sentence; the local template writer was used.")
+            return self.fallback_writer.run(claim, verdict, evidence)
+        return tuple(kept)
+
+    def save(self, check: FactCheck) -> int:
+        """Stores a fact-check (and its claim) and returns its id, for ``publish``."""
+        return self.store.add_factcheck(check)
 
     def _weigh(self, claim: Claim, hits: list[PassageHit]) -> list[Evidence]:
         """Scores every candidate's stance, then keeps the most relevant ``top_k``."""

@@ -82,12 +82,18 @@ class Citation:
     end: int
 
 
+STATEMENT_KINDS: tuple[str, ...] = ("verdict", "quote", "timeline", "comparison", "free")
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """One sentence of a justification, with the passages it rests on."""
+    """One sentence of a justification, with the spans it rests on. ``kind`` says how a citation is checked:
+    ``verdict`` by the cited passages' stance, ``quote``/``timeline`` by the quoted words being the cited span,
+    ``comparison`` by the reported figure being in the span, ``free`` (written by an LLM) by the verifier."""
 
     text: str
     citations: tuple[Citation, ...]
+    kind: str = "free"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,7 @@ class Provenance:
     aggregator: str
     retriever: str
     corpus_version: str
+    evidence_cutoff: date | None
     created: datetime
     factdesk_version: str
 
@@ -121,3 +128,41 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def factcheck_from_jsonable(data: dict[str, Any]) -> FactCheck:
+    """The inverse of ``to_jsonable`` for a FactCheck."""
+    claim = {**data["claim"], "date": _day(data["claim"]["date"])}
+    evidence = tuple(
+        Evidence(
+            passage=Passage(**item["passage"]),
+            document=Document(**{**item["document"], "published": _day(item["document"]["published"])}),
+            stance=item["stance"],
+            stance_probabilities=item["stance_probabilities"],
+            scores=item["scores"],
+            from_claimant=item["from_claimant"],
+        )
+        for item in data["evidence"]
+    )
+    statements = tuple(
+        Statement(s["text"], tuple(Citation(**c) for c in s["citations"]), s["kind"]) for s in data["justification"]
+    )
+    provenance = data["provenance"]
+    return FactCheck(
+        claim=Claim(**claim),
+        verdict=Verdict(**data["verdict"]),
+        evidence=evidence,
+        justification=statements,
+        provenance=Provenance(
+            **{
+                **provenance,
+                "evidence_cutoff": _day(provenance["evidence_cutoff"]),
+                "created": datetime.fromisoformat(provenance["created"]),
+            }
+        ),
+        notes=tuple(data["notes"]),
+    )

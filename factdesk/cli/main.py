@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,10 @@ from factdesk.config import Config, resolve_store
 from factdesk.errors import FactdeskError, InputProblem
 from factdesk.explain import FORMATS, check_record, render
 from factdesk.pipeline import VERSION, FactDesk
-from factdesk.records import Claim
+from factdesk.publish.averitec import averitec_record
+from factdesk.publish.claimreview import claim_review
+from factdesk.publish.publisher import Publisher, slugify
+from factdesk.records import VERDICT_LABELS, Claim, FactCheck
 
 EXIT_BAD_INPUT = 1
 EXIT_ERROR = 2
@@ -103,7 +107,11 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 @click.option("--date", "claim_date", help="When the claim was made (YYYY-MM-DD); later evidence is never used.")
 @click.option("--as-of", "as_of", help="Evidence cut-off (YYYY-MM-DD) overriding the claim date.")
 @click.option("--url", "appearance_url", default="", help="Where the claim appeared.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice([*FORMATS, "claimreview", "averitec"]), default="text", show_default=True
+)
+@click.option("--llm", "llm_url", help="Write the justification with this OpenAI-compatible endpoint (base URL).")
+@click.option("--llm-model", default=None, help="Model name for --llm. Key: $FACTDESK_LLM_API_KEY.")
 @click.option("--claims", "claims_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch input JSONL.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch output JSONL.")
 @click.pass_obj
@@ -116,10 +124,15 @@ def check(
     as_of: str | None,
     appearance_url: str,
     fmt: str,
+    llm_url: str | None,
+    llm_model: str | None,
     claims_path: Path | None,
     out_path: Path | None,
 ) -> None:
     """Check one CLAIM, or a batch with --claims IN.jsonl --out OUT.jsonl (resumable)."""
+    if llm_url:
+        explain = replace(obj.config.explain, writer="llm", llm_url=llm_url)
+        obj.config = replace(obj.config, explain=replace(explain, llm_model=llm_model or explain.llm_model))
     cutoff = parse_claim_date(as_of, "--as-of")
     if claims_path or out_path:
         if claim or not (claims_path and out_path):
@@ -136,7 +149,22 @@ def check(
         appearance_url=appearance_url,
     )
     with obj.desk() as desk:
-        click.echo(render(desk.check(one, as_of=cutoff), fmt))
+        result = desk.check(one, as_of=cutoff, save=False)
+        check_id = desk.save(result)
+        click.echo(_render(desk, result, fmt))
+    click.echo(f"Saved as fact-check {check_id}; publish it with `factdesk publish {check_id} --out DIR`.", err=True)
+
+
+def _render(desk: FactDesk, check: FactCheck, fmt: str) -> str:
+    if fmt == "averitec":
+        return json.dumps(averitec_record(check), ensure_ascii=False, indent=2)
+    if fmt == "claimreview":
+        config = desk.config.publish
+        rating = desk.rating_scale.rate(check.verdict.label, check.verdict.confidence)
+        url = f"{config.base_url}{slugify(check.claim.text)}/draft/"
+        review = claim_review(check, rating, url, config.organization, config.organization_url, date.today())
+        return json.dumps(review, ensure_ascii=False, indent=2)
+    return render(check, fmt)
 
 
 def _done_ids(out_path: Path) -> set[str]:
@@ -196,6 +224,54 @@ def demo(obj: Context) -> None:
         click.echo(f"Demo store {store}: {desk.store.stats()['documents']} documents ({report.added} new).\n")
         click.echo(render(desk.check(demo_claim()), "text"))
     click.echo(f'\nExplore it: factdesk --store {store} check "..." --date 2022-09-10')
+
+
+@cli.command()
+@click.argument("check_id", type=int)
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.pass_obj
+def publish(obj: Context, check_id: int, out: Path) -> None:
+    """Publish stored fact-check CHECK_ID: HTML report, Markdown, ClaimReview JSON-LD, AVeriTeC record.
+
+    A published version is immutable; change it with `factdesk correct`.
+    """
+    with obj.desk() as desk:
+        publication = Publisher(desk.store, desk.config.publish).publish(check_id, out)
+    click.echo(f"Published {publication.slug} v{publication.version} in {publication.folder}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--note", required=True, help="What changed and why; printed, dated, on the new version.")
+@click.option("--check", "check_id", type=int, help="Publish this newer stored fact-check in place of the last one.")
+@click.option("--label", type=click.Choice(VERDICT_LABELS), help="The editor's verdict, overruling the model's.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.pass_obj
+def correct(obj: Context, slug: str, note: str, check_id: int | None, label: str | None, out: Path) -> None:
+    """Publish a corrected version of SLUG; every earlier version stays retrievable."""
+    with obj.desk() as desk:
+        publication = Publisher(desk.store, desk.config.publish).correct(slug, note, out, check_id, label)
+    click.echo(f"Published {publication.slug} v{publication.version} in {publication.folder}")
+
+
+@cli.command()
+@click.argument("slug", required=False)
+@click.option("--version", "version", type=int, help="One version (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["claimreview", "html", "markdown"]), default="claimreview")
+@click.pass_obj
+def published(obj: Context, slug: str | None, version: int | None, fmt: str) -> None:
+    """List publications, or print one version of SLUG."""
+    with obj.desk() as desk:
+        if slug is None:
+            for row in desk.store.publications():
+                rating = row["payload"]["claim_review"]["reviewRating"]["alternateName"]
+                click.echo(f"{row['slug']}  v{row['version']}  {row['published_at']}  {rating}")
+            return
+        publication = Publisher(desk.store, desk.config.publish).get(slug, version)
+    files = publication.files()
+    click.echo(
+        {"claimreview": files["claimreview.json"], "html": files["index.html"], "markdown": files["report.md"]}[fmt]
+    )
 
 
 @cli.command()

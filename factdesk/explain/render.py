@@ -1,15 +1,21 @@
-"""Fact-check reports as text, Markdown or the JSON record of the batch output."""
+"""Fact-check reports as text, Markdown, standalone HTML, or the JSON record of the batch output."""
 
 from __future__ import annotations
 
 import json
 import textwrap
+from html import escape
 from typing import Any
 
 from factdesk.explain.writer import format_date, source_name
 from factdesk.records import Citation, Evidence, FactCheck, Statement
 
-FORMATS = ("text", "json", "markdown")
+FORMATS = ("text", "json", "markdown", "html")
+SECTIONS = (
+    ("Justification", ("verdict", "quote", "free")),
+    ("Timeline", ("timeline",)),
+    ("Figures compared", ("comparison",)),
+)
 
 
 def evidence_number(check: FactCheck, citation: Citation) -> int:
@@ -21,9 +27,21 @@ def evidence_number(check: FactCheck, citation: Citation) -> int:
     raise ValueError(f"citation {citation} points outside the selected evidence")
 
 
+def citation_marks(check: FactCheck, statement: Statement) -> list[int]:
+    return sorted({evidence_number(check, c) for c in statement.citations})
+
+
 def cited(check: FactCheck, statement: Statement) -> str:
-    marks = sorted({evidence_number(check, c) for c in statement.citations})
-    return statement.text + "".join(f" [{n}]" for n in marks)
+    return statement.text + "".join(f" [{n}]" for n in citation_marks(check, statement))
+
+
+def sections(check: FactCheck) -> list[tuple[str, list[Statement]]]:
+    grouped = [(title, [s for s in check.justification if s.kind in kinds]) for title, kinds in SECTIONS]
+    return [(title, statements) for title, statements in grouped if statements]
+
+
+def headline(check: FactCheck) -> str:
+    return f"{check.verdict.rating}: “{check.claim.text}”"
 
 
 def justification_text(check: FactCheck) -> str:
@@ -58,20 +76,27 @@ def _evidence_record(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def render(check: FactCheck, fmt: str) -> str:
+def render(check: FactCheck, fmt: str, claim_review: dict[str, Any] | None = None) -> str:
     if fmt == "json":
         return json.dumps(check_record(check), ensure_ascii=False, indent=2)
     if fmt == "markdown":
         return _markdown(check)
+    if fmt == "html":
+        return render_html(check, claim_review)
     return _text(check)
 
 
-def _claimant_line(check: FactCheck) -> str:
+def claimant_line(check: FactCheck) -> str:
     claim = check.claim
     who = claim.claimant or "Unknown claimant"
     if claim.claimant_role:
         who += f", {claim.claimant_role}"
     return f"{who} — {format_date(claim.date)}" + (f" — {claim.appearance_url}" if claim.appearance_url else "")
+
+
+def cutoff_phrase(check: FactCheck) -> str:
+    cutoff = check.provenance.evidence_cutoff
+    return f", none published after {format_date(cutoff)}" if cutoff else ", no date cut-off"
 
 
 def _source_line(evidence: Evidence) -> str:
@@ -86,18 +111,19 @@ def _text(check: FactCheck) -> str:
     verdict = check.verdict
     wrap = textwrap.TextWrapper(width=100, subsequent_indent="    ")
     lines = [
-        f"CLAIM     “{check.claim.text}”",
-        f"CLAIMANT  {_claimant_line(check)}",
-        f"VERDICT   {verdict.rating} ({verdict.label}), confidence {verdict.confidence:.2f}",
+        headline(check),
         "",
-        f"EVIDENCE ({len(check.evidence)} passages, none published after the claim date)",
+        f"CLAIMANT  {claimant_line(check)}",
+        f"VERDICT   {verdict.rating} ({verdict.label}), confidence {verdict.confidence:.2f}",
     ]
+    for title, statements in sections(check):
+        lines += ["", title.upper()]
+        for statement in statements:
+            lines.extend(wrap.wrap(cited(check, statement)))
+    lines += ["", f"EVIDENCE ({len(check.evidence)} passages{cutoff_phrase(check)})"]
     for number, evidence in enumerate(check.evidence, start=1):
         lines.append(f"[{number}] {evidence.stance.upper():8} {_source_line(evidence)}")
         lines.extend(wrap.wrap("    " + evidence.passage.text))
-    lines += ["", "JUSTIFICATION"]
-    for statement in check.justification:
-        lines.extend(wrap.wrap(cited(check, statement)))
     lines += ["", *check.notes] if check.notes else []
     return "\n".join(lines)
 
@@ -105,18 +131,71 @@ def _text(check: FactCheck) -> str:
 def _markdown(check: FactCheck) -> str:
     verdict = check.verdict
     lines = [
-        f"# {verdict.rating}: “{check.claim.text}”",
+        f"# {headline(check)}",
         "",
-        f"**Claimant:** {_claimant_line(check)}  ",
+        f"**Claimant:** {claimant_line(check)}  ",
         f"**Verdict:** {verdict.rating} ({verdict.label}), confidence {verdict.confidence:.2f}",
-        "",
-        "## Justification",
-        "",
-        *[cited(check, statement) for statement in check.justification],
-        "",
-        "## Evidence",
-        "",
     ]
+    for title, statements in sections(check):
+        lines += ["", f"## {title}", ""]
+        lines += [f"- {cited(check, statement)}" for statement in statements]
+    lines += ["", f"## Evidence ({len(check.evidence)} passages{cutoff_phrase(check)})", ""]
     for number, evidence in enumerate(check.evidence, start=1):
         lines.append(f"{number}. **{evidence.stance}** — {_source_line(evidence)}: “{evidence.passage.text}”")
     return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font:17px/1.55 Georgia,serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+h1{font-size:1.6rem;line-height:1.25}.rating{display:inline-block;padding:.15rem .6rem;border:2px solid;
+font:700 1rem system-ui,sans-serif;text-transform:uppercase}.claimant{color:#444}.meta{font:.85rem system-ui,sans-serif;
+color:#555}ol.evidence li{margin-bottom:.8rem}.stance{font:600 .8rem system-ui,sans-serif;text-transform:uppercase}
+sup a{text-decoration:none}.correction{border-left:4px solid #b35900;padding:.3rem .8rem;background:#fff6ec}
+@media print{body{margin:0;max-width:none}a{color:inherit}}
+"""
+
+
+def render_html(check: FactCheck, claim_review: dict[str, Any] | None = None, corrections: tuple[str, ...] = ()) -> str:
+    """A standalone, printable page; every piece of untrusted text is escaped, JSON-LD included."""
+    e = escape
+    verdict = check.verdict
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>{e(headline(check))}</title><style>{_CSS}</style>",
+    ]
+    if claim_review is not None:
+        payload = json.dumps(claim_review, ensure_ascii=False, indent=1)
+        safe = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        parts.append(f'<script type="application/ld+json">{safe}</script>')
+    parts += [
+        "</head><body><main><article>",
+        f'<p><span class="rating" aria-label="Rating">{e(verdict.rating)}</span></p>',
+        f"<h1>{e(check.claim.text)}</h1>",
+        f'<p class="claimant">{e(claimant_line(check))}</p>',
+        f'<p class="meta">Verdict: {e(verdict.label)}, confidence {verdict.confidence:.2f}. '
+        f"Checked by factdesk {e(check.provenance.factdesk_version)} with {e(check.provenance.stance_model)}.</p>",
+    ]
+    parts += [f'<p class="correction" role="note">{e(note)}</p>' for note in corrections]
+    for title, statements in sections(check):
+        parts.append(f"<h2>{e(title)}</h2>")
+        for statement in statements:
+            marks = "".join(
+                f'<sup><a href="#ev{n}" aria-label="evidence {n}">[{n}]</a></sup>'
+                for n in citation_marks(check, statement)
+            )
+            parts.append(f"<p>{e(statement.text)}{marks}</p>")
+    parts.append(f"<h2>Evidence ({len(check.evidence)} passages{e(cutoff_phrase(check))})</h2>")
+    parts.append('<ol class="evidence">')
+    for number, item in enumerate(check.evidence, start=1):
+        doc = item.document
+        source = e(source_name(item))
+        link = f'<a href="{e(doc.url)}" rel="nofollow noopener">{source}</a>' if doc.url.startswith("http") else source
+        parts.append(
+            f'<li id="ev{number}"><span class="stance">{e(item.stance)}</span> — {link}, '
+            f"{e(format_date(doc.published))}<br><q>{e(item.passage.text)}</q></li>"
+        )
+    parts += ["</ol>", "</article></main></body></html>"]
+    return "\n".join(parts) + "\n"

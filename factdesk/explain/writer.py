@@ -1,4 +1,5 @@
-"""The local justification writer: short attributed sentences, each citing the passages it rests on."""
+"""The local justification writer: a verdict sentence, attributed evidence, a timeline and a comparison of
+figures, each sentence citing the exact span it rests on."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from factdesk.explain.facts import date_mentions, quantities, sentence_containing
 from factdesk.records import Citation, Claim, Evidence, Statement, Verdict
 from factdesk.registry import register
 
-_VERDICT_SENTENCE = {
-    "Refuted": "The evidence refutes the claim.",
-    "Supported": "The evidence supports the claim.",
-    "Conflicting Evidence/Cherrypicking": "The evidence points both ways: some sources back the claim, others do not.",
-    "Not Enough Evidence": "The passages found neither confirm nor refute the claim.",
+VERDICT_PHRASES = {
+    "Refuted": "the evidence refutes the claim.",
+    "Supported": "the evidence supports the claim.",
+    "Conflicting Evidence/Cherrypicking": "the evidence points both ways: some sources back the claim, others do not.",
+    "Not Enough Evidence": "the passages found neither confirm nor refute the claim.",
 }
+LEAD_STANCE = {"Refuted": "refutes", "Supported": "supports"}
+OPPOSITE = {"refutes": "supports", "supports": "refutes"}
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)")
 
 
@@ -33,52 +37,125 @@ def quote_span(evidence: Evidence, max_chars: int = 260) -> tuple[int, int]:
     end = len(text)
     if end > max_chars:
         ends = [m.end() for m in _SENTENCE_END.finditer(text) if m.end() <= max_chars]
-        end = ends[-1] if ends else text.rfind(" ", 0, max_chars) if " " in text[:max_chars] else max_chars
+        end = ends[-1] if ends else max(text.rfind(" ", 0, max_chars), max_chars // 2)
     start = evidence.passage.start
     return start, start + len(text[:end].rstrip())
+
+
+def quoted(evidence: Evidence, opening: str, span: tuple[int, int] | None = None) -> Statement:
+    start, end = span or quote_span(evidence)
+    words = evidence.document.text[start:end]
+    when = format_date(evidence.document.published)
+    return Statement(
+        f"{opening} {source_name(evidence)}, {when}: “{words}”",
+        (Citation(evidence.passage.doc_id, start, end),),
+        "quote",
+    )
+
+
+def cite_passage(evidence: Evidence) -> Citation:
+    return Citation(evidence.passage.doc_id, evidence.passage.start, evidence.passage.end)
+
+
+def lead_evidence(verdict: Verdict, evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The independent evidence that carries the ruling, strongest first."""
+    independent = [e for e in evidence if not e.from_claimant]
+    if verdict.label == "Conflicting Evidence/Cherrypicking":
+        supports = [e for e in independent if e.stance == "supports"]
+        return supports[:2] + [e for e in independent if e.stance == "refutes"][:2]
+    stance = LEAD_STANCE.get(verdict.label)
+    if not stance:
+        return independent
+    leaning = [e for e in independent if e.stance == stance]
+    return leaning or sorted(
+        (e for e in independent if e.stance_probabilities[stance] > e.stance_probabilities[OPPOSITE[stance]]),
+        key=lambda e: e.stance_probabilities[stance],
+        reverse=True,
+    )
+
+
+def verdict_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidence]) -> Statement:
+    if not evidence:
+        cutoff = f" published on or before {format_date(claim.date)}" if claim.date else ""
+        return Statement(f"{verdict.rating}: no evidence{cutoff} was found in the corpus.", (), "verdict")
+    lead = lead_evidence(verdict, evidence)[:3]
+    return Statement(f"{verdict.rating}: {VERDICT_PHRASES[verdict.label]}", tuple(map(cite_passage, lead)), "verdict")
 
 
 @register("writer", "template")
 @dataclass
 class TemplateWriter:
-    """Verdict sentence first, then the strongest evidence for the ruling, then what points the other way."""
+    """Verdict first; then "in fact" the strongest evidence for the ruling, what points the other way, how the
+    claim itself was reported, a timeline of dated events, and the claim's figures against the evidence's."""
 
     max_points: int = 4
+    max_timeline: int = 8
     name: str = "template"
 
     def run(self, claim: Claim, verdict: Verdict, evidence: Sequence[Evidence]) -> tuple[Statement, ...]:
-        refuting = [e for e in evidence if e.stance == "refutes"]
-        supporting = [e for e in evidence if e.stance == "supports" and not e.from_claimant]
-        lead, other = (supporting, refuting) if verdict.label == "Supported" else (refuting, supporting)
-        if verdict.label == "Not Enough Evidence":
-            lead, other = list(evidence), []
+        statements = [verdict_statement(claim, verdict, evidence)]
         if not evidence:
-            cutoff = f" published on or before {format_date(claim.date)}" if claim.date else ""
-            return (Statement(f"No evidence{cutoff} was found in the corpus.", ()),)
-        statements = [Statement(_VERDICT_SENTENCE[verdict.label], tuple(_cite(e) for e in lead[:3]))]
-        statements += [self._attributed(e, "According to") for e in lead[: self.max_points]]
-        if other:
-            statements.append(self._attributed(other[0], "On the other side, according to"))
-        claimant_echo = [e for e in evidence if e.from_claimant]
-        if claimant_echo and claim.claimant:
-            statements.append(
-                Statement(
-                    f"{source_name(claimant_echo[0])} reported the claim as {claim.claimant} made it; "
-                    "a claimant's own words are not counted as evidence for the claim.",
-                    (_cite(claimant_echo[0]),),
-                )
-            )
+            return tuple(statements)
+        lead = lead_evidence(verdict, evidence)
+        lead_stance = LEAD_STANCE.get(verdict.label)
+        other = [
+            e for e in evidence if lead_stance and not e.from_claimant and e.stance not in (lead_stance, "neutral")
+        ]
+        for number, item in enumerate(lead[: self.max_points]):
+            statements.append(quoted(item, "In fact, according to" if number == 0 and lead_stance else "According to"))
+        statements += [quoted(item, "On the other side, according to") for item in other[:2]]
+        echo = next((e for e in evidence if e.from_claimant), None)
+        if echo and claim.claimant:
+            statements.append(quoted(echo, f"The claim, as {claim.claimant} made it, was reported by"))
+        statements += self._timeline(evidence)
+        statements += self._comparison(claim, evidence)
         return tuple(statements)
 
+    def _timeline(self, evidence: Sequence[Evidence]) -> list[Statement]:
+        events: dict[tuple[date, int, int], Evidence] = {}
+        for item in evidence:
+            if item.document.published is None:
+                continue  # a bare "6 September" cannot be placed in a year
+            text = item.document.text
+            for mention in date_mentions(item.passage.text, item.document.published.year):
+                start, end = sentence_containing(
+                    text, item.passage.start + mention.start, item.passage.start + mention.end
+                )
+                start, end = max(start, item.passage.start), min(end, item.passage.end)
+                events.setdefault((mention.day, start, end), item)
+        timeline = []
+        seen_sentences: set[str] = set()
+        for (day, start, end), item in sorted(events.items(), key=lambda pair: pair[0]):
+            sentence = item.document.text[start:end]
+            if sentence in seen_sentences:
+                continue
+            seen_sentences.add(sentence)
+            timeline.append(
+                Statement(
+                    f"{format_date(day)}: “{sentence}” ({source_name(item)})",
+                    (Citation(item.passage.doc_id, start, end),),
+                    "timeline",
+                )
+            )
+        return timeline[: self.max_timeline]
+
     @staticmethod
-    def _attributed(evidence: Evidence, opening: str) -> Statement:
-        start, end = quote_span(evidence)
-        quote = evidence.document.text[start:end]
-        when = format_date(evidence.document.published)
-        return Statement(
-            f"{opening} {source_name(evidence)} ({when}): “{quote}”", (Citation(evidence.passage.doc_id, start, end),)
-        )
-
-
-def _cite(evidence: Evidence) -> Citation:
-    return Citation(evidence.passage.doc_id, evidence.passage.start, evidence.passage.end)
+    def _comparison(claim: Claim, evidence: Sequence[Evidence]) -> list[Statement]:
+        statements = []
+        for said in quantities(claim.text):
+            for item in evidence:
+                for found in quantities(item.passage.text):
+                    if found.family != said.family:
+                        continue
+                    start = item.passage.start + found.start
+                    end = item.passage.start + found.end
+                    verb = "also gives" if found.value == said.value else "reported"
+                    statements.append(
+                        Statement(
+                            f"The claim says {said.text}; {source_name(item)} {verb} {found.text} "
+                            f"({format_date(item.document.published)}).",
+                            (Citation(item.passage.doc_id, start, end),),
+                            "comparison",
+                        )
+                    )
+        return statements[:4]

@@ -1,5 +1,5 @@
-"""Stage 6, publish: ratings on a published scale."""
+"""Stage 6, publish: rating scales, ClaimReview, reports, and versioned publications with corrections."""
 
-from factdesk.publish.ratings import RATING_SCALES, rating_for
+from factdesk.publish.ratings import NOT_RATED, RATING_SCALES, Rating, RatingScale, load_scale
 
-__all__ = ["RATING_SCALES", "rating_for"]
+__all__ = ["NOT_RATED", "RATING_SCALES", "Rating", "RatingScale", "load_scale"]

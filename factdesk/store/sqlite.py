@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from factdesk.errors import FactdeskError
-from factdesk.records import Claim, Document, FactCheck, Passage, to_jsonable
+from factdesk.records import Claim, Document, FactCheck, Passage, factcheck_from_jsonable, to_jsonable
 
 SCHEMA_VERSION = "1"
 DB_NAME = "factdesk.sqlite3"
@@ -62,6 +62,19 @@ CREATE TABLE IF NOT EXISTS factchecks (
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS publications (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    factcheck_id INTEGER NOT NULL REFERENCES factchecks(id),
+    published_at TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    UNIQUE (slug, version)
+);
+CREATE TRIGGER IF NOT EXISTS publications_no_update BEFORE UPDATE ON publications
+BEGIN SELECT RAISE(ABORT, 'a published fact-check is immutable; publish a correction instead'); END;
+CREATE TRIGGER IF NOT EXISTS publications_no_delete BEFORE DELETE ON publications
+BEGIN SELECT RAISE(ABORT, 'a published fact-check is immutable; publish a correction instead'); END;
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -270,6 +283,29 @@ class Store:
             self._audit(conn, "check", {"factcheck": check_id, "claim": claim.text, "label": check.verdict.label})
         assert check_id is not None
         return check_id
+
+    def factcheck(self, check_id: int) -> FactCheck:
+        row = self._conn.execute("SELECT payload FROM factchecks WHERE id = ?", (check_id,)).fetchone()
+        if row is None:
+            raise FactdeskError(f"no fact-check with id {check_id} in {self.root}")
+        return factcheck_from_jsonable(json.loads(row[0]))
+
+    def add_publication(self, slug: str, version: int, check_id: int, payload: dict[str, object]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO publications (slug, version, factcheck_id, published_at, payload) VALUES (?,?,?,?,?)",
+                (slug, version, check_id, _now(), json.dumps(payload, ensure_ascii=False)),
+            )
+            self._audit(conn, "publish", {"slug": slug, "version": version, "factcheck": check_id})
+
+    def publications(self, slug: str | None = None, check_id: int | None = None) -> list[dict[str, object]]:
+        """Publications, oldest first, optionally of one slug or one fact-check."""
+        rows = self._conn.execute(
+            "SELECT slug, version, factcheck_id, published_at, payload FROM publications"
+            " WHERE (? IS NULL OR slug = ?) AND (? IS NULL OR factcheck_id = ?) ORDER BY slug, version",
+            (slug, slug, check_id, check_id),
+        )
+        return [{**dict(row), "payload": json.loads(row["payload"])} for row in rows]
 
     def audit_log(self) -> list[dict[str, str]]:
         rows = self._conn.execute("SELECT at, action, detail FROM audit_log ORDER BY id")

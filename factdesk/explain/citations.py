@@ -1,0 +1,68 @@
+"""Checks that every cited span exists and backs its sentence, by the rule of the sentence's kind."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from factdesk.records import STANCE_LABELS, Claim, Document, Statement
+from factdesk.verify.base import StanceModel
+
+VERDICT_STANCE = {"Refuted": ("refutes", "supports"), "Supported": ("supports", "refutes")}
+_QUOTED = re.compile(r"“(.+)”", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class CitationCheck:
+    statement: Statement
+    supported: bool
+    reason: str
+
+
+@dataclass
+class CitationChecker:
+    """``documents`` looks a document up by id; ``stance`` is the verifier used for verdict and free sentences."""
+
+    documents: Callable[[str], Document | None]
+    stance: StanceModel
+    min_support: float = 0.5
+
+    def check(self, claim: Claim, label: str, statements: Sequence[Statement]) -> list[CitationCheck]:
+        return [self._check_one(claim, label, statement) for statement in statements]
+
+    def _check_one(self, claim: Claim, label: str, statement: Statement) -> CitationCheck:
+        spans = []
+        for citation in statement.citations:
+            document = self.documents(citation.doc_id)
+            if document is None:
+                return CitationCheck(statement, False, f"cites unknown document {citation.doc_id!r}")
+            if not 0 <= citation.start < citation.end <= len(document.text):
+                return CitationCheck(statement, False, f"span {citation.start}-{citation.end} is outside {document.id}")
+            spans.append(document.text[citation.start : citation.end])
+        if not spans:
+            ok = statement.kind == "verdict" and label == "Not Enough Evidence"
+            return CitationCheck(statement, ok, "no citation" if not ok else "nothing found, nothing cited")
+        if statement.kind in ("quote", "timeline"):
+            match = _QUOTED.search(statement.text)
+            ok = bool(match) and match.group(1) in spans
+            return CitationCheck(statement, ok, "quoted words are the cited span" if ok else "quote not in span")
+        if statement.kind == "comparison":
+            figure = statement.text.split(";", 1)[-1]
+            ok = any(span in figure for span in spans)
+            return CitationCheck(statement, ok, "figure is the cited span" if ok else "figure not in span")
+        if statement.kind == "verdict":
+            return self._verdict(claim, label, statement, spans)
+        probabilities = self.stance.predict(statement.text, [" ".join(spans)])[0]
+        support = float(probabilities[STANCE_LABELS.index("supports")])
+        ok = support >= self.min_support
+        return CitationCheck(statement, ok, f"verifier support {support:.2f} (threshold {self.min_support})")
+
+    def _verdict(self, claim: Claim, label: str, statement: Statement, spans: list[str]) -> CitationCheck:
+        if label not in VERDICT_STANCE:
+            return CitationCheck(statement, True, f"{label}: any weighed passage may be cited")
+        stance, opposite = VERDICT_STANCE[label]
+        rows = self.stance.predict(claim.text, spans)
+        leaning = [row[STANCE_LABELS.index(stance)] > row[STANCE_LABELS.index(opposite)] for row in rows]
+        ok = all(leaning)
+        return CitationCheck(statement, ok, f"{sum(leaning)} of {len(rows)} cited passages lean '{stance}'")

@@ -1,0 +1,176 @@
+"""Publishing: immutable, versioned fact-checks written to a folder; a correction is a new dated version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from factdesk.config import PublishConfig
+from factdesk.errors import FactdeskError
+from factdesk.explain.render import render, render_html
+from factdesk.explain.writer import TemplateWriter, format_date
+from factdesk.publish.averitec import averitec_record
+from factdesk.publish.claimreview import claim_review
+from factdesk.publish.ratings import load_scale
+from factdesk.records import VERDICT_LABELS, FactCheck, Verdict, factcheck_from_jsonable, to_jsonable
+from factdesk.store import Store
+
+
+@dataclass(frozen=True)
+class Publication:
+    slug: str
+    version: int
+    check_id: int
+    check: FactCheck
+    claim_review: dict[str, Any]
+    corrections: tuple[str, ...]
+    folder: Path | None = None
+
+    def files(self) -> dict[str, str]:
+        """File name → content; rendering is deterministic, so a version always yields the same bytes."""
+        return {
+            "index.html": render_html(self.check, self.claim_review, self.corrections),
+            "report.md": "".join(f"> {note}\n\n" for note in self.corrections) + render(self.check, "markdown"),
+            "claimreview.json": json.dumps(self.claim_review, ensure_ascii=False, indent=2) + "\n",
+            "averitec.json": json.dumps(averitec_record(self.check), ensure_ascii=False, indent=2) + "\n",
+            "factcheck.json": json.dumps(to_jsonable(self.check), ensure_ascii=False, indent=2) + "\n",
+        }
+
+
+def slugify(text: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", " ", text.lower()).split()[:8]
+    return "-".join(words) + "-" + hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+class Publisher:
+    def __init__(self, store: Store, config: PublishConfig | None = None) -> None:
+        self.store = store
+        self.config = config or PublishConfig()
+        self.scale = load_scale(self.config.rating_scale)
+
+    def publish(self, check_id: int, out: Path, today: date | None = None) -> Publication:
+        """Publishes a stored fact-check as version 1; publishing it again only rewrites missing files."""
+        existing = self.store.publications(check_id=check_id)
+        if existing:
+            return self._materialise(self._from_row(existing[-1]), out)
+        check = self.store.factcheck(check_id)
+        slug = slugify(check.claim.text)
+        if self.store.publications(slug=slug):
+            raise FactdeskError(f"{slug} is already published from another fact-check; use `factdesk correct {slug}`")
+        return self._add(slug, 1, check_id, check, (), out, today)
+
+    def correct(
+        self,
+        slug: str,
+        note: str,
+        out: Path,
+        check_id: int | None = None,
+        label: str | None = None,
+        today: date | None = None,
+    ) -> Publication:
+        """A new version with a dated correction note; earlier versions stay as they were."""
+        versions = self.store.publications(slug=slug)
+        if not versions:
+            raise FactdeskError(f"nothing published under {slug!r}")
+        if not note.strip():
+            raise FactdeskError("a correction needs a note saying what changed and why")
+        latest = self._from_row(versions[-1])
+        new_id = check_id if check_id is not None else latest.check_id
+        check = self.store.factcheck(new_id) if check_id is not None else latest.check
+        if label is not None:
+            check = self._overrule(check, label)
+        day = today or datetime.now(UTC).date()
+        corrections = (*latest.corrections, f"Correction, {format_date(day)}: {note.strip()}")
+        return self._add(slug, latest.version + 1, new_id, check, corrections, out, day)
+
+    def get(self, slug: str, version: int | None = None) -> Publication:
+        versions = self.store.publications(slug=slug)
+        chosen = [v for v in versions if version is None or v["version"] == version]
+        if not chosen:
+            raise FactdeskError(f"no published version {version or ''} of {slug!r}".replace("  ", " "))
+        return self._from_row(chosen[-1])
+
+    def _overrule(self, check: FactCheck, label: str) -> FactCheck:
+        if label not in VERDICT_LABELS:
+            raise FactdeskError(f"--label must be one of {list(VERDICT_LABELS)}")
+        verdict = Verdict(label, self.scale.rate(label, 1.0).name, 1.0, check.verdict.probabilities)
+        justification = TemplateWriter().run(check.claim, verdict, check.evidence)
+        notes = (
+            *check.notes,
+            f"The rating {verdict.rating} was set by the editor over the model's {check.verdict.label}.",
+        )
+        return replace(check, verdict=verdict, justification=justification, notes=notes)
+
+    def _add(
+        self,
+        slug: str,
+        version: int,
+        check_id: int,
+        check: FactCheck,
+        corrections: tuple[str, ...],
+        out: Path,
+        today: date | None,
+    ) -> Publication:
+        day = today or datetime.now(UTC).date()
+        rating = self.scale.rate(check.verdict.label, check.verdict.confidence)
+        review = claim_review(
+            check,
+            rating,
+            f"{self.config.base_url}{slug}/v{version}/",
+            self.config.organization,
+            self.config.organization_url,
+            day,
+        )
+        publication = Publication(slug, version, check_id, check, review, corrections)
+        self.store.add_publication(
+            slug,
+            version,
+            check_id,
+            {"factcheck": to_jsonable(check), "claim_review": review, "corrections": list(corrections)},
+        )
+        return self._materialise(publication, out)
+
+    @staticmethod
+    def _from_row(row: dict[str, Any]) -> Publication:
+        payload = row["payload"]
+        return Publication(
+            row["slug"],
+            row["version"],
+            row["factcheck_id"],
+            factcheck_from_jsonable(payload["factcheck"]),
+            payload["claim_review"],
+            tuple(payload["corrections"]),
+        )
+
+    @staticmethod
+    def _materialise(publication: Publication, out: Path) -> Publication:
+        """Writes the version's folder atomically (temp folder, then rename); an existing one must match."""
+        folder = out / publication.slug / f"v{publication.version}"
+        files = publication.files()
+        if folder.exists():
+            for name, content in files.items():
+                path = folder / name
+                if path.exists() and path.read_text(encoding="utf-8") != content:
+                    raise FactdeskError(f"{path} differs from the published version; published files are immutable")
+            missing = {name: content for name, content in files.items() if not (folder / name).exists()}
+            for name, content in missing.items():
+                (folder / name).write_text(content, encoding="utf-8")
+            return replace(publication, folder=folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".v{publication.version}-", dir=folder.parent))
+        try:
+            for name, content in files.items():
+                (staging / name).write_text(content, encoding="utf-8")
+            os.rename(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return replace(publication, folder=folder)
