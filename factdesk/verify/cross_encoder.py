@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
-STANCE_LABELS = ("supports", "refutes", "neutral")
+from factdesk.verify.base import STANCE_LABELS
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
 MODEL_FILE = "model.onnx"
@@ -36,8 +36,10 @@ def load_tokenizer(path: str | Path, max_length: int) -> Tokenizer:
 def pad_batch(encodings: Sequence[Encoding], pad_id: int = 0) -> dict[str, np.ndarray]:
     """Right-pad encodings to the longest in the batch (dynamic padding); int64 model inputs."""
     width = max(len(e.ids) for e in encodings)
-    batch = {name: np.full((len(encodings), width), pad_id if name == "input_ids" else 0, dtype=np.int64)
-             for name in ("input_ids", "attention_mask", "token_type_ids")}
+    batch = {
+        name: np.full((len(encodings), width), pad_id if name == "input_ids" else 0, dtype=np.int64)
+        for name in ("input_ids", "attention_mask", "token_type_ids")
+    }
     for row, enc in enumerate(encodings):
         n = len(enc.ids)
         batch["input_ids"][row, :n] = enc.ids
