@@ -284,3 +284,6 @@ def info(obj: Context) -> None:
 
 def main() -> None:
     cli(prog_name="factdesk")
+
+
+from factdesk.cli import intake  # noqa: E402,F401  (claim intake commands)

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -318,6 +318,93 @@ class Store:
             (_now(), action, json.dumps(detail, ensure_ascii=False)),
         )
 
+    # ---- claim intake: imported fact-checks, cached embeddings, claimant history -----------------------------
+
+    def add_reviews(self, reviews: Iterable[Review], source: str) -> tuple[int, int]:
+        """Adds fact-checks from ``source``; (added, already stored), deduplicated by url + claim reviewed."""
+        added = duplicates = 0
+        with self.transaction() as conn:
+            _intake_tables(conn)
+            for review in reviews:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO reviews (url, claim_reviewed, rating, claimant, claim_date, review_date,"
+                    " publisher, language, source, payload, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        review.url,
+                        review.claim_reviewed,
+                        review.rating,
+                        review.claimant,
+                        review.claim_date.isoformat() if review.claim_date else None,
+                        review.review_date.isoformat() if review.review_date else None,
+                        review.publisher,
+                        review.language,
+                        source,
+                        json.dumps(review.payload, ensure_ascii=False),
+                        _now(),
+                    ),
+                )
+                added += cursor.rowcount
+                duplicates += 1 - cursor.rowcount
+            if added:
+                self._audit(conn, "import-reviews", {"source": source, "added": added, "duplicates": duplicates})
+        return added, duplicates
+
+    def reviews(self, claimant: str | None = None) -> list[Review]:
+        """Imported fact-checks in import order, optionally of one claimant (case-insensitive)."""
+        with self.transaction() as conn:
+            _intake_tables(conn)
+        rows = self._conn.execute(
+            "SELECT * FROM reviews WHERE ? IS NULL OR claimant = ? COLLATE NOCASE ORDER BY id",
+            (claimant and claimant.strip(), claimant and claimant.strip()),
+        )
+        return [
+            Review(
+                url=row["url"],
+                claim_reviewed=row["claim_reviewed"],
+                rating=row["rating"],
+                claimant=row["claimant"],
+                claim_date=date.fromisoformat(row["claim_date"]) if row["claim_date"] else None,
+                review_date=date.fromisoformat(row["review_date"]) if row["review_date"] else None,
+                publisher=row["publisher"],
+                language=row["language"],
+                payload=json.loads(row["payload"]),
+            )
+            for row in rows
+        ]
+
+    def vectors(self, model: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """Cached embeddings of ``model`` by text key."""
+        with self.transaction() as conn:
+            _intake_tables(conn)
+        found: dict[str, bytes] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({marks})", (model, *chunk)
+            )
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
+    def add_vectors(self, model: str, vectors: Iterable[tuple[str, bytes]]) -> None:
+        with self.transaction() as conn:
+            _intake_tables(conn)
+            conn.executemany(
+                "INSERT OR IGNORE INTO embeddings (model, key, vector) VALUES (?,?,?)",
+                ((model, key, vector) for key, vector in vectors),
+            )
+
+    def claimant_history(self, name: str) -> list[dict[str, object]]:
+        """Each stored check of a claim by ``name`` (case-insensitive), oldest claim first, undated last."""
+        rows = self._conn.execute(
+            "SELECT f.id AS check_id, c.text, c.claimant, c.claimant_role, c.claim_date, f.label, f.rating,"
+            " f.confidence, f.created_at FROM claims c JOIN factchecks f ON f.claim_id = c.id"
+            " WHERE c.claimant = ? COLLATE NOCASE"
+            " ORDER BY c.claim_date IS NULL, c.claim_date, f.created_at, f.id",
+            (name.strip(),),
+        )
+        return [dict(row) for row in rows]
+
 
 def _document(row: sqlite3.Row) -> Document:
     return Document(
@@ -334,3 +421,52 @@ def _document(row: sqlite3.Row) -> Document:
 
 def _passage(row: sqlite3.Row) -> Passage:
     return Passage(row["doc_id"], row["start"], row["end"], row["text"])
+
+
+# ---- claim intake ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """An earlier fact-check, e.g. from a ClaimReview record: what was checked and how it was rated."""
+
+    url: str
+    claim_reviewed: str
+    rating: str
+    claimant: str = ""
+    claim_date: date | None = None
+    review_date: date | None = None
+    publisher: str = ""
+    language: str = ""
+    payload: dict[str, object] = field(default_factory=dict)
+
+
+_INTAKE_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS reviews (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        claim_reviewed TEXT NOT NULL,
+        rating TEXT NOT NULL,
+        claimant TEXT NOT NULL,
+        claim_date TEXT,
+        review_date TEXT,
+        publisher TEXT NOT NULL,
+        language TEXT NOT NULL,
+        source TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        UNIQUE (url, claim_reviewed)
+    )""",
+    "CREATE INDEX IF NOT EXISTS reviews_by_claimant ON reviews(claimant COLLATE NOCASE)",
+    """CREATE TABLE IF NOT EXISTS embeddings (
+        model TEXT NOT NULL,
+        key TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, key)
+    )""",
+)
+
+
+def _intake_tables(conn: sqlite3.Connection) -> None:
+    for statement in _INTAKE_SCHEMA:
+        conn.execute(statement)
