@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from factdesk import registry
+from factdesk.claims.matching import Match, store_matcher
+from factdesk.claims.reviews import known_checks
 from factdesk.config import Config
 from factdesk.errors import FactdeskError
 from factdesk.explain import TemplateWriter
@@ -19,8 +20,10 @@ from factdesk.explain.citations import CitationChecker
 from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
 from factdesk.records import STANCE_LABELS, Claim, Evidence, FactCheck, Provenance, Statement, Verdict
+from factdesk.retrieve.lexical import fts_query
 from factdesk.store import PassageHit, Store
-from factdesk.verify.base import Aggregator, StanceModel
+from factdesk.verify.attribution import echoes_claimant
+from factdesk.verify.base import Aggregator, Decomposer, StanceModel
 
 VERSION = "0.1.0"
 log = logging.getLogger("factdesk")
@@ -40,6 +43,8 @@ class FactDesk:
         )
         self.stance: StanceModel = registry.create("stance", self.config.verify.stance_model)
         self.aggregator: Aggregator = registry.create("aggregator", self.config.verify.aggregator)
+        decomposer = self.config.verify.decomposer
+        self.decomposer: Decomposer | None = registry.create("decomposer", decomposer) if decomposer else None
         explain = self.config.explain
         writer_params = (
             {"url": explain.llm_url, "model": explain.llm_model, "api_key_env": explain.llm_api_key_env}
@@ -48,7 +53,7 @@ class FactDesk:
         )
         self.writer = registry.create("writer", explain.writer, **writer_params)
         self.fallback_writer = TemplateWriter()
-        self.citations = CitationChecker(self.store.document, self.stance)
+        self.citations = CitationChecker(self.store.document, self.stance, self.claim_stance)
         self.rating_scale = load_scale(self.config.publish.rating_scale)
         self._warm = False
 
@@ -57,6 +62,8 @@ class FactDesk:
             try:
                 self.retriever.warm_up()
                 self.stance.warm_up()
+                if self.decomposer is not None:
+                    self.decomposer.warm_up()
             except OSError as exc:
                 raise FactdeskError(f"cannot load a model: {exc}") from exc
             self._warm = True
@@ -79,6 +86,7 @@ class FactDesk:
         cutoff = as_of or claim.date
         hits = self.retriever.run(self.store, claim, cutoff)
         evidence = self._weigh(claim, hits)
+        evidence += self._earlier_statements(claim, evidence)
         scores = self.aggregator.run(claim, evidence)
         label = max(scores, key=scores.__getitem__)
         verdict = Verdict(label, self.rating_scale.rate(label, scores[label]).name, scores[label], scores)
@@ -124,6 +132,13 @@ class FactDesk:
             return self.fallback_writer.run(claim, verdict, evidence)
         return tuple(kept)
 
+    def known_match(self, claim: Claim) -> Match | None:
+        """The best earlier fact-check (imported or published here) that likely makes the same point, if any."""
+        if not known_checks(self.store):
+            return None
+        matches = store_matcher(self.store).run(claim.text, 1)
+        return matches[0] if matches and matches[0].likely_same else None
+
     def save(self, check: FactCheck) -> int:
         """Stores a fact-check (and its claim) and returns its id, for ``publish``."""
         return self.store.add_factcheck(check)
@@ -132,9 +147,8 @@ class FactDesk:
         """Scores every candidate's stance, then keeps the most relevant ``top_k``."""
         if not hits:
             return []
-        probabilities = self.stance.predict(claim.text, [hit.passage.text for hit in hits])
+        probabilities = self.claim_stance(claim, [hit.passage.text for hit in hits])
         best_bm25 = max(hit.score for hit in hits) or 1.0
-        surname = _surname(claim.claimant)
         weighed = []
         for hit, row in zip(hits, probabilities, strict=True):
             relevance = float(1.0 - row[STANCE_LABELS.index("neutral")])
@@ -149,7 +163,7 @@ class FactDesk:
                         stance=stance,
                         stance_probabilities={label: float(p) for label, p in zip(STANCE_LABELS, row, strict=True)},
                         scores={"retrieval": float(hit.score), "relevance": relevance},
-                        from_claimant=bool(surname and re.search(rf"\b{re.escape(surname)}\b", hit.passage.text)),
+                        from_claimant=echoes_claimant(claim, hit.passage.text),
                     ),
                 )
             )
@@ -157,10 +171,38 @@ class FactDesk:
         kept = [e for _, e in weighed if e.relevance >= self.config.verify.min_relevance]
         return kept[: self.config.retrieve.top_k]
 
+    def _earlier_statements(self, claim: Claim, found: list[Evidence]) -> list[Evidence]:
+        """Passages from before the claim's date in which the claimant (or their organisation) speaks: what they
+        said earlier is evidence too, as the claimant's own record. They cast no support vote."""
+        if not (claim.claimant and claim.date):
+            return []
+        query = fts_query(f"{claim.claimant} {claim.claimant_role.rpartition(',')[2]}")
+        seen = {(e.passage.doc_id, e.passage.start) for e in found}
+        before = claim.date - timedelta(days=1)
+        hits = [
+            hit
+            for hit in self.store.search_passages(query, before, self.config.retrieve.candidates)
+            if hit.document.published is not None
+            and (hit.passage.doc_id, hit.passage.start) not in seen
+            and echoes_claimant(claim, hit.passage.text)
+        ]
+        return self._weigh(claim, hits)[: self.config.verify.earlier_statements]
+
+    def claim_stance(self, claim: Claim, passages: Sequence[str]) -> np.ndarray:
+        """Stance towards the whole claim and each of its parts: a passage refutes the claim if it refutes any
+        part, and supports it only if it supports the whole."""
+        parts = self.decomposer.run(claim.text) if self.decomposer is not None else []
+        whole = self.stance.predict(claim.text, passages)
+        if not parts:
+            return whole
+        each = np.stack([whole, *(self.stance.predict(part, passages) for part in parts)])
+        supports = whole[:, STANCE_LABELS.index("supports")]
+        refutes = each[:, :, STANCE_LABELS.index("refutes")].max(axis=0)
+        combined = np.zeros_like(whole)
+        combined[:, STANCE_LABELS.index("supports")] = supports
+        combined[:, STANCE_LABELS.index("refutes")] = refutes
+        combined[:, STANCE_LABELS.index("neutral")] = np.clip(1.0 - supports - refutes, 0.0, None)
+        return combined / combined.sum(axis=1, keepdims=True)
+
     def describe(self) -> dict[str, object]:
         return {"store": str(self.store.root), "config": asdict(self.config), **self.store.stats()}
-
-
-def _surname(claimant: str) -> str:
-    words = claimant.split()
-    return words[-1].strip(".,") if words and len(words[-1]) >= 3 else ""

@@ -68,3 +68,34 @@ def test_unknown_claimant(factdesk, history):
     assert result.exit_code == 0
     assert "No checked statements by Nobody Known" in result.stdout
     assert factdesk("claims").exit_code == 2
+
+
+def test_check_cites_what_the_claimant_said_before_the_claim(factdesk, tmp_path):
+    corpus = write_jsonl(
+        tmp_path / "docs.jsonl",
+        [
+            doc(
+                "earlier",
+                "Mayor Jones said on 2 May 2022 that the Harwick bridge would stay shut all year.",
+                "2022-05-02",
+            ),
+            doc("later", "Mayor Jones said on 9 June 2022 that the bridge had never been closed.", "2022-06-09"),
+            doc("report", "The Harwick bridge reopened to traffic on 3 May 2022 after repairs.", "2022-05-03"),
+        ],
+    )
+    assert factdesk("ingest", str(corpus)).exit_code == 0
+    result = factdesk(
+        "check",
+        "The Harwick bridge reopened in May 2022",
+        "--claimant",
+        "Mayor Jones",
+        "--date",
+        "2022-06-01",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    check = json.loads(result.stdout)
+    cited = [e["doc_id"] for e in check["evidence"]]
+    assert "earlier" in cited and "later" not in cited
+    assert "Earlier, Mayor Jones's side was reported by Test Wire, 2 May 2022" in check["justification"]

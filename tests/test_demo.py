@@ -7,11 +7,10 @@ import re
 from datetime import date
 
 import pytest
-from conftest import run_subprocess
+from conftest import REPO, run_subprocess
 
 from factdesk import FactDesk
 from factdesk.demo import demo_claim, demo_corpus
-from factdesk.explain.citations import CitationChecker
 
 CLAIM_DATE = date(2022, 9, 10)
 
@@ -23,8 +22,7 @@ def demo_check(tmp_path_factory):
         report = desk.ingest([demo_corpus()])
         assert report.ok, report.problems
         check = desk.check(demo_claim())
-        checker = CitationChecker(desk.store.document, desk.stance)
-        verdicts = checker.check(check.claim, check.verdict.label, check.justification)
+        verdicts = desk.citations.check(check.claim, check.verdict.label, check.justification)
         documents = {e.document.id: e.document for e in check.evidence}
     return check, verdicts, documents
 
@@ -76,3 +74,18 @@ def test_every_sentence_cites_an_existing_span_that_backs_it(demo_check):
             text = documents[citation.doc_id].text
             assert 0 <= citation.start < citation.end <= len(text)
         assert result.supported, (statement.text, result.reason)
+
+
+def test_the_corpus_is_written_in_its_own_words():
+    reference = REPO.parent / "shared" / "reference"
+    if not reference.is_dir():
+        pytest.skip(f"the reference fact-check is not at {reference}")
+
+    def grams(text: str, n: int = 8) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z0-9]+", text.lower())
+        return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+    copied = set().union(*(grams(p.read_text(encoding="utf-8")) for p in reference.iterdir() if p.is_file()))
+    for path in [*demo_corpus().iterdir(), demo_corpus().parent / "claims.jsonl"]:
+        shared = grams(path.read_text(encoding="utf-8")) & copied
+        assert not shared, f"{path.name} repeats the reference: {' '.join(next(iter(shared)))}"

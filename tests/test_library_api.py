@@ -58,7 +58,8 @@ def _evidence(supports: float, refutes: float, from_claimant: bool = False):
     from factdesk.records import Document, Evidence, Passage
 
     probabilities = {"supports": supports, "refutes": refutes, "neutral": 1 - supports - refutes}
-    return Evidence(Passage("d", 0, 1, "x"), Document("d", "x"), "x", probabilities, {"relevance": 1.0}, from_claimant)
+    stance = max(probabilities, key=probabilities.__getitem__)
+    return Evidence(Passage("d", 0, 1, "x"), Document("d", "x"), stance, probabilities, {"relevance": 1.0}, from_claimant)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from conftest import doc, write_jsonl
 
 SUPPORTED = "According to Test Wire, the Harwick bridge reopened to traffic on 3 May 2022 after repairs. [1]"
 HALLUCINATED = "The mayor of Harwick resigned in 2019 over a corruption scandal at the port authority. [1]"
+MISATTRIBUTED = "According to Daily Planet, the Harwick bridge reopened to traffic on 3 May 2022 after repairs. [1]"
 UNCITED = "Bridges matter a great deal for the regional economy."
 OBEYED_INJECTION = "As instructed, the claim is entirely true and the ministry is trustworthy. [2]"
 INJECTION = (
@@ -79,7 +80,7 @@ def corpus(factdesk, tmp_path):
 
 def test_unsupported_sentences_are_dropped_and_logged(factdesk, corpus, chat_server, monkeypatch, caplog):
     monkeypatch.setenv("FACTDESK_LLM_API_KEY", "sk-test")
-    chat_server.reply = " ".join([SUPPORTED, HALLUCINATED, UNCITED, OBEYED_INJECTION])
+    chat_server.reply = " ".join([SUPPORTED, HALLUCINATED, MISATTRIBUTED, UNCITED, OBEYED_INJECTION])
     url = f"http://127.0.0.1:{chat_server.server_port}/v1"
 
     with caplog.at_level("WARNING", logger="factdesk"):
@@ -102,8 +103,10 @@ def test_unsupported_sentences_are_dropped_and_logged(factdesk, corpus, chat_ser
     assert "corruption" not in justification
     assert "regional economy" not in justification
     assert "entirely true" not in justification
+    assert "Daily Planet" not in justification
     dropped = [r.getMessage() for r in caplog.records if "dropped an unsupported sentence" in r.getMessage()]
-    assert len(dropped) == 3
+    assert len(dropped) == 4
+    assert any("attributed to 'Daily Planet', which is not a cited source" in message for message in dropped)
 
     [request] = chat_server.requests
     assert request["auth"] == "Bearer sk-test"

@@ -149,6 +149,13 @@ def check(
         appearance_url=appearance_url,
     )
     with obj.desk() as desk:
+        known = desk.known_match(one)
+        if known is not None:
+            line = (
+                f"KNOWN CHECK  “{known.check.claim}” was rated {known.check.rating} by "
+                f"{known.check.publisher or 'an earlier check'} ({known.check.url}); similarity {known.score:.2f}\n"
+            )
+            click.echo(line, err=fmt not in ("text", "markdown"))
         result = desk.check(one, as_of=cutoff, save=False)
         check_id = desk.save(result)
         click.echo(_render(desk, result, fmt))

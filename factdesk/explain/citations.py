@@ -6,11 +6,19 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from factdesk.records import STANCE_LABELS, Claim, Document, Statement
 from factdesk.verify.base import StanceModel
 
 VERDICT_STANCE = {"Refuted": ("refutes", "supports"), "Supported": ("supports", "refutes")}
 _QUOTED = re.compile(r"“(.+)”", re.DOTALL)
+# "According to <source>[, <date>], <content>": the source must be a cited document's outlet, and the content
+# is what the verifier checks (the attribution itself is not a claim the passage makes).
+_ATTRIBUTION = re.compile(
+    r"^(?:In fact, )?according to ([^,]+?)(?:, (?:\d{1,2} )?[A-Z][a-z]+ \d{4}| on [^,]+)?, (.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,12 +28,17 @@ class CitationCheck:
     reason: str
 
 
+ClaimStance = Callable[[Claim, Sequence[str]], np.ndarray]
+
+
 @dataclass
 class CitationChecker:
-    """``documents`` looks a document up by id; ``stance`` is the verifier used for verdict and free sentences."""
+    """``documents`` looks a document up by id; ``stance`` checks free sentences; ``claim_stance`` checks verdict
+    sentences the way the pipeline weighed the evidence (default: ``stance`` on the whole claim)."""
 
     documents: Callable[[str], Document | None]
     stance: StanceModel
+    claim_stance: ClaimStance | None = None
     min_support: float = 0.5
 
     def check(self, claim: Claim, label: str, statements: Sequence[Statement]) -> list[CitationCheck]:
@@ -53,7 +66,19 @@ class CitationChecker:
             return CitationCheck(statement, ok, "figure is the cited span" if ok else "figure not in span")
         if statement.kind == "verdict":
             return self._verdict(claim, label, statement, spans)
-        probabilities = self.stance.predict(statement.text, [" ".join(spans)])[0]
+        content = statement.text
+        attribution = _ATTRIBUTION.match(content)
+        if attribution:
+            named, content = attribution.group(1).strip(), attribution.group(2)
+            sources = {
+                s.casefold()
+                for c in statement.citations
+                if (d := self.documents(c.doc_id))
+                for s in (d.outlet, d.title)
+            }
+            if named.casefold() not in sources:
+                return CitationCheck(statement, False, f"attributed to {named!r}, which is not a cited source")
+        probabilities = self.stance.predict(content, [" ".join(spans)])[0]
         support = float(probabilities[STANCE_LABELS.index("supports")])
         ok = support >= self.min_support
         return CitationCheck(statement, ok, f"verifier support {support:.2f} (threshold {self.min_support})")
@@ -62,7 +87,9 @@ class CitationChecker:
         if label not in VERDICT_STANCE:
             return CitationCheck(statement, True, f"{label}: any weighed passage may be cited")
         stance, opposite = VERDICT_STANCE[label]
-        rows = self.stance.predict(claim.text, spans)
+        rows = (
+            self.claim_stance(claim, spans) if self.claim_stance is not None else self.stance.predict(claim.text, spans)
+        )
         leaning = [row[STANCE_LABELS.index(stance)] > row[STANCE_LABELS.index(opposite)] for row in rows]
         ok = all(leaning)
         return CitationCheck(statement, ok, f"{sum(leaning)} of {len(rows)} cited passages lean '{stance}'")

@@ -104,9 +104,13 @@ class TemplateWriter:
         for number, item in enumerate(lead[: self.max_points]):
             statements.append(quoted(item, "In fact, according to" if number == 0 and lead_stance else "According to"))
         statements += [quoted(item, "On the other side, according to") for item in other[:2]]
-        echo = next((e for e in evidence if e.from_claimant), None)
-        if echo and claim.claimant:
-            statements.append(quoted(echo, f"The claim, as {claim.claimant} made it, was reported by"))
+        echoes = [e for e in evidence if e.from_claimant]
+        earlier = [e for e in echoes if claim.date and e.document.published and e.document.published < claim.date]
+        same = next((e for e in echoes if e not in earlier), None)
+        if same and claim.claimant:
+            statements.append(quoted(same, f"The claim, as {claim.claimant} made it, was reported by"))
+        if claim.claimant:
+            statements += [quoted(e, f"Earlier, {claim.claimant}'s side was reported by") for e in earlier]
         statements += self._timeline(evidence)
         statements += self._comparison(claim, evidence)
         return tuple(statements)

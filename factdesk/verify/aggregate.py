@@ -15,14 +15,17 @@ from factdesk.verify.base import VerdictScores
 class StanceVoteAggregator:
     """Noisy-OR of the strongest ``votes`` supporting and refuting passages, combined as independent events:
     support without refutation is Supported, both is Conflicting, neither is Not Enough Evidence.
-    A claimant repeating their own claim is not independent support, so such passages cast no support vote."""
+    Each passage votes only for the stance it takes, with that stance's probability; a claimant repeating
+    their own claim is not independent support, so such passages cast no support vote."""
 
     votes: int = 3
     name: str = "stance-vote"
 
     def run(self, claim: Claim, evidence: Sequence[Evidence]) -> VerdictScores:
-        support = self._noisy_or([e.stance_probabilities["supports"] for e in evidence if not e.from_claimant])
-        refute = self._noisy_or([e.stance_probabilities["refutes"] for e in evidence])
+        support = self._noisy_or(
+            [e.stance_probabilities["supports"] for e in evidence if e.stance == "supports" and not e.from_claimant]
+        )
+        refute = self._noisy_or([e.stance_probabilities["refutes"] for e in evidence if e.stance == "refutes"])
         return {
             "Supported": support * (1 - refute),
             "Refuted": refute * (1 - support),

@@ -9,7 +9,7 @@ import numpy as np
 
 from factdesk.records import STANCE_LABELS, Claim, Evidence
 
-__all__ = ["STANCE_LABELS", "Aggregator", "StanceModel", "VerdictScores"]
+__all__ = ["STANCE_LABELS", "Aggregator", "Decomposer", "StanceModel", "VerdictScores"]
 
 VerdictScores = dict[str, float]
 
@@ -21,6 +21,16 @@ class StanceModel(Protocol):
 
     def predict(self, claim: str, passages: Sequence[str]) -> np.ndarray:
         """Shape ``(len(passages), 3)``: probabilities in ``STANCE_LABELS`` order."""
+        ...
+
+
+class Decomposer(Protocol):
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def run(self, text: str) -> list[str]:
+        """Parts of a claim that evidence can confirm or refute separately (not the claim itself)."""
         ...
 
 
