@@ -59,7 +59,9 @@ def _evidence(supports: float, refutes: float, from_claimant: bool = False):
 
     probabilities = {"supports": supports, "refutes": refutes, "neutral": 1 - supports - refutes}
     stance = max(probabilities, key=probabilities.__getitem__)
-    return Evidence(Passage("d", 0, 1, "x"), Document("d", "x"), stance, probabilities, {"relevance": 1.0}, from_claimant)
+    return Evidence(
+        Passage("d", 0, 1, "x"), Document("d", "x"), stance, probabilities, {"relevance": 1.0}, from_claimant
+    )
 
 
 @pytest.mark.parametrize(
