@@ -289,6 +289,35 @@ def info(obj: Context) -> None:
         click.echo(json.dumps(desk.describe(), indent=2, default=str))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("published"),
+    show_default=True,
+    help="Where published versions are written.",
+)
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, out: Path) -> None:
+    """Open the editor's workbench: check claims, read reports, publish and correct, in a browser."""
+    from factdesk.workbench import Workbench, make_server
+
+    with obj.desk() as desk:
+        try:
+            server = make_server(Workbench(desk, out), host, port)
+        except OSError as exc:
+            raise FactdeskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        click.echo(f"factdesk workbench on http://{host}:{server.server_port}/ (store {desk.store.root}); Ctrl-C stops")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+        finally:
+            server.server_close()
+
+
 def main() -> None:
     cli(prog_name="factdesk")
 

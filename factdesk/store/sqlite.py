@@ -290,6 +290,15 @@ class Store:
             raise FactdeskError(f"no fact-check with id {check_id} in {self.root}")
         return factcheck_from_jsonable(json.loads(row[0]))
 
+    def recent_factchecks(self, limit: int = 50) -> list[dict[str, object]]:
+        """The newest stored fact-checks: id, claim, claimant, claim date, label, rating, confidence, created."""
+        rows = self._conn.execute(
+            "SELECT f.id, c.text AS claim, c.claimant, c.claim_date, f.label, f.rating, f.confidence, f.created_at"
+            " FROM factchecks f JOIN claims c ON c.id = f.claim_id ORDER BY f.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(row) for row in rows]
+
     def add_publication(self, slug: str, version: int, check_id: int, payload: dict[str, object]) -> None:
         with self.transaction() as conn:
             conn.execute(
