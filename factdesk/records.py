@@ -49,7 +49,8 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """A passage weighed against a claim. ``scores`` holds ``retrieval`` (BM25) and ``relevance`` (0–1)."""
+    """A passage weighed against a claim. ``scores`` holds ``retrieval`` and ``relevance`` (0–1); ``question``
+    is the (sub-)question of the claim the passage was retrieved for, in AVeriTeC's question–answer form."""
 
     passage: Passage
     document: Document
@@ -57,6 +58,7 @@ class Evidence:
     stance_probabilities: dict[str, float]
     scores: dict[str, float]
     from_claimant: bool = False
+    question: str = ""
 
     @property
     def relevance(self) -> float:
@@ -145,6 +147,7 @@ def factcheck_from_jsonable(data: dict[str, Any]) -> FactCheck:
             stance_probabilities=item["stance_probabilities"],
             scores=item["scores"],
             from_claimant=item["from_claimant"],
+            question=item.get("question", ""),
         )
         for item in data["evidence"]
     )

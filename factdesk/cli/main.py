@@ -290,6 +290,19 @@ def info(obj: Context) -> None:
 
 
 @cli.command()
+@click.option("--rebuild", is_flag=True, help="Re-embed every passage instead of only the new ones.")
+@click.pass_obj
+def index(obj: Context, rebuild: bool) -> None:
+    """Bring the retrieval index up to date with the store (ingest does this too), or rebuild it from the store."""
+    with obj.desk() as desk:
+        rebuilt = desk.index(rebuild=rebuild, progress=True)
+        retriever = desk.retriever.name
+    click.echo(
+        f"Rebuilt the {retriever} index: {rebuilt} passages." if rebuild else f"The {retriever} index is up to date."
+    )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option(

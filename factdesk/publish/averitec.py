@@ -17,7 +17,8 @@ def averitec_record(check: FactCheck) -> dict[str, Any]:
         "pred_label": check.verdict.label,
         "evidence": [
             {
-                "question": f"What did {source_name(e)} report on {format_date(e.document.published)} about {topic}?",
+                "question": e.question
+                or f"What did {source_name(e)} report on {format_date(e.document.published)} about {topic}?",
                 "answer": e.passage.text,
                 "url": e.document.url,
                 "scraped_text": e.passage.text,

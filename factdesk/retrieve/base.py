@@ -14,6 +14,14 @@ class Retriever(Protocol):
 
     def warm_up(self) -> None: ...
 
+    def index(self, store: Store, progress: bool = False) -> object:
+        """Brings any index kept outside the store up to date with it (after an ingest)."""
+        ...
+
+    def rebuild(self, store: Store, progress: bool = False) -> int:
+        """Rebuilds any index kept outside the store from the store; returns the passages indexed."""
+        ...
+
     def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
         """Candidate passages, best first; none from a document published after ``cutoff``."""
         ...

@@ -47,6 +47,13 @@ class Fts5Retriever:
     def warm_up(self) -> None:
         """Nothing to load: the index lives in the store."""
 
+    def index(self, store: Store, progress: bool = False) -> None:
+        """Nothing to do: FTS5 is updated in the same transaction as the passages."""
+
+    def rebuild(self, store: Store, progress: bool = False) -> int:
+        """Nothing to rebuild outside the store."""
+        return 0
+
     def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
         hits = store.search_passages(fts_query(claim.text), cutoff, self.candidates * 3)
         per_document: dict[str, int] = {}

@@ -105,9 +105,17 @@ class BatchResult:
 
 @dataclass(frozen=True, slots=True)
 class PassageHit:
+    """A retrieved passage; ``question`` is the (sub-)question of the claim it was found for, if any."""
+
     passage: Passage
     document: Document
     score: float
+    question: str = ""
+
+    @property
+    def undated(self) -> bool:
+        """Kept by every cut-off, since its date is unknown; reports flag it."""
+        return self.document.published is None
 
 
 def _now() -> str:
@@ -414,6 +422,50 @@ class Store:
         )
         return [dict(row) for row in rows]
 
+    # ---- dense retrieval: passage rows for the ANN index and its bookkeeping ----------------------------------
+
+    def passage_count(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    def passages_after(self, rowid: int, limit: int) -> list[tuple[int, str]]:
+        """(rowid, text) of up to ``limit`` passages with a rowid above ``rowid``, in rowid order."""
+        rows = self._conn.execute("SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", (rowid, limit))
+        return [(row[0], row[1]) for row in rows]
+
+    def passage_hits(self, rowids: Sequence[int], cutoff: date | None) -> dict[int, PassageHit]:
+        """Passages by rowid (score 0); those of documents published after ``cutoff`` never come back."""
+        found: dict[int, PassageHit] = {}
+        day = cutoff and cutoff.isoformat()
+        for i in range(0, len(rowids), 500):
+            chunk = list(rowids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                "SELECT p.id AS rowid, p.doc_id, p.start, p.end, p.text AS passage_text, d.id, d.url, d.outlet,"
+                " d.title, d.published, d.author, d.language, d.text"
+                f" FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})"
+                " AND (? IS NULL OR d.published IS NULL OR d.published <= ?)",
+                (*chunk, day, day),
+            )
+            for row in rows:
+                passage = Passage(row["doc_id"], row["start"], row["end"], row["passage_text"])
+                found[row["rowid"]] = PassageHit(passage, _document(row), 0.0)
+        return found
+
+    def passage_index_record(self, model: str) -> tuple[int, int] | None:
+        """(passages indexed, largest rowid indexed) of the ANN index of ``model``, if one was recorded."""
+        with self.transaction() as conn:
+            conn.execute(_PASSAGE_INDEX_SCHEMA)
+        row = self._conn.execute("SELECT count, last_id FROM passage_index WHERE model = ?", (model,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def record_passage_index(self, model: str, last_id: int, count: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(_PASSAGE_INDEX_SCHEMA)
+            conn.execute(
+                "INSERT OR REPLACE INTO passage_index (model, last_id, count, updated_at) VALUES (?,?,?,?)",
+                (model, last_id, count, _now()),
+            )
+
 
 def _document(row: sqlite3.Row) -> Document:
     return Document(
@@ -479,3 +531,11 @@ _INTAKE_SCHEMA = (
 def _intake_tables(conn: sqlite3.Connection) -> None:
     for statement in _INTAKE_SCHEMA:
         conn.execute(statement)
+
+
+_PASSAGE_INDEX_SCHEMA = """CREATE TABLE IF NOT EXISTS passage_index (
+    model TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+)"""

@@ -1,0 +1,239 @@
+"""AVeriTeC retrieval in a closed corpus, end to end through ``FactDesk.check``.
+
+Corpus: every gold answer of train and dev (``answer`` plus the boolean explanation, one document each, with its
+source URL; unanswerable answers are left out). A claim's own answers are its gold evidence; every other claim's
+answers are distractors. The answers carry no publication date, so all documents are undated: the claim date is
+the cut-off as usual, but here it removes nothing (the documents are kept and flagged as undated).
+
+Each dev claim (text, speaker, claim date) is checked with ``save=False`` in a temporary store. Reported:
+
+- ``recall@k``: the share of the claim's gold answers among its ``k`` evidence items (after stance reranking),
+  averaged over claims; ``candidate_recall@k`` is the same for the retriever's first ``k`` candidates.
+- ``evidence_score``: AVeriTeC's Hungarian-matched METEOR between predicted "question answer" strings (the
+  sub-question each passage was retrieved for, then the passage) and the gold "question answer" strings,
+  divided by the number of gold strings. METEOR is NLTK's with exact and Porter-stem matching only: WordNet
+  cannot be fetched at run time, so its synonym stage matches nothing, which can only lower scores slightly.
+- ``label_accuracy`` and ``averitec_score`` (label right and evidence score above 0.25, as the official scorer).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from factdesk import registry
+from factdesk.config import Config, RetrieveConfig
+from factdesk.errors import FactdeskError
+from factdesk.evaluate.base import EvalReport, SystemScores
+from factdesk.evaluate.metrics import accuracy
+from factdesk.records import Claim
+from factdesk.registry import register
+from factdesk.retrieve import retriever_params
+from factdesk.retrieve.credibility import domain
+from factdesk.store import PassageHit, Store
+
+log = logging.getLogger("factdesk")
+AVERITEC_THRESHOLD = 0.25
+MAX_EVIDENCE = 10  # the official scorer reads at most 10 predicted question-answer pairs
+
+
+def answer_text(answer: dict[str, Any]) -> str:
+    """An answer as a document: its text, with the explanation of a yes/no answer; empty if unanswerable."""
+    if answer.get("answer_type") == "Unanswerable":
+        return ""
+    text = answer.get("answer", "").strip()
+    if answer.get("answer_type") == "Boolean" and answer.get("boolean_explanation"):
+        text += ". " + answer["boolean_explanation"].strip()
+    return text
+
+
+def gold_strings(claim: dict[str, Any]) -> list[str]:
+    """The official scorer's target strings: question + answer (+ boolean explanation)."""
+    strings = []
+    for qa in claim["questions"]:
+        answers = qa["answers"] if isinstance(qa["answers"], list) else [qa["answers"]]
+        for answer in answers:
+            s = qa["question"] + " " + answer["answer"]
+            if answer.get("answer_type") == "Boolean":
+                s += ". " + answer.get("boolean_explanation", "")
+            strings.append(s)
+        if not answers:
+            strings.append(qa["question"] + " No answer could be found.")
+    return strings
+
+
+class _NoWordNet:
+    """Stands in for WordNet in NLTK's METEOR: no synonyms, so exact and stem matches only."""
+
+    def synsets(self, *_: object, **__: object) -> list[object]:
+        return []
+
+
+def meteor(candidate: str, reference: str) -> float:
+    from nltk.tokenize import NLTKWordTokenizer
+    from nltk.translate.meteor_score import single_meteor_score
+
+    tokenize = NLTKWordTokenizer().tokenize
+    return float(single_meteor_score(tokenize(reference), tokenize(candidate), wordnet=_NoWordNet()))
+
+
+def evidence_score(predicted: Sequence[str], gold: Sequence[str]) -> float:
+    """Hungarian-matched METEOR, reweighted by the number of gold strings (official ``compute_pairwise_...``)."""
+    from scipy.optimize import linear_sum_assignment
+
+    predicted = list(predicted)[:MAX_EVIDENCE]
+    if not predicted or not gold:
+        return 0.0
+    scores = np.array([[meteor(p, g) for g in gold] for p in predicted])
+    rows, cols = linear_sum_assignment(scores, maximize=True)
+    return float(scores[rows, cols].sum() / len(gold))
+
+
+class _Recorder:
+    """Wraps a retriever to keep its last candidates, whose questions ``Evidence`` does not carry."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.last: list[PassageHit] = []
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
+        self.last = self.inner.run(store, claim, cutoff)
+        return self.last
+
+
+@register("evaluator", "averitec-retrieval")
+@dataclass
+class AveritecRetrievalEvaluator:
+    limit: int | None = None
+    k: int = 10
+    retrievers: tuple[str, ...] = ("hybrid", "fts5")
+    cache: str = "runs/averitec-retrieval/vectors"  # passage embeddings by text hash, reused across runs
+    name: str = "averitec-retrieval"
+
+    def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
+        if split != "dev":
+            raise FactdeskError("averitec-retrieval evaluates dev only (test labels are not public)")
+        folder = Path(data_dir) / "averitec"
+        if not (folder / "dev.json").exists() or not (folder / "train.json").exists():
+            raise FactdeskError(f"{folder}: AVeriTeC train.json and dev.json not found")
+        train = json.loads((folder / "train.json").read_text(encoding="utf-8"))
+        dev = json.loads((folder / "dev.json").read_text(encoding="utf-8"))
+        claims = dev[: self.limit] if self.limit else dev
+        systems, details = [], {}
+        with tempfile.TemporaryDirectory(prefix="factdesk-averitec-") as tmp:
+            corpus = Path(tmp) / "corpus.jsonl"
+            documents = _write_corpus(corpus, {"train": train, "dev": dev})
+            store = Path(tmp) / "store"
+            for name in self.retrievers:
+                scores, per_claim = self._system(name, store, corpus, claims, progress)
+                systems.append(SystemScores(f"factdesk ({name})", scores))
+                details[name] = per_claim
+        details["corpus"] = {
+            "documents": documents,
+            "claims_evaluated": len(claims),
+            "note": "closed corpus of train+dev gold answers; all documents undated, so the cut-off removes none",
+            "meteor": "NLTK METEOR, exact + Porter-stem matching (no WordNet synonyms)",
+        }
+        return EvalReport("averitec-retrieval", split, f"recall@{self.k}", systems, details)
+
+    def _system(
+        self, name: str, store: Path, corpus: Path, claims: list[dict[str, Any]], progress: bool
+    ) -> tuple[dict[str, float], dict[str, Any]]:
+        from factdesk.pipeline import FactDesk
+
+        config = Config(retrieve=RetrieveConfig(retriever=name, top_k=self.k))
+        with FactDesk(store, config) as desk:
+            if not desk.store.stats()["documents"]:
+                desk.ingest([corpus], progress=progress)
+            inner = registry.create("retriever", name, **retriever_params(config.retrieve))
+            if name == "hybrid":
+                inner.vector_cache = self.cache
+            recorder = _Recorder(inner)
+            desk.retriever = recorder
+            desk.warm_up()
+            if name == "hybrid":
+                inner.index(desk.store)  # embeds the corpus (through the cache) before timing claims
+            rows = []
+            started = time.perf_counter()
+            iterator = claims
+            if progress:
+                from tqdm import tqdm
+
+                iterator = tqdm(claims, desc=name)
+            for item in iterator:
+                rows.append(self._claim(desk, recorder, item))
+            seconds = time.perf_counter() - started
+        gold_labels = [item["label"] for item in claims]
+        predicted = [row["label"] for row in rows]
+        right = [g == p for g, p in zip(gold_labels, predicted, strict=True)]
+        scores = {
+            f"recall@{self.k}": float(np.mean([r["recall"] for r in rows])),
+            f"candidate_recall@{self.k}": float(np.mean([r["candidate_recall"] for r in rows])),
+            "candidate_recall@all": float(np.mean([r["candidate_recall_all"] for r in rows])),
+            "evidence_score": float(np.mean([r["evidence_score"] for r in rows])),
+            "label_accuracy": accuracy(gold_labels, predicted),
+            "averitec_score": float(
+                np.mean([ok and r["evidence_score"] > AVERITEC_THRESHOLD for ok, r in zip(right, rows, strict=True)])
+            ),
+            "seconds_per_claim": seconds / max(len(rows), 1),
+        }
+        return scores, {"claims": rows}
+
+    def _claim(self, desk: Any, recorder: _Recorder, item: dict[str, Any]) -> dict[str, Any]:
+        claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date")))
+        check = desk.check(claim, save=False)
+        gold = {t for q in item["questions"] for a in q["answers"] if (t := answer_text(a))}
+        questions = {_key(h): h.question for h in recorder.last}
+        evidence = check.evidence[: self.k]
+        found = {e.document.text for e in evidence}
+        candidates = [h.document.text for h in recorder.last]
+        predicted = [f"{questions.get(_key(e), '')} {e.passage.text}".strip() for e in evidence]
+        denominator = max(min(len(gold), self.k), 1)
+        return {
+            "label": check.verdict.label,
+            "recall": len(gold & found) / denominator if gold else 0.0,
+            "candidate_recall": len(gold & set(candidates[: self.k])) / denominator if gold else 0.0,
+            "candidate_recall_all": len(gold & set(candidates)) / len(gold) if gold else 0.0,
+            "evidence_score": evidence_score(predicted, gold_strings(item)),
+            "undated_evidence": sum(e.undated for e in evidence),
+        }
+
+
+def _key(item: Any) -> tuple[str, int, int]:
+    return (item.passage.doc_id, item.passage.start, item.passage.end)
+
+
+def _claim_date(text: str | None) -> date | None:
+    try:
+        return datetime.strptime(text, "%d-%m-%Y").date() if text else None
+    except ValueError:
+        return None
+
+
+def _write_corpus(path: Path, splits: dict[str, list[dict[str, Any]]]) -> int:
+    """One JSONL document per answerable gold answer; returns how many were written."""
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for split, claims in splits.items():
+            for c, claim in enumerate(claims):
+                for q, qa in enumerate(claim["questions"]):
+                    for a, answer in enumerate(qa["answers"]):
+                        if text := answer_text(answer):
+                            url = answer.get("source_url") or ""
+                            record = {"id": f"{split}-{c}-{q}-{a}", "text": text, "url": url, "outlet": domain(url)}
+                            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                            count += 1
+    return count

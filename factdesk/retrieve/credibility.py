@@ -1,0 +1,120 @@
+"""Source credibility and diversity: allow/deny lists and reliability weights by domain or outlet, and MMR
+selection so that no single site fills the evidence.
+
+The default deny list is AVeriTeC's list of misinformation domains (``misinfo_list.txt``). It is CC BY-NC 4.0
+and factdesk is Apache-2.0, so it is not shipped in the package: it is read from ``deny_list_file`` (by default
+the shared benchmark folder); when that file is absent, a notice is logged and no list is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from factdesk.store import PassageHit
+
+log = logging.getLogger("factdesk")
+DEFAULT_DENY_LIST = "../shared/data/averitec/misinfo_list.txt"
+_ARCHIVED = re.compile(r"^https?://(?:web\.)?archive\.org/web/[^/]+/(.+)$", re.IGNORECASE)
+T = TypeVar("T")
+
+
+def domain(url: str) -> str:
+    """The site of ``url``, lower-cased without ``www.``; an archive.org snapshot counts as the archived site."""
+    url = url.strip()
+    while match := _ARCHIVED.match(url):
+        url = match.group(1)
+    if "://" not in url:
+        url = "http://" + url
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host.removeprefix("www.")
+
+
+def source_key(hit: PassageHit) -> str:
+    """What counts as one source for diversity: the domain, else the outlet, else the document itself."""
+    return domain(hit.document.url) if hit.document.url else (hit.document.outlet.lower() or hit.document.id)
+
+
+@lru_cache(maxsize=8)
+def load_domain_list(path: str) -> frozenset[str]:
+    """One domain a line (``#`` comments and blank lines ignored); empty, with a notice, if unreadable."""
+    if not path:
+        return frozenset()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        log.warning("deny list %s not loaded (%s); no domains are deny-listed by default", path, exc.strerror)
+        return frozenset()
+    return frozenset(d for line in lines if (d := domain(line.split("#", 1)[0])))
+
+
+@dataclass(frozen=True)
+class SourcePolicy:
+    """``allow`` (if not empty, only these sources), ``deny`` (never these) and ``weights`` (reliability, default
+    1.0) by domain (a subdomain matches its parent) or by outlet name (case-insensitive)."""
+
+    allow: frozenset[str] = frozenset()
+    deny: frozenset[str] = frozenset()
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_lists(
+        cls, allow: Iterable[str], deny: Iterable[str], deny_file: str, weights: Mapping[str, float]
+    ) -> SourcePolicy:
+        return cls(
+            allow=frozenset(_keys(allow)),
+            deny=frozenset(_keys(deny)) | load_domain_list(deny_file),
+            weights={key: float(w) for name, w in weights.items() for key in _keys([name])},
+        )
+
+    def admits(self, hit: PassageHit) -> bool:
+        names = _names(hit)
+        if self.deny and any(n in self.deny for n in names):
+            return False
+        return not self.allow or any(n in self.allow for n in names)
+
+    def weight(self, hit: PassageHit) -> float:
+        return next((self.weights[n] for n in _names(hit) if n in self.weights), 1.0)
+
+
+def _keys(names: Iterable[str]) -> list[str]:
+    return [key for name in names if (key := domain(name) if "." in name else name.strip().lower())]
+
+
+def _names(hit: PassageHit) -> list[str]:
+    """The domain and each parent domain (a.b.com, b.com), then the outlet name."""
+    host = domain(hit.document.url) if hit.document.url else ""
+    parts = host.split(".") if host else []
+    names = [".".join(parts[i:]) for i in range(len(parts) - 1)]
+    return [*names, hit.document.outlet.strip().lower()] if hit.document.outlet else names
+
+
+def mmr_select(
+    items: Sequence[T], relevance: Callable[[T], float], source: Callable[[T], str], k: int, trade_off: float = 0.6
+) -> list[T]:
+    """Maximal marginal relevance over sources: picks ``k`` items, each maximising
+    ``trade_off · relevance / best relevance − (1 − trade_off) · share``, where ``share`` is the fraction of the
+    items already picked that come from the same source."""
+    if not items:
+        return []
+    scores = [relevance(item) for item in items]
+    top = max(scores)
+    scaled = [s / top if top > 0 else 1.0 for s in scores]
+    keys = [source(item) for item in items]
+    picked: list[int] = []
+    per_source: dict[str, int] = {}
+    remaining = list(range(len(items)))
+    while remaining and len(picked) < k:
+        total = max(len(picked), 1)
+        gains = {i: trade_off * scaled[i] - (1 - trade_off) * per_source.get(keys[i], 0) / total for i in remaining}
+        best = max(remaining, key=gains.__getitem__)
+        remaining.remove(best)
+        picked.append(best)
+        per_source[keys[best]] = per_source.get(keys[best], 0) + 1
+    return [items[i] for i in picked]

