@@ -46,7 +46,7 @@ class RetrieveConfig:
 @dataclass(frozen=True)
 class VerifyConfig:
     stance_model: str = "cross-encoder"
-    aggregator: str = "stance-vote"
+    aggregator: str = "trained-verdict"  # or "stance-vote" (no training data needed)
     decomposer: str = "spacy-clauses"  # "" tests the claim only as a whole
     earlier_statements: int = 2  # passages, dated before the claim, in which the claimant speaks
     min_relevance: float = 0.0

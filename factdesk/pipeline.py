@@ -63,6 +63,7 @@ class FactDesk:
                 self.stance.warm_up()
                 if self.decomposer is not None:
                     self.decomposer.warm_up()
+                self.aggregator.warm_up()
             except OSError as exc:
                 raise FactdeskError(f"cannot load a model: {exc}") from exc
             self._warm = True

@@ -335,4 +335,4 @@ def main() -> None:
     cli(prog_name="factdesk")
 
 
-from factdesk.cli import intake  # noqa: E402,F401  (claim intake commands)
+from factdesk.cli import intake, train_eval  # noqa: E402,F401  (claim intake; train and eval commands)

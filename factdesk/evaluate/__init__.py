@@ -1,5 +1,15 @@
-"""Evaluation on public benchmarks: shared metrics, one evaluator per benchmark."""
+"""Evaluation on public benchmarks: shared metrics, one evaluator per benchmark (registered by name)."""
 
+from factdesk.evaluate import averitec, averitec_retrieval, climate_fever, liar_plus, scifact
 from factdesk.evaluate.metrics import accuracy, confusion, macro_f1
 
-__all__ = ["accuracy", "confusion", "macro_f1"]
+__all__ = [
+    "accuracy",
+    "averitec",
+    "averitec_retrieval",
+    "climate_fever",
+    "confusion",
+    "liar_plus",
+    "macro_f1",
+    "scifact",
+]

@@ -48,7 +48,7 @@ def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str], path: 
 def reliability_png(
     confidences: Sequence[float], correct: Sequence[bool], path: Path, title: str, bins: int = 10
 ) -> Path:
-    """Accuracy against confidence per bin, with the diagonal of perfect calibration and the ECE."""
+    """Accuracy per equal-width confidence bin, with the diagonal of perfect calibration and the ECE."""
     conf = np.asarray(confidences, dtype=float)
     hit = np.asarray(correct, dtype=float)
     index = np.minimum((conf * bins).astype(int), bins - 1)
@@ -56,7 +56,7 @@ def reliability_png(
     for b in range(bins):
         mask = index == b
         if mask.any():
-            centres.append(conf[mask].mean())
+            centres.append((b + 0.5) / bins)
             accuracies.append(hit[mask].mean())
             sizes.append(int(mask.sum()))
     fig, ax = plt.subplots(figsize=(4.5, 4.5))

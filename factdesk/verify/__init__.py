@@ -5,6 +5,7 @@ from factdesk.verify.aggregate import StanceVoteAggregator
 from factdesk.verify.base import STANCE_LABELS, Aggregator, StanceModel, VerdictScores
 from factdesk.verify.baseline import LexicalStanceBaseline
 from factdesk.verify.cross_encoder import CrossEncoderStance
+from factdesk.verify.verdict import TrainedVerdictAggregator
 
 register("stance", "cross-encoder")(CrossEncoderStance)
 
@@ -15,5 +16,6 @@ __all__ = [
     "LexicalStanceBaseline",
     "StanceModel",
     "StanceVoteAggregator",
+    "TrainedVerdictAggregator",
     "VerdictScores",
 ]

@@ -21,6 +21,9 @@ class StanceVoteAggregator:
     votes: int = 3
     name: str = "stance-vote"
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def run(self, claim: Claim, evidence: Sequence[Evidence]) -> VerdictScores:
         support = self._noisy_or(
             [e.stance_probabilities["supports"] for e in evidence if e.stance == "supports" and not e.from_claimant]

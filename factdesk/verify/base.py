@@ -37,6 +37,8 @@ class Decomposer(Protocol):
 class Aggregator(Protocol):
     name: str
 
+    def warm_up(self) -> None: ...
+
     def run(self, claim: Claim, evidence: Sequence[Evidence]) -> VerdictScores:
         """A probability for each of the four verdict labels."""
         ...

@@ -1,0 +1,95 @@
+"""`factdesk train` (the stance and verdict models) and `factdesk eval` (public benchmarks)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import click
+
+from factdesk import registry
+from factdesk.cli.main import cli
+from factdesk.errors import FactdeskError
+
+DEFAULT_DATA = Path("../shared/data")
+TRAIN_EXTRA = "pip install -e '.[train]'"
+
+
+def _require(*modules: str) -> None:
+    """Training needs the `train` extra; say so instead of failing with an ImportError."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise FactdeskError(f"training needs {', '.join(missing)} (the `train` extra): {TRAIN_EXTRA}")
+
+
+def _data_dir(path: Path) -> Path:
+    if not path.is_dir():
+        raise FactdeskError(f"data folder {path} not found; pass --data-dir (the shared data, e.g. ../shared/data)")
+    return path
+
+
+@cli.group()
+def train() -> None:
+    """Train factdesk's models (needs the `train` extra: torch, transformers, scikit-learn)."""
+
+
+@train.command("stance")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/stance"))
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--max-pairs", type=click.IntRange(min=1), help="Training pairs (default: the trainer's, 60,000).")
+def train_stance(data_dir: Path, out: Path, seed: int, max_pairs: int | None) -> None:
+    """Fine-tune and export the (claim, passage) stance cross-encoder (about an hour on 2 CPU cores)."""
+    _require("torch", "transformers", "onnx", "sklearn")
+    from factdesk.verify.training import stance
+
+    argv = ["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)]
+    stance.main(argv + (["--max-pairs", str(max_pairs)] if max_pairs else []))
+
+
+@train.command("verdict")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/verdict"))
+@click.option("--seed", type=int, default=13, show_default=True)
+def train_verdict(data_dir: Path, out: Path, seed: int) -> None:
+    """Train the claim-level verdict model on AVeriTeC train (gold QA evidence), selected on dev."""
+    _require("sklearn")
+    from factdesk.verify.training import verdict
+
+    verdict.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+
+
+@cli.command("eval")
+@click.argument("name")
+@click.option("--split", default="dev", show_default=True, help="Benchmark split; test only where labels exist.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
+@click.option("--plots", "plots_dir", type=click.Path(path_type=Path, file_okay=False), help="Write PNG plots here.")
+@click.option("--limit", type=click.IntRange(min=1), help="Evaluate the first N items only (a quick check).")
+def eval_benchmark(
+    name: str, split: str, data_dir: Path, json_path: Path | None, plots_dir: Path | None, limit: int | None
+) -> None:
+    """Evaluate on benchmark NAME and print the comparison table.
+
+    NAME is a registered evaluator (averitec, averitec-retrieval, climate-fever, liar-plus, scifact); an unknown
+    name lists the installed ones.
+    """
+    import factdesk.evaluate  # noqa: F401  (registers the evaluators)
+
+    if name not in registry.names("evaluator"):
+        raise FactdeskError(f"no evaluator named {name!r}; known: {', '.join(registry.names('evaluator'))}")
+    _data_dir(data_dir)
+    try:
+        evaluator = registry.create("evaluator", name, **({"limit": limit} if limit else {}))
+    except TypeError as exc:
+        raise FactdeskError(f"evaluator {name!r} does not support --limit") from exc
+    report = evaluator.run(data_dir, split=split, plots_dir=plots_dir, progress=True)
+    click.echo(f"{report.benchmark} {report.split}: {report.primary_metric} = {report.primary:.4f}")
+    click.echo(report.table())
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
+        click.echo(f"report written to {json_path}", err=True)
+    for plot in report.plots:
+        click.echo(f"plot: {plot}", err=True)
