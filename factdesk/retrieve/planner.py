@@ -89,7 +89,7 @@ class QueryPlanner:
 def _context(doc: Any, ent: Any) -> str:
     """The clause around ``ent`` (its nearest verb's subtree), or a window of words when that is the claim."""
     head = ent.root
-    while head.pos_ not in ("VERB", "AUX") and head.head is not head:
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:  # spaCy makes a new Token per access
         head = head.head
     start, end = head.left_edge.i, head.right_edge.i + 1
     if end - start >= len(doc) - 2:
