@@ -49,6 +49,7 @@ class VerifyConfig:
     aggregator: str = "trained-verdict"  # or "stance-vote" (no training data needed)
     decomposer: str = "spacy-clauses"  # "" tests the claim only as a whole
     earlier_statements: int = 2  # passages, dated before the claim, in which the claimant speaks
+    verdict_evidence: int = 3  # the most relevant passages the aggregator weighs (0: all); see README
     min_relevance: float = 0.0
 
 

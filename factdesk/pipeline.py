@@ -100,7 +100,7 @@ class FactDesk:
         hits = self.retriever.run(self.store, claim, cutoff)
         evidence = self._weigh(claim, hits)
         evidence += self._earlier_statements(claim, evidence)
-        scores = self.aggregator.run(claim, evidence)
+        scores = self.aggregator.run(claim, self._for_verdict(evidence))
         label = max(scores, key=scores.__getitem__)
         verdict = Verdict(label, self.rating_scale.rate(label, scores[label]).name, scores[label], scores)
         notes = [
@@ -207,6 +207,12 @@ class FactDesk:
             and echoes_claimant(claim, hit.passage.text)
         ]
         return self._weigh(claim, hits)[: self.config.verify.earlier_statements]
+
+    def _for_verdict(self, evidence: list[Evidence]) -> list[Evidence]:
+        """The ``verdict_evidence`` most relevant passages: the verdict model was trained on about three evidence
+        items a claim, and weighing every retrieved passage drowns the relevant ones."""
+        limit = self.config.verify.verdict_evidence
+        return sorted(evidence, key=lambda e: e.relevance, reverse=True)[:limit] if limit else evidence
 
     def claim_stance(self, claim: Claim, passages: Sequence[str]) -> np.ndarray:
         """Stance towards the whole claim and each of its parts: a passage refutes the claim if it refutes any

@@ -84,3 +84,14 @@ def test_a_claimant_repeating_the_claim_is_not_support():
     echo = [_evidence(0.95, 0.0, from_claimant=True), _evidence(0.0, 0.85)]
     scores = StanceVoteAggregator().run(Claim("c", claimant="A. Official"), echo)
     assert max(scores, key=scores.get) == "Refuted"
+
+
+def test_a_conflicting_verdict_cites_the_strongest_passages_on_each_side_even_when_all_lean_neutral():
+    from factdesk.explain import TemplateWriter
+    from factdesk.records import Verdict
+
+    evidence = [_evidence(0.30, 0.10), _evidence(0.10, 0.35), _evidence(0.05, 0.05)]
+    assert all(e.stance == "neutral" for e in evidence)
+    verdict = Verdict("Conflicting Evidence/Cherrypicking", "Misleading", 0.5, {})
+    [first, *_] = TemplateWriter().run(Claim("c"), verdict, evidence)
+    assert first.kind == "verdict" and first.citations

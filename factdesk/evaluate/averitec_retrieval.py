@@ -23,7 +23,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from factdesk import registry
-from factdesk.config import Config, RetrieveConfig
+from factdesk.config import Config, RetrieveConfig, VerifyConfig
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy
@@ -121,6 +121,8 @@ class AveritecRetrievalEvaluator:
     k: int = 10
     retrievers: tuple[str, ...] = ("hybrid", "fts5")
     cache: str = "runs/averitec-retrieval/vectors"  # passage embeddings by text hash, reused across runs
+    aggregator: str = ""  # the verdict aggregator; empty: the pipeline's default
+    verdict_evidence: int | None = None  # passages the aggregator weighs; None: the pipeline's default
     name: str = "averitec-retrieval"
 
     def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
@@ -154,7 +156,12 @@ class AveritecRetrievalEvaluator:
     ) -> tuple[dict[str, float], dict[str, Any]]:
         from factdesk.pipeline import FactDesk
 
-        config = Config(retrieve=RetrieveConfig(retriever=name, top_k=self.k))
+        verify = VerifyConfig()
+        if self.aggregator:
+            verify = replace(verify, aggregator=self.aggregator)
+        if self.verdict_evidence is not None:
+            verify = replace(verify, verdict_evidence=self.verdict_evidence)
+        config = Config(retrieve=RetrieveConfig(retriever=name, top_k=self.k), verify=verify)
         with FactDesk(store, config) as desk:
             if not desk.store.stats()["documents"]:
                 desk.ingest([corpus], progress=progress)

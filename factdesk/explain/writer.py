@@ -61,8 +61,12 @@ def lead_evidence(verdict: Verdict, evidence: Sequence[Evidence]) -> list[Eviden
     """The independent evidence that carries the ruling, strongest first."""
     independent = [e for e in evidence if not e.from_claimant]
     if verdict.label == "Conflicting Evidence/Cherrypicking":
-        supports = [e for e in independent if e.stance == "supports"]
-        return supports[:2] + [e for e in independent if e.stance == "refutes"][:2]
+        sides = []
+        for stance in ("supports", "refutes"):
+            taking = [e for e in independent if e.stance == stance]
+            strongest = sorted(independent, key=lambda e: e.stance_probabilities[stance], reverse=True)
+            sides += [e for e in (taking or strongest)[:2] if all(e is not chosen for chosen in sides)]
+        return sides
     stance = LEAD_STANCE.get(verdict.label)
     if not stance:
         return independent
