@@ -4,6 +4,7 @@ sync."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 from pathlib import Path
@@ -198,3 +199,26 @@ def test_averitec_retrieval_evaluator_runs_on_two_claims() -> None:
         pytest.skip(f"AVeriTeC not found in {SHARED_DATA}")
     report = AveritecRetrievalEvaluator(limit=2, retrievers=("fts5",)).run(SHARED_DATA, "dev")
     assert 0.0 <= report.primary <= 1.0 and report.details["corpus"]["documents"] > 9000
+
+
+def test_index_command_keeps_and_rebuilds_the_dense_index_through_the_cli(
+    factdesk, store: Path, tmp_path: Path
+) -> None:
+    corpus = write_jsonl(
+        tmp_path / "docs.jsonl",
+        [
+            doc("bakery", "A new bakery opened downtown selling sourdough bread.", "2022-09-05"),
+            doc("ridge", "Wind turbines were installed on the northern ridge last spring.", "2022-09-01"),
+        ],
+    )
+    assert factdesk("ingest", str(corpus)).exit_code == 0
+    assert list(store.glob("passages.*.usearch")), "ingest builds the dense index"
+    synced = factdesk("index")
+    assert synced.exit_code == 0 and "index is up to date" in synced.stdout
+    for index_file in store.glob("passages.*.usearch"):
+        index_file.unlink()
+    rebuilt = factdesk("index", "--rebuild")
+    assert rebuilt.exit_code == 0 and "Rebuilt the hybrid-rrf index: 2 passages." in rebuilt.stdout
+    assert list(store.glob("passages.*.usearch"))
+    check = factdesk("check", "A bakery sells sourdough", "--date", "2022-09-30", "--format", "json")
+    assert check.exit_code == 0 and json.loads(check.stdout)["evidence"][0]["doc_id"] == "bakery"
