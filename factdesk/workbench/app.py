@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from http import HTTPStatus
@@ -200,9 +201,9 @@ def make_server(workbench: Workbench, host: str = "127.0.0.1", port: int = 8765)
             origin = self.headers.get("Origin")
             return origin is None or urlsplit(origin).netloc == self.headers.get("Host")
 
-        def _respond(self, handle: object) -> None:
+        def _respond(self, handle: Callable[[], Response]) -> None:
             try:
-                response = handle()  # type: ignore[operator]
+                response = handle()
             except FactdeskError as exc:
                 response = Workbench._page("Error", f'<p class="error">{escape(str(exc))}</p>', HTTPStatus.BAD_REQUEST)
             data = response.body.encode("utf-8")
