@@ -50,6 +50,7 @@ class VerifyConfig:
     decomposer: str = "spacy-clauses"  # "" tests the claim only as a whole
     earlier_statements: int = 2  # passages, dated before the claim, in which the claimant speaks
     verdict_evidence: int = 3  # the most relevant passages the aggregator weighs (0: all); see README
+    relevance_weight: float = 0.8  # evidence ranking: this much stance relevance, the rest retrieval score
     min_relevance: float = 0.0
 
 

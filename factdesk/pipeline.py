@@ -164,12 +164,13 @@ class FactDesk:
         if not hits:
             return []
         probabilities = self.claim_stance(claim, [hit.passage.text for hit in hits])
-        best_bm25 = max(hit.score for hit in hits) or 1.0
+        best_score = max(hit.score for hit in hits) or 1.0
         weighed = []
         for hit, row in zip(hits, probabilities, strict=True):
             relevance = float(1.0 - row[STANCE_LABELS.index("neutral")])
             stance = STANCE_LABELS[int(np.argmax(row))]
-            ranking = 0.8 * relevance + 0.2 * hit.score / best_bm25
+            weight = self.config.verify.relevance_weight
+            ranking = weight * relevance + (1.0 - weight) * hit.score / best_score
             weighed.append(
                 (
                     ranking,

@@ -129,6 +129,7 @@ class AveritecRetrievalEvaluator:
     cache: str = "runs/averitec-retrieval/vectors"  # passage embeddings by text hash, reused across runs
     aggregator: str = ""  # the verdict aggregator; empty: the pipeline's default
     verdict_evidence: int | None = None  # passages the aggregator weighs; None: the pipeline's default
+    relevance_weight: float | None = None  # evidence ranking's share of stance relevance; None: the default
     name: str = "averitec-retrieval"
 
     def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
@@ -167,6 +168,8 @@ class AveritecRetrievalEvaluator:
             verify = replace(verify, aggregator=self.aggregator)
         if self.verdict_evidence is not None:
             verify = replace(verify, verdict_evidence=self.verdict_evidence)
+        if self.relevance_weight is not None:
+            verify = replace(verify, relevance_weight=self.relevance_weight)
         config = Config(retrieve=RetrieveConfig(retriever=name, top_k=self.k), verify=verify)
         with FactDesk(store, config) as desk:
             inner = registry.create("retriever", name, **retriever_params(config.retrieve))

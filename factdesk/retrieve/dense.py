@@ -12,12 +12,14 @@ Passages after the cut-off are filtered in SQL after the ANN search, which overs
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -111,9 +113,10 @@ class MiniLMOnnxPassageEmbedder:
 
     @property
     def name(self) -> str:
-        """Names the vectors (cache keys, index files): the model folder and the token limit."""
-        folder = Path(self.model_dir).name if self.model_dir else "i8"
-        return f"all-MiniLM-L6-v2-onnx-{folder}-{self.max_length}"
+        """Names the vectors (cache keys, index files): the model's name from its ``embedder.json`` (else the
+        folder's) and the token limit, so vectors of other weights are never mistaken for these."""
+        folder = Path(self.model_dir) if self.model_dir else DEFAULT_EMBEDDER_DIR
+        return f"{_model_name(folder)}-{self.max_length}"
 
     def warm_up(self) -> None:
         if self._session is not None:
@@ -156,6 +159,15 @@ class MiniLMOnnxPassageEmbedder:
                 mask[row, :n] = 1
             out[rows] = self._session.run(["embeddings"], {"input_ids": ids, "attention_mask": mask})[0]
         return out
+
+
+@lru_cache(maxsize=16)
+def _model_name(folder: Path) -> str:
+    meta = folder / "embedder.json"
+    try:
+        return str(json.loads(meta.read_text(encoding="utf-8"))["name"])
+    except (OSError, ValueError, KeyError):
+        return f"all-MiniLM-L6-v2-onnx-{folder.name}"
 
 
 def _cores() -> int:

