@@ -61,7 +61,7 @@ def test_train_without_the_train_extra_says_how_to_install(factdesk, monkeypatch
     from factdesk.cli import train_eval
 
     monkeypatch.setattr(train_eval.importlib.util, "find_spec", lambda name: None)
-    for model in ("stance", "verdict"):
+    for model in ("stance", "verdict", "liar"):
         result = factdesk("train", model, "--data-dir", str(tmp_path))
         assert result.exit_code == 2
         assert "pip install -e '.[train]'" in result.stderr

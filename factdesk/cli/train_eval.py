@@ -1,4 +1,4 @@
-"""`factdesk train` (the stance and verdict models) and `factdesk eval` (public benchmarks)."""
+"""`factdesk train` (the stance, verdict and LIAR-PLUS models) and `factdesk eval` (public benchmarks)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,20 @@ def train_embedder(data_dir: Path, out: Path, seed: int) -> None:
     from factdesk.retrieve import train_embedder
 
     train_embedder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+
+
+@train.command("liar")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("factdesk/models/liar/liar_plus.json")
+)
+@click.option("--seed", type=int, default=13, show_default=True)
+def train_liar(data_dir: Path, out: Path, seed: int) -> None:
+    """Fit the LIAR-PLUS evaluator's model: stage A on LIAR train, stage B chosen by cross-validation on val2."""
+    _require("sklearn")
+    from factdesk.verify.training import liar
+
+    liar.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
 
 @cli.command("eval")
