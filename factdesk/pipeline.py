@@ -140,7 +140,8 @@ class FactDesk:
             else:
                 log.warning("dropped an unsupported sentence (%s): %s", result.reason, result.statement.text)
                 notes.append(f"Dropped a sentence its evidence does not support ({result.reason}).")
-        if not any(s.kind != "verdict" for s in kept) and self.writer.name != self.fallback_writer.name and evidence:
+        only_verdict = not any(s.kind not in ("verdict", "assessment") for s in kept)
+        if only_verdict and self.writer.name != self.fallback_writer.name and evidence:
             notes.append("The writer produced no supported sentence; the local template writer was used.")
             return self.fallback_writer.run(claim, verdict, evidence)
         return tuple(kept)

@@ -84,7 +84,8 @@ class Citation:
     end: int
 
 
-STATEMENT_KINDS: tuple[str, ...] = ("verdict", "quote", "timeline", "comparison", "free")
+# "assessment": the verdict when no single passage leans its way; it cites the passages the verdict weighed.
+STATEMENT_KINDS: tuple[str, ...] = ("verdict", "assessment", "quote", "timeline", "comparison", "free")
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,3 +95,23 @@ def test_a_conflicting_verdict_cites_the_strongest_passages_on_each_side_even_wh
     verdict = Verdict("Conflicting Evidence/Cherrypicking", "Misleading", 0.5, {})
     [first, *_] = TemplateWriter().run(Claim("c"), verdict, evidence)
     assert first.kind == "verdict" and first.citations
+
+
+def test_a_verdict_no_passage_leans_towards_is_stated_as_an_overall_reading_and_kept():
+    from factdesk.explain import TemplateWriter
+    from factdesk.explain.citations import CitationChecker
+    from factdesk.records import Verdict
+    from factdesk.verify.baseline import LexicalStanceBaseline
+
+    evidence = [_evidence(0.10, 0.30), _evidence(0.05, 0.20)]
+    assert not any(e.stance_probabilities["supports"] > e.stance_probabilities["refutes"] for e in evidence)
+    verdict = Verdict("Supported", "True", 0.55, {})
+    [first, *_] = TemplateWriter().run(Claim("c"), verdict, evidence)
+    assert first.kind == "assessment" and len(first.citations) == 2
+    assert "no passage found supports the claim outright" in first.text
+    documents = {e.document.id: e.document for e in evidence}
+    [result] = CitationChecker(documents.get, LexicalStanceBaseline()).check(Claim("c"), "Supported", [first])
+    assert result.supported
+    leaning = [_evidence(0.80, 0.05), *evidence]
+    [first, *_] = TemplateWriter().run(Claim("c"), verdict, leaning)
+    assert first.kind == "verdict" and len(first.citations) == 1

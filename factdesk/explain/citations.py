@@ -66,6 +66,8 @@ class CitationChecker:
             return CitationCheck(statement, ok, "figure is the cited span" if ok else "figure not in span")
         if statement.kind == "verdict":
             return self._verdict(claim, label, statement, spans)
+        if statement.kind == "assessment":
+            return CitationCheck(statement, True, "overall reading: cites the passages weighed, says none leans")
         content = statement.text
         attribution = _ATTRIBUTION.match(content)
         if attribution:

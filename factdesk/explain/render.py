@@ -12,7 +12,7 @@ from factdesk.records import Citation, Evidence, FactCheck, Statement
 
 FORMATS = ("text", "json", "markdown", "html")
 SECTIONS = (
-    ("Justification", ("verdict", "quote", "free")),
+    ("Justification", ("verdict", "assessment", "quote", "free")),
     ("Timeline", ("timeline",)),
     ("Figures compared", ("comparison",)),
 )

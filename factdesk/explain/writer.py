@@ -83,6 +83,14 @@ def verdict_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidenc
         cutoff = f" published on or before {format_date(claim.date)}" if claim.date else ""
         return Statement(f"{verdict.rating}: no evidence{cutoff} was found in the corpus.", (), "verdict")
     lead = lead_evidence(verdict, evidence)[:3]
+    if not lead and (stance := LEAD_STANCE.get(verdict.label)):
+        weighed = sorted((e for e in evidence if not e.from_claimant), key=lambda e: e.relevance, reverse=True)[:3]
+        return Statement(
+            f"{verdict.rating}: this is the verdict model's reading of the evidence as a whole (confidence "
+            f"{verdict.confidence:.2f}); no passage found {stance} the claim outright, so an editor should weigh it.",
+            tuple(map(cite_passage, weighed or evidence[:3])),
+            "assessment",
+        )
     return Statement(f"{verdict.rating}: {VERDICT_PHRASES[verdict.label]}", tuple(map(cite_passage, lead)), "verdict")
 
 
