@@ -5,6 +5,7 @@ sync."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from factdesk.evaluate.averitec_retrieval import AveritecRetrievalEvaluator, evi
 from factdesk.retrieve import Fts5Retriever, HybridRetriever
 from factdesk.retrieve.credibility import SourcePolicy, domain, mmr_select
 from factdesk.retrieve.dense import DenseIndex, passage_embedder
+from factdesk.retrieve.lexical_index import LexicalIndex
 from factdesk.retrieve.planner import QueryPlanner
 from factdesk.store import Store
 
@@ -63,7 +65,8 @@ def test_hybrid_finds_a_paraphrase_that_lexical_misses(corpus_store: Path) -> No
 def test_nothing_after_the_cutoff_and_undated_kept_and_marked(corpus_store: Path) -> None:
     claim = Claim("Doctors gave drugs to people sick with influenza, a later report says", date=CUTOFF)
     with Store(corpus_store) as store:
-        for retriever in (Fts5Retriever(), _hybrid(), _hybrid(dense=False)):
+        retrievers = (Fts5Retriever(), _hybrid(), _hybrid(dense=False), _hybrid(lexical="fts5", dense=False))
+        for retriever in retrievers:
             hits = retriever.run(store, claim, CUTOFF)
             assert "late" not in {h.document.id for h in hits}
             assert all(h.document.published is None or h.document.published <= CUTOFF for h in hits)
@@ -75,6 +78,26 @@ def test_nothing_after_the_cutoff_and_undated_kept_and_marked(corpus_store: Path
         dense = {h.document.id for h in index.search(vector, CUTOFF, 10)}
         assert "late" not in dense and "nodate" in dense
         assert "late" in {h.document.id for h in index.search(vector, None, 10)}
+        lexical = LexicalIndex(store)
+        lexical.sync()
+        assert "late" in {h.document.id for h in lexical.search(claim.text, None, 10)}
+        for cutoff in (CUTOFF, date(2022, 9, 1), date(1900, 1, 1)):  # the latest day kept, and before everything
+            found = lexical.search(claim.text, cutoff, 10)
+            assert all(h.document.published is None or h.document.published <= cutoff for h in found)
+            assert "nodate" in {h.document.id for h in found}
+
+
+def test_tantivy_takes_terms_never_query_syntax(corpus_store: Path) -> None:
+    with Store(corpus_store) as store:
+        lexical = LexicalIndex(store)
+        assert lexical.terms('Doctors AND "influenza" OR NOT text:drugs* (it\'s) -') == [
+            "doctor",
+            "influenza",
+            "text",
+            "drug",
+        ]
+        assert [h.document.id for h in lexical.search('text:onions* AND "fry" OR', None, 5)] == ["cook"]
+        assert lexical.search("the of and", None, 5) == []
 
 
 def test_factdesk_check_with_hybrid_never_uses_later_evidence(corpus_store: Path) -> None:
@@ -135,10 +158,11 @@ def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_pat
     with FactDesk(tmp_path / "store", HYBRID) as desk:
         retriever = _hybrid()
         desk.ingest([write_jsonl(tmp_path / "1.jsonl", first)])
-        assert retriever.index(desk.store).size == desk.store.passage_count()
+        assert retriever.dense_index(desk.store).size == desk.store.passage_count()
+        assert retriever.lexical_index(desk.store).size == desk.store.passage_count()
         desk.ingest([write_jsonl(tmp_path / "2.jsonl", second)])
         hits = retriever.run(desk.store, claim, CUTOFF)
-        index = retriever.index(desk.store)
+        index = retriever.dense_index(desk.store)
         assert index.size == desk.store.passage_count() == 2
         assert hits[0].document.id == "y"
         assert index.path.exists() and desk.store.passage_index_record(index.model) == (2, index.last_id())
@@ -148,6 +172,33 @@ def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_pat
         desk.store.record_passage_index(index.model, 1, 1)  # a record the file disagrees with
         stale = DenseIndex(desk.store, retriever._embedder)
         assert stale.sync() == 2 and stale.size == 2
+
+
+def test_tantivy_index_follows_ingest_and_is_rebuilt_when_missing_stale_or_corrupt(tmp_path: Path) -> None:
+    first = [doc("x", "Wind turbines were installed on the northern ridge last spring.")]
+    second = [doc("y", "A new bakery opened downtown selling sourdough bread.", "2022-09-05")]
+    with FactDesk(tmp_path / "store", HYBRID) as desk:
+        desk.ingest([write_jsonl(tmp_path / "1.jsonl", first)])
+        reader = LexicalIndex(desk.store)  # a second view of the folder, as another process's
+        assert reader.sync() == 0 and reader.size == 1
+        desk.ingest([write_jsonl(tmp_path / "2.jsonl", second)])  # the desk's index adds the new passage
+        record = desk.store.passage_index_record(reader.model)
+        assert record == (2, 2) and reader.sync() == 0 and (reader.size, reader.last_id()) == record
+        assert [h.document.id for h in reader.search("bakery sourdough", CUTOFF, 5)] == ["y"]
+
+        shutil.rmtree(reader.path)  # the folder deleted: rebuilt from the store
+        assert desk.index(rebuild=True) == 2 and reader.path.is_dir()
+        reopened = LexicalIndex(desk.store)
+        assert reopened.sync() == 0 and reopened.size == 2  # opened from the folder, nothing re-indexed
+
+        desk.store.record_passage_index(reader.model, 1, 1)  # a record the folder disagrees with
+        stale = LexicalIndex(desk.store)
+        assert stale.sync() == 2 and stale.size == 2
+        assert desk.store.passage_index_record(reader.model) == (2, 2)
+
+        (reader.path / "meta.json").write_text("{not json", encoding="utf-8")  # a damaged folder
+        damaged = LexicalIndex(desk.store)
+        assert damaged.sync() == 2 and [h.document.id for h in damaged.search("wind turbines", None, 5)] == ["x"]
 
 
 def test_minilm_onnx_rows_are_unit_length_and_independent_of_batching() -> None:
@@ -213,12 +264,15 @@ def test_index_command_keeps_and_rebuilds_the_dense_index_through_the_cli(
     )
     assert factdesk("ingest", str(corpus)).exit_code == 0
     assert list(store.glob("passages.*.usearch")), "ingest builds the dense index"
+    assert list(store.glob("passages.tantivy-*/meta.json")), "and the tantivy index"
     synced = factdesk("index")
     assert synced.exit_code == 0 and "index is up to date" in synced.stdout
     for index_file in store.glob("passages.*.usearch"):
         index_file.unlink()
+    for folder in store.glob("passages.tantivy-*"):
+        shutil.rmtree(folder)
     rebuilt = factdesk("index", "--rebuild")
     assert rebuilt.exit_code == 0 and "Rebuilt the hybrid-rrf index: 2 passages." in rebuilt.stdout
-    assert list(store.glob("passages.*.usearch"))
+    assert list(store.glob("passages.*.usearch")) and list(store.glob("passages.tantivy-*/meta.json"))
     check = factdesk("check", "A bakery sells sourdough", "--date", "2022-09-30", "--format", "json")
     assert check.exit_code == 0 and json.loads(check.stdout)["evidence"][0]["doc_id"] == "bakery"

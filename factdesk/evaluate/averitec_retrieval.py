@@ -129,6 +129,7 @@ class AveritecRetrievalEvaluator:
     cache: str = "runs/averitec-retrieval/vectors"  # passage embeddings by text hash, reused across runs
     aggregator: str = ""  # the verdict aggregator; empty: the pipeline's default
     verdict_evidence: int | None = None  # passages the aggregator weighs; None: the pipeline's default
+    lexical: str = ""  # hybrid's BM25 engine ("tantivy" or "fts5"); empty: the default
     name: str = "averitec-retrieval"
 
     def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
@@ -147,7 +148,8 @@ class AveritecRetrievalEvaluator:
             store = Path(tmp) / "store"
             for name in self.retrievers:
                 scores, per_claim = self._system(name, store, corpus, claims, progress)
-                systems.append(SystemScores(f"factdesk ({name})", scores))
+                label = f"{name}, {self.lexical}" if self.lexical and name == "hybrid" else name
+                systems.append(SystemScores(f"factdesk ({label})", scores))
                 details[name] = per_claim
         details["corpus"] = {
             "documents": documents,
@@ -167,7 +169,10 @@ class AveritecRetrievalEvaluator:
             verify = replace(verify, aggregator=self.aggregator)
         if self.verdict_evidence is not None:
             verify = replace(verify, verdict_evidence=self.verdict_evidence)
-        config = Config(retrieve=RetrieveConfig(retriever=name, top_k=self.k), verify=verify)
+        retrieve = RetrieveConfig(retriever=name, top_k=self.k)
+        if self.lexical:
+            retrieve = replace(retrieve, lexical=self.lexical)
+        config = Config(retrieve=retrieve, verify=verify)
         with FactDesk(store, config) as desk:
             inner = registry.create("retriever", name, **retriever_params(config.retrieve))
             if name == "hybrid":

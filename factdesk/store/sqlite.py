@@ -422,7 +422,7 @@ class Store:
         )
         return [dict(row) for row in rows]
 
-    # ---- dense retrieval: passage rows for the ANN index and its bookkeeping ----------------------------------
+    # ---- indexes outside the store (ANN, tantivy): passage rows by rowid and their bookkeeping ---------------
 
     def passage_count(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
@@ -431,6 +431,15 @@ class Store:
         """(rowid, text) of up to ``limit`` passages with a rowid above ``rowid``, in rowid order."""
         rows = self._conn.execute("SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", (rowid, limit))
         return [(row[0], row[1]) for row in rows]
+
+    def dated_passages_after(self, rowid: int, limit: int) -> list[tuple[int, str, date | None]]:
+        """(rowid, text, the document's published date) of up to ``limit`` passages after ``rowid``, in order."""
+        rows = self._conn.execute(
+            "SELECT p.id, p.text, d.published FROM passages p JOIN documents d ON d.id = p.doc_id"
+            " WHERE p.id > ? ORDER BY p.id LIMIT ?",
+            (rowid, limit),
+        )
+        return [(row[0], row[1], date.fromisoformat(row[2]) if row[2] else None) for row in rows]
 
     def passage_hits(self, rowids: Sequence[int], cutoff: date | None) -> dict[int, PassageHit]:
         """Passages by rowid (score 0); those of documents published after ``cutoff`` never come back."""
@@ -452,7 +461,7 @@ class Store:
         return found
 
     def passage_index_record(self, model: str) -> tuple[int, int] | None:
-        """(passages indexed, largest rowid indexed) of the ANN index of ``model``, if one was recorded."""
+        """(passages indexed, largest rowid indexed) of the index named ``model``, if one was recorded."""
         with self.transaction() as conn:
             conn.execute(_PASSAGE_INDEX_SCHEMA)
         row = self._conn.execute("SELECT count, last_id FROM passage_index WHERE model = ?", (model,)).fetchone()

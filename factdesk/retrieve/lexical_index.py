@@ -1,0 +1,225 @@
+"""Lexical retrieval with tantivy: BM25 over passages with block-max WAND, kept in step with the SQLite store.
+
+FTS5 scores every passage that holds any query term, so its cost grows with the corpus; tantivy's top-k search
+skips blocks of postings that cannot beat the current k-th score. The store stays the source of truth. The
+index is a folder next to the database (``passages.tantivy-<analyzer>``) with one document per passage: its
+rowid (fast field), its text (indexed with term frequencies, not stored) and its document's published day
+(fast field, days since 1970-01-01; ``UNDATED`` lies below every real day). As for ``DenseIndex``: ``sync``
+adds the passages whose rowid is above the largest indexed, ``rebuild`` redoes the folder from the store, a row
+in ``passage_index`` records what the folder holds, and a folder that disagrees with it or cannot be opened is
+rebuilt. The cut-off is a clause of the query (published day <= the cut-off's, which takes in ``UNDATED``), so
+no later passage can come back; hits are then read from the store by rowid, which applies the cut-off again.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from factdesk.errors import FactdeskError
+from factdesk.retrieve.lexical import STOPWORDS, query_terms
+from factdesk.store import PassageHit, Store
+
+log = logging.getLogger("factdesk")
+SCHEMA_VERSION = 1  # bump when the fields or their analysis change; the record then disagrees and it rebuilds
+UNDATED = -(2**63)  # the published day of undated documents: every cut-off keeps them
+EPOCH = date(1970, 1, 1)
+WRITER_HEAP = 256_000_000  # bytes, split between the writer's threads
+INDEX_THREADS = 2
+TOKENIZER = "factdesk"  # the name the analyzer is registered under in each opened index
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalSettings:
+    """``analyzer``: ``en_stem`` (lower case, English Snowball stems, as FTS5's porter) or ``plain``."""
+
+    analyzer: str = "en_stem"
+
+
+def _analyzer(name: str) -> Any:
+    import tantivy
+
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    builder = builder.filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+    if name == "en_stem":
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    elif name != "plain":
+        raise FactdeskError(f"unknown lexical analyzer {name!r}; expected 'en_stem' or 'plain'")
+    return builder.build()
+
+
+class LexicalIndex:
+    """The tantivy index over one store's passages."""
+
+    def __init__(self, store: Store, settings: LexicalSettings | None = None) -> None:
+        self.store = store
+        self.settings = settings or LexicalSettings()
+        self.model = f"tantivy/{self.settings.analyzer}/{SCHEMA_VERSION}"
+        self.path = Path(store.root) / f"passages.tantivy-{self.settings.analyzer}"
+        self._index: Any = None
+        self._searcher: Any = None
+        self._analyzer: Any = None
+        self._size = 0
+        self._last_id = 0
+        self._newest = UNDATED  # the latest published day indexed
+        self._recorded = False  # whether the store's record describes the open index
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def last_id(self) -> int:
+        return self._last_id
+
+    def load(self) -> None:
+        """Opens the folder if it matches the store's record of it, else starts an empty index."""
+        self._analyzer = _analyzer(self.settings.analyzer)
+        record = self.store.passage_index_record(self.model)
+        if self.path.exists():
+            try:
+                self._open()
+                if record is not None and (self._size, self._last_id) == record:
+                    self._recorded = True
+                    return
+            except (OSError, ValueError) as exc:  # tantivy reports a damaged folder as either
+                log.warning("%s cannot be opened (%s); rebuilding it", self.path.name, exc)
+            else:
+                log.warning("%s does not match the store's record of it; rebuilding it", self.path.name)
+        self._create()
+
+    def _schema(self) -> Any:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_unsigned_field("rowid", fast=True)
+        builder.add_text_field("text", tokenizer_name=TOKENIZER, index_option="freq")
+        builder.add_integer_field("published", fast=True)
+        return builder.build()
+
+    def _open(self) -> None:
+        """Opens the folder's index and reads how many passages it holds and its largest rowid."""
+        import tantivy
+
+        self._index = tantivy.Index(self._schema(), str(self.path), reuse=True)
+        self._index.register_tokenizer(TOKENIZER, self._analyzer)
+        self._refresh()
+
+    def _create(self) -> None:
+        self._index = None
+        self._searcher = None
+        self._recorded = False
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True)
+        self._open()
+
+    def _refresh(self) -> None:
+        self._index.reload()
+        self._searcher = self._index.searcher()
+        self._size = self._searcher.num_docs
+        self._last_id = self._largest("rowid", 0)
+        self._newest = self._largest("published", UNDATED)
+
+    def _largest(self, field: str, empty: int) -> int:
+        """The largest value of a fast field in the index (``empty`` if it holds nothing)."""
+        import tantivy
+
+        if not self._size:
+            return empty
+        top = self._searcher.search(
+            tantivy.Query.all_query(), 1, count=False, order_by_field=field, order=tantivy.Order.Desc
+        )
+        return int(self._searcher.fast_field_values(field, [top.hits[0][1]])[0])
+
+    def sync(self, batch: int = 20_000, progress: bool = False) -> int:
+        """Indexes the passages added to the store since the last sync, in one commit; returns how many."""
+        import tantivy
+
+        if self._index is None:
+            self.load()
+        added = 0
+        if self.store.dated_passages_after(self._last_id, 1):
+            try:
+                writer = self._index.writer(WRITER_HEAP, INDEX_THREADS)
+                self._refresh()  # under the writer lock: what another process indexed meanwhile is not added again
+                last = self._last_id
+                while rows := self.store.dated_passages_after(last, batch):
+                    for rowid, text, published in rows:
+                        doc = tantivy.Document()
+                        doc.add_unsigned("rowid", rowid)
+                        doc.add_text("text", text)
+                        doc.add_integer("published", _day(published))
+                        writer.add_document(doc)
+                    added += len(rows)
+                    last = rows[-1][0]
+                    if progress:
+                        log.info("indexed %d passages (%s)", added, self.model)
+                writer.commit()
+                writer.wait_merging_threads()  # and releases the lock
+            except ValueError as exc:  # tantivy's errors, e.g. another process holding the writer lock
+                raise FactdeskError(f"{self.path}: cannot update the lexical index: {exc}") from exc
+            self._refresh()
+        if added or not self._recorded:
+            self.store.record_passage_index(self.model, self._last_id, self._size)
+            self._recorded = True
+        return added
+
+    def rebuild(self, progress: bool = False) -> int:
+        """Re-indexes every passage of the store into a fresh folder."""
+        self._analyzer = _analyzer(self.settings.analyzer)
+        self._create()
+        return self.sync(progress=progress)
+
+    def terms(self, text: str) -> list[str]:
+        """The indexed terms of ``text``'s content words (``query_terms``, then the index's analyzer)."""
+        if self._analyzer is None:
+            self._analyzer = _analyzer(self.settings.analyzer)
+        seen: dict[str, None] = {}
+        for word in query_terms(text):
+            for token in self._analyzer.analyze(word):
+                if token not in STOPWORDS and (len(token) > 1 or token.isdigit()):
+                    seen.setdefault(token, None)
+        return list(seen)
+
+    def query(self, text: str, cutoff: date | None) -> Any:
+        """BM25 over ``text``'s terms (built term by term: user text is never parsed as query syntax), limited
+        to passages published no later than ``cutoff``; None if ``text`` has no content word."""
+        import tantivy
+
+        terms = self.terms(text)
+        if not terms:
+            return None
+        schema = self._index.schema
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "text", t, index_option="freq")) for t in terms]
+        )
+        if cutoff is None or _day(cutoff) >= self._newest:
+            return query  # the filter would keep every passage; without it the search keeps block-max WAND
+        published = tantivy.Query.range_query(schema, "published", tantivy.FieldType.Integer, None, _day(cutoff))
+        # The filter scores 0: as a plain clause it adds 1.0 to some hits and not others when tantivy prunes.
+        keep = tantivy.Query.const_score_query(published, 0.0)
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, keep)])
+
+    def search(self, text: str, cutoff: date | None, limit: int) -> list[PassageHit]:
+        """The ``limit`` best BM25 passages for ``text`` published no later than ``cutoff`` (undated ones kept);
+        ``score`` is tantivy's BM25."""
+        if self._index is None:
+            self.load()
+        query = self.query(text, cutoff) if self._size else None
+        if query is None:
+            return []
+        found = self._searcher.search(query, limit, count=False).hits
+        rowids = self._searcher.fast_field_values("rowid", [address for _, address in found])
+        hits = self.store.passage_hits(rowids, cutoff)
+        return [
+            PassageHit(hit.passage, hit.document, float(score))
+            for (score, _), rowid in zip(found, rowids, strict=True)
+            if (hit := hits.get(rowid)) is not None
+        ]
+
+
+def _day(day: date | None) -> int:
+    return UNDATED if day is None else (day - EPOCH).days
