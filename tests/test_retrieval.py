@@ -151,6 +151,34 @@ def test_mmr_spreads_evidence_over_outlets(tmp_path: Path) -> None:
     assert len(hits) == 4 and sources.count("test-wire.example") <= 2
 
 
+def test_mmr_picks_as_the_item_by_item_definition_does() -> None:
+    def reference(items: list, k: int, trade_off: float) -> list:  # the definition, one gain per item and pick
+        top = max(score for _, score in items)
+        scaled = [score / top for _, score in items]
+        picked: list[int] = []
+        per_source: dict[str, int] = {}
+        remaining = list(range(len(items)))
+        while remaining and len(picked) < k:
+            total = max(len(picked), 1)
+            gains = {
+                i: trade_off * scaled[i] - (1 - trade_off) * per_source.get(items[i][0], 0) / total for i in remaining
+            }
+            best = max(remaining, key=gains.__getitem__)
+            remaining.remove(best)
+            picked.append(best)
+            per_source[items[best][0]] = per_source.get(items[best][0], 0) + 1
+        return [items[i] for i in picked]
+
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        n = int(rng.integers(1, 60))
+        scores = np.round(rng.random(n), 1 if trial % 2 else 6) + 0.01  # coarse scores tie often
+        items = [(f"s{rng.integers(0, 8)}", float(score)) for score in scores]
+        for trade_off in (0.0, 0.6, 1.0):
+            k = int(rng.integers(1, 70))
+            assert mmr_select(items, lambda i: i[1], lambda i: i[0], k, trade_off) == reference(items, k, trade_off)
+
+
 def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_path: Path) -> None:
     first = [doc("x", "Wind turbines were installed on the northern ridge last spring.")]
     second = [doc("y", "A new bakery opened downtown selling sourdough bread.", "2022-09-05")]
