@@ -137,10 +137,11 @@ class HybridRetriever:
         lexical = self.lexical_index(store) if self.lexical == "tantivy" else None
         for query in plan:
             if lexical is not None:
-                hits = lexical.search(query.text, cutoff, self.list_depth * 2)
+                hits = lexical.search(query.text, cutoff, self.list_depth, lambda h: not policy.admits(h))
             else:
                 hits = store.search_passages(fts_query(query.text), cutoff, self.list_depth * 2)
-            ranked.append((query, [h for h in hits if policy.admits(h)][: self.list_depth]))
+                hits = [h for h in hits if policy.admits(h)][: self.list_depth]
+            ranked.append((query, hits))
         if vectors is not None:
             index = self.dense_index(store)
             for query, vector in zip(plan, vectors, strict=True):

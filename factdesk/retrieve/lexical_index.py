@@ -203,22 +203,27 @@ class LexicalIndex:
         keep = tantivy.Query.const_score_query(published, 0.0)
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, keep)])
 
-    def search(self, text: str, cutoff: date | None, limit: int) -> list[PassageHit]:
+    def search(self, text: str, cutoff: date | None, limit: int, exclude: Any = None) -> list[PassageHit]:
         """The ``limit`` best BM25 passages for ``text`` published no later than ``cutoff`` (undated ones kept);
-        ``score`` is tantivy's BM25."""
+        ``score`` is tantivy's BM25. ``exclude(hit)`` drops hits (e.g. deny-listed sources) before counting."""
         if self._index is None:
             self.load()
         query = self.query(text, cutoff) if self._size else None
         if query is None:
             return []
-        found = self._searcher.search(query, limit, count=False).hits
-        rowids = self._searcher.fast_field_values("rowid", [address for _, address in found])
-        hits = self.store.passage_hits(rowids, cutoff)
-        return [
-            PassageHit(hit.passage, hit.document, float(score))
-            for (score, _), rowid in zip(found, rowids, strict=True)
-            if (hit := hits.get(rowid)) is not None
-        ]
+        want = limit
+        while True:
+            found = self._searcher.search(query, want, count=False).hits
+            rowids = self._searcher.fast_field_values("rowid", [address for _, address in found])
+            hits = self.store.passage_hits(rowids, cutoff)
+            kept = [
+                PassageHit(hit.passage, hit.document, float(score))
+                for (score, _), rowid in zip(found, rowids, strict=True)
+                if (hit := hits.get(rowid)) is not None and not (exclude and exclude(hit))
+            ]
+            if len(kept) >= limit or len(found) < want:
+                return kept[:limit]
+            want *= 4
 
 
 def _day(day: date | None) -> int:
