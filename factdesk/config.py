@@ -37,6 +37,7 @@ class RetrieveConfig:
     sub_query_weight: float = 0.5
     dense: bool = True
     lexical: str = "tantivy"  # hybrid's BM25: "tantivy" (block-max WAND, an index beside the store) or "fts5"
+    lexical_analyzer: str = "plain"  # tantivy's words: "plain" (lower-cased) or "en_stem" (English stems)
     mmr_trade_off: float = 0.6  # 1.0: relevance only; lower spreads the evidence over more sources
     allow_domains: list[str] = field(default_factory=list)  # if set, only these domains or outlets
     deny_domains: list[str] = field(default_factory=list)

@@ -16,11 +16,13 @@ from conftest import SHARED_DATA, doc, write_jsonl
 
 from factdesk import Claim, Config, FactDesk
 from factdesk.config import RetrieveConfig, VerifyConfig
+from factdesk.errors import FactdeskError
 from factdesk.evaluate.averitec_retrieval import AveritecRetrievalEvaluator, evidence_score
+from factdesk.ingest.pipeline import Ingester
 from factdesk.retrieve import Fts5Retriever, HybridRetriever
 from factdesk.retrieve.credibility import SourcePolicy, domain, mmr_select
 from factdesk.retrieve.dense import DenseIndex, passage_embedder
-from factdesk.retrieve.lexical_index import LexicalIndex
+from factdesk.retrieve.lexical_index import LexicalIndex, LexicalSettings
 from factdesk.retrieve.planner import QueryPlanner
 from factdesk.store import Store
 
@@ -81,23 +83,42 @@ def test_nothing_after_the_cutoff_and_undated_kept_and_marked(corpus_store: Path
         lexical = LexicalIndex(store)
         lexical.sync()
         assert "late" in {h.document.id for h in lexical.search(claim.text, None, 10)}
-        for cutoff in (CUTOFF, date(2022, 9, 1), date(1900, 1, 1)):  # the latest day kept, and before everything
-            found = lexical.search(claim.text, cutoff, 10)
-            assert all(h.document.published is None or h.document.published <= cutoff for h in found)
-            assert "nodate" in {h.document.id for h in found}
+        ranking = lexical.search(claim.text, None, 10)
+        for cutoff in (CUTOFF, date(2022, 9, 1), date(2022, 8, 31), date(1900, 1, 1)):
+            kept = [h.document.id for h in ranking if h.document.published is None or h.document.published <= cutoff]
+            assert "late" not in kept and "nodate" in kept
+            for limit in (1, 2, 3, 10):  # the unfiltered best checked, or (too few kept) the filter in the query
+                assert [h.document.id for h in lexical.search(claim.text, cutoff, limit)] == kept[:limit]
+
+
+def test_tantivy_falls_back_to_the_filter_in_the_query_when_the_best_hits_are_late(tmp_path: Path) -> None:
+    late = [
+        doc(f"late{i}", f"Glenholm flood report {i}: the river broke its banks.", f"2023-0{i + 1}-01") for i in range(5)
+    ]
+    records = [*late, doc("early", "Flooding in Glenholm, 2020.", "2020-05-01"), doc("other", "A bakery opened.", "")]
+    text = "Glenholm flood river banks"
+    with Store(tmp_path / "store") as store:
+        Ingester(store).run([write_jsonl(tmp_path / "d.jsonl", records)])
+        lexical = LexicalIndex(store)
+        lexical.sync()
+        ranking = lexical.search(text, None, 10)
+        assert [h.document.id for h in ranking][-1] == "early" and len(ranking) == 6
+        for cutoff in (date(2022, 1, 1), date(2023, 2, 1), date(2023, 4, 1)):
+            kept = [h.document.id for h in ranking if h.document.published <= cutoff]
+            for limit in (1, 2, 3):  # the best 2 · limit unfiltered hits hold fewer than limit kept ones
+                assert [h.document.id for h in lexical.search(text, cutoff, limit)] == kept[:limit]
 
 
 def test_tantivy_takes_terms_never_query_syntax(corpus_store: Path) -> None:
+    text = 'Doctors AND "influenza" OR NOT text:drugs* (it\'s) -'
     with Store(corpus_store) as store:
         lexical = LexicalIndex(store)
-        assert lexical.terms('Doctors AND "influenza" OR NOT text:drugs* (it\'s) -') == [
-            "doctor",
-            "influenza",
-            "text",
-            "drug",
-        ]
+        assert lexical.terms(text) == ["doctors", "influenza", "text", "drugs"]
+        assert LexicalIndex(store, LexicalSettings("en_stem")).terms(text) == ["doctor", "influenza", "text", "drug"]
         assert [h.document.id for h in lexical.search('text:onions* AND "fry" OR', None, 5)] == ["cook"]
         assert lexical.search("the of and", None, 5) == []
+    with pytest.raises(FactdeskError, match="lexical analyzer"):
+        _hybrid(lexical_analyzer="porter")
 
 
 def test_factdesk_check_with_hybrid_never_uses_later_evidence(corpus_store: Path) -> None:

@@ -26,7 +26,7 @@ from factdesk.registry import register
 from factdesk.retrieve.credibility import DEFAULT_DENY_LIST, SourcePolicy, mmr_select, source_key
 from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, passage_embedder
 from factdesk.retrieve.lexical import fts_query
-from factdesk.retrieve.lexical_index import LexicalIndex
+from factdesk.retrieve.lexical_index import ANALYZERS, LexicalIndex, LexicalSettings
 from factdesk.retrieve.planner import QueryPlanner, SubQuery
 from factdesk.store import PassageHit, Store
 
@@ -47,6 +47,7 @@ class HybridRetriever:
     sub_query_weight: float = 0.5
     dense: bool = True  # False: sub-queries and RRF over the lexical lists only
     lexical: str = "tantivy"  # the BM25 engine: "tantivy" (an index beside the store) or "fts5" (the store's)
+    lexical_analyzer: str = "plain"  # tantivy's: "plain" or "en_stem" (English stems)
     mmr_trade_off: float = 0.6
     allow_domains: list[str] = field(default_factory=list)
     deny_domains: list[str] = field(default_factory=list)
@@ -64,6 +65,8 @@ class HybridRetriever:
     def __post_init__(self) -> None:
         if self.lexical not in LEXICAL:
             raise FactdeskError(f"unknown lexical engine {self.lexical!r}; expected one of {', '.join(LEXICAL)}")
+        if self.lexical_analyzer not in ANALYZERS:
+            raise FactdeskError(f"unknown lexical analyzer {self.lexical_analyzer!r}; expected one of {ANALYZERS}")
 
     def warm_up(self) -> None:
         if self._planner is None:
@@ -91,7 +94,7 @@ class HybridRetriever:
         self.warm_up()
         rebuilt = 0
         if self.lexical == "tantivy":
-            index = self._lexical[store.root] = LexicalIndex(store)
+            index = self._lexical[store.root] = self._new_lexical(store)
             rebuilt = index.rebuild(progress=progress)
         if self.dense:
             dense = self._indexes[store.root] = self._new_dense(store)
@@ -102,7 +105,7 @@ class HybridRetriever:
         """The tantivy index of ``store``, synced with it."""
         index = self._lexical.get(store.root)
         if index is None:
-            index = self._lexical[store.root] = LexicalIndex(store)
+            index = self._lexical[store.root] = self._new_lexical(store)
         index.sync(progress=progress)
         return index
 
@@ -114,6 +117,9 @@ class HybridRetriever:
             index = self._indexes[store.root] = self._new_dense(store)
         index.sync(progress=progress)
         return index
+
+    def _new_lexical(self, store: Store) -> LexicalIndex:
+        return LexicalIndex(store, LexicalSettings(analyzer=self.lexical_analyzer))
 
     def _new_dense(self, store: Store) -> DenseIndex:
         index = DenseIndex(store, self._embedder, IndexSettings(dtype=self.index_dtype))

@@ -7,8 +7,9 @@ rowid (fast field), its text (indexed with term frequencies, not stored) and its
 (fast field, days since 1970-01-01; ``UNDATED`` lies below every real day). As for ``DenseIndex``: ``sync``
 adds the passages whose rowid is above the largest indexed, ``rebuild`` redoes the folder from the store, a row
 in ``passage_index`` records what the folder holds, and a folder that disagrees with it or cannot be opened is
-rebuilt. The cut-off is a clause of the query (published day <= the cut-off's, which takes in ``UNDATED``), so
-no later passage can come back; hits are then read from the store by rowid, which applies the cut-off again.
+rebuilt. The cut-off (published day <= the cut-off's, which takes in ``UNDATED``) is checked on the fast field
+of the unfiltered best hits, or, when too few of those pass, is a clause of the query (see ``search``); hits are
+then read from the store by rowid, which applies it again. No later passage can come back.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ EPOCH = date(1970, 1, 1)
 WRITER_HEAP = 256_000_000  # bytes, split between the writer's threads
 INDEX_THREADS = 2
 TOKENIZER = "factdesk"  # the name the analyzer is registered under in each opened index
+ANALYZERS = ("plain", "en_stem")
 
 
 @dataclass(frozen=True, slots=True)
 class LexicalSettings:
-    """``analyzer``: ``en_stem`` (lower case, English Snowball stems, as FTS5's porter) or ``plain``."""
+    """``analyzer``: ``plain`` (words, lower-cased) or ``en_stem`` (and English Snowball stems, like FTS5's porter).
+    On 500 AVeriTeC dev claims both matched FTS5's retrieval; ``plain`` had the better verdicts (benchmarks/README)."""
 
-    analyzer: str = "en_stem"
+    analyzer: str = "plain"
 
 
 def _analyzer(name: str) -> Any:
@@ -45,10 +48,10 @@ def _analyzer(name: str) -> Any:
 
     builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
     builder = builder.filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+    if name not in ANALYZERS:
+        raise FactdeskError(f"unknown lexical analyzer {name!r}; expected one of {', '.join(ANALYZERS)}")
     if name == "en_stem":
         builder = builder.filter(tantivy.Filter.stemmer("english"))
-    elif name != "plain":
-        raise FactdeskError(f"unknown lexical analyzer {name!r}; expected 'en_stem' or 'plain'")
     return builder.build()
 
 
@@ -184,7 +187,7 @@ class LexicalIndex:
                     seen.setdefault(token, None)
         return list(seen)
 
-    def query(self, text: str, cutoff: date | None) -> Any:
+    def query(self, text: str, cutoff: date | None = None) -> Any:
         """BM25 over ``text``'s terms (built term by term: user text is never parsed as query syntax), limited
         to passages published no later than ``cutoff``; None if ``text`` has no content word."""
         import tantivy
@@ -205,25 +208,40 @@ class LexicalIndex:
 
     def search(self, text: str, cutoff: date | None, limit: int, exclude: Any = None) -> list[PassageHit]:
         """The ``limit`` best BM25 passages for ``text`` published no later than ``cutoff`` (undated ones kept);
-        ``score`` is tantivy's BM25. ``exclude(hit)`` drops hits (e.g. deny-listed sources) before counting."""
+        ``score`` is tantivy's BM25. ``exclude(hit)`` drops hits (e.g. deny-listed sources) before counting.
+
+        A filter in the query costs tantivy its block-max pruning (4 to 7 times slower at 1M passages), and most
+        cut-offs keep most passages. So the unfiltered best ``2 · limit`` come first, and those published after
+        the cut-off (by the ``published`` fast field) are dropped: what is left is the filtered query's best, in
+        its order. Only if too few are left does the query carry the filter."""
         if self._index is None:
             self.load()
-        query = self.query(text, cutoff) if self._size else None
+        query = self.query(text) if self._size else None
         if query is None:
             return []
-        want = limit
+        day = _day(cutoff)
+        checked = cutoff is not None and day < self._newest  # late passages dropped after the search
+        want = 2 * limit if checked else limit
         while True:
             found = self._searcher.search(query, want, count=False).hits
-            rowids = self._searcher.fast_field_values("rowid", [address for _, address in found])
-            hits = self.store.passage_hits(rowids, cutoff)
+            addresses = [address for _, address in found]
+            rowids = self._searcher.fast_field_values("rowid", addresses)
+            ranked = [(rowid, score) for rowid, (score, _) in zip(rowids, found, strict=True)]
+            if checked:
+                days = self._searcher.fast_field_values("published", addresses)
+                ranked = [pair for pair, published in zip(ranked, days, strict=True) if published <= day]
+            hits = self.store.passage_hits([rowid for rowid, _ in ranked], cutoff)
             kept = [
                 PassageHit(hit.passage, hit.document, float(score))
-                for (score, _), rowid in zip(found, rowids, strict=True)
+                for rowid, score in ranked
                 if (hit := hits.get(rowid)) is not None and not (exclude and exclude(hit))
             ]
             if len(kept) >= limit or len(found) < want:
                 return kept[:limit]
-            want *= 4
+            if checked:  # too many were late: filter in the query
+                query, checked = self.query(text, cutoff), False
+            else:
+                want *= 4
 
 
 def _day(day: date | None) -> int:
