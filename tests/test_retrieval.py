@@ -245,9 +245,17 @@ def test_tantivy_index_follows_ingest_and_is_rebuilt_when_missing_stale_or_corru
         assert stale.sync() == 2 and stale.size == 2
         assert desk.store.passage_index_record(reader.model) == (2, 2)
 
+        desk.ingest([write_jsonl(tmp_path / "3.jsonl", [doc("z", "Tide tables for the harbour.")])])
+        busy = LexicalIndex(desk.store)
+        busy.load()
+        writer = busy._index.writer(15_000_000, 1)  # another process is indexing: search what is indexed so far
+        assert stale.sync() == 0 and stale.size == 2 and stale.search("bakery", None, 5)
+        del writer
+        assert stale.sync() == 0 and stale.size == 3  # and the passage that process indexed is found after it
+
         (reader.path / "meta.json").write_text("{not json", encoding="utf-8")  # a damaged folder
         damaged = LexicalIndex(desk.store)
-        assert damaged.sync() == 2 and [h.document.id for h in damaged.search("wind turbines", None, 5)] == ["x"]
+        assert damaged.sync() == 3 and [h.document.id for h in damaged.search("wind turbines", None, 5)] == ["x"]
 
 
 def test_minilm_onnx_rows_are_unit_length_and_independent_of_batching() -> None:

@@ -130,6 +130,7 @@ class AveritecRetrievalEvaluator:
     aggregator: str = ""  # the verdict aggregator; empty: the pipeline's default
     verdict_evidence: int | None = None  # passages the aggregator weighs; None: the pipeline's default
     lexical: str = ""  # hybrid's BM25 engine ("tantivy" or "fts5"); empty: the default
+    lexical_analyzer: str = ""  # tantivy's ("plain" or "en_stem"); empty: the default
     name: str = "averitec-retrieval"
 
     def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
@@ -148,7 +149,8 @@ class AveritecRetrievalEvaluator:
             store = Path(tmp) / "store"
             for name in self.retrievers:
                 scores, per_claim = self._system(name, store, corpus, claims, progress)
-                label = f"{name}, {self.lexical}" if self.lexical and name == "hybrid" else name
+                setting = ", ".join(v for v in (self.lexical, self.lexical_analyzer) if v)
+                label = f"{name}, {setting}" if setting and name == "hybrid" else name
                 systems.append(SystemScores(f"factdesk ({label})", scores))
                 details[name] = per_claim
         details["corpus"] = {
@@ -172,6 +174,8 @@ class AveritecRetrievalEvaluator:
         retrieve = RetrieveConfig(retriever=name, top_k=self.k)
         if self.lexical:
             retrieve = replace(retrieve, lexical=self.lexical)
+        if self.lexical_analyzer:
+            retrieve = replace(retrieve, lexical_analyzer=self.lexical_analyzer)
         config = Config(retrieve=retrieve, verify=verify)
         with FactDesk(store, config) as desk:
             inner = registry.create("retriever", name, **retriever_params(config.retrieve))

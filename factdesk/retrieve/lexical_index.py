@@ -147,6 +147,12 @@ class LexicalIndex:
         if self.store.dated_passages_after(self._last_id, 1):
             try:
                 writer = self._index.writer(WRITER_HEAP, INDEX_THREADS)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise FactdeskError(f"{self.path}: cannot update the lexical index: {exc}") from exc
+                log.info("%s is being updated by another process; searching it as it is", self.path.name)
+                return 0
+            try:
                 self._refresh()  # under the writer lock: what another process indexed meanwhile is not added again
                 last = self._last_id
                 while rows := self.store.dated_passages_after(last, batch):
