@@ -22,8 +22,8 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class RetrieveConfig:
-    """``hybrid``: FTS5 + dense (ANN) over the claim and its sub-queries, fused by RRF, with source lists and MMR
-    across sources; ``fts5``: BM25 on the claim alone. The other settings apply to ``hybrid`` only."""
+    """``hybrid``: BM25 + dense (ANN) over the claim and its sub-queries, fused by RRF, with source lists and MMR
+    across sources; ``fts5``: FTS5 BM25 on the claim alone. The other settings apply to ``hybrid`` only."""
 
     retriever: str = "hybrid"
     candidates: int = 40
@@ -36,6 +36,8 @@ class RetrieveConfig:
     max_queries: int = 6  # the claim plus sub-queries on clauses, entities, figures, dates and claimant
     sub_query_weight: float = 0.5
     dense: bool = True
+    lexical: str = "tantivy"  # hybrid's BM25: "tantivy" (block-max WAND, an index beside the store) or "fts5"
+    lexical_analyzer: str = "plain"  # tantivy's words: "plain" (lower-cased) or "en_stem" (English stems)
     mmr_trade_off: float = 0.6  # 1.0: relevance only; lower spreads the evidence over more sources
     allow_domains: list[str] = field(default_factory=list)  # if set, only these domains or outlets
     deny_domains: list[str] = field(default_factory=list)

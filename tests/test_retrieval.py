@@ -5,6 +5,7 @@ sync."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from datetime import date
 from pathlib import Path
@@ -15,10 +16,13 @@ from conftest import SHARED_DATA, doc, write_jsonl
 
 from factdesk import Claim, Config, FactDesk
 from factdesk.config import RetrieveConfig, VerifyConfig
+from factdesk.errors import FactdeskError
 from factdesk.evaluate.averitec_retrieval import AveritecRetrievalEvaluator, evidence_score
+from factdesk.ingest.pipeline import Ingester
 from factdesk.retrieve import Fts5Retriever, HybridRetriever
 from factdesk.retrieve.credibility import SourcePolicy, domain, mmr_select
 from factdesk.retrieve.dense import DenseIndex, passage_embedder
+from factdesk.retrieve.lexical_index import LexicalIndex, LexicalSettings
 from factdesk.retrieve.planner import QueryPlanner
 from factdesk.store import Store
 
@@ -63,7 +67,8 @@ def test_hybrid_finds_a_paraphrase_that_lexical_misses(corpus_store: Path) -> No
 def test_nothing_after_the_cutoff_and_undated_kept_and_marked(corpus_store: Path) -> None:
     claim = Claim("Doctors gave drugs to people sick with influenza, a later report says", date=CUTOFF)
     with Store(corpus_store) as store:
-        for retriever in (Fts5Retriever(), _hybrid(), _hybrid(dense=False)):
+        retrievers = (Fts5Retriever(), _hybrid(), _hybrid(dense=False), _hybrid(lexical="fts5", dense=False))
+        for retriever in retrievers:
             hits = retriever.run(store, claim, CUTOFF)
             assert "late" not in {h.document.id for h in hits}
             assert all(h.document.published is None or h.document.published <= CUTOFF for h in hits)
@@ -75,6 +80,45 @@ def test_nothing_after_the_cutoff_and_undated_kept_and_marked(corpus_store: Path
         dense = {h.document.id for h in index.search(vector, CUTOFF, 10)}
         assert "late" not in dense and "nodate" in dense
         assert "late" in {h.document.id for h in index.search(vector, None, 10)}
+        lexical = LexicalIndex(store)
+        lexical.sync()
+        assert "late" in {h.document.id for h in lexical.search(claim.text, None, 10)}
+        ranking = lexical.search(claim.text, None, 10)
+        for cutoff in (CUTOFF, date(2022, 9, 1), date(2022, 8, 31), date(1900, 1, 1)):
+            kept = [h.document.id for h in ranking if h.document.published is None or h.document.published <= cutoff]
+            assert "late" not in kept and "nodate" in kept
+            for limit in (1, 2, 3, 10):  # the unfiltered best checked, or (too few kept) the filter in the query
+                assert [h.document.id for h in lexical.search(claim.text, cutoff, limit)] == kept[:limit]
+
+
+def test_tantivy_falls_back_to_the_filter_in_the_query_when_the_best_hits_are_late(tmp_path: Path) -> None:
+    late = [
+        doc(f"late{i}", f"Glenholm flood report {i}: the river broke its banks.", f"2023-0{i + 1}-01") for i in range(5)
+    ]
+    records = [*late, doc("early", "Flooding in Glenholm, 2020.", "2020-05-01"), doc("other", "A bakery opened.", "")]
+    text = "Glenholm flood river banks"
+    with Store(tmp_path / "store") as store:
+        Ingester(store).run([write_jsonl(tmp_path / "d.jsonl", records)])
+        lexical = LexicalIndex(store)
+        lexical.sync()
+        ranking = lexical.search(text, None, 10)
+        assert [h.document.id for h in ranking][-1] == "early" and len(ranking) == 6
+        for cutoff in (date(2022, 1, 1), date(2023, 2, 1), date(2023, 4, 1)):
+            kept = [h.document.id for h in ranking if h.document.published <= cutoff]
+            for limit in (1, 2, 3):  # the best 2 · limit unfiltered hits hold fewer than limit kept ones
+                assert [h.document.id for h in lexical.search(text, cutoff, limit)] == kept[:limit]
+
+
+def test_tantivy_takes_terms_never_query_syntax(corpus_store: Path) -> None:
+    text = 'Doctors AND "influenza" OR NOT text:drugs* (it\'s) -'
+    with Store(corpus_store) as store:
+        lexical = LexicalIndex(store)
+        assert lexical.terms(text) == ["doctors", "influenza", "text", "drugs"]
+        assert LexicalIndex(store, LexicalSettings("en_stem")).terms(text) == ["doctor", "influenza", "text", "drug"]
+        assert [h.document.id for h in lexical.search('text:onions* AND "fry" OR', None, 5)] == ["cook"]
+        assert lexical.search("the of and", None, 5) == []
+    with pytest.raises(FactdeskError, match="lexical analyzer"):
+        _hybrid(lexical_analyzer="porter")
 
 
 def test_factdesk_check_with_hybrid_never_uses_later_evidence(corpus_store: Path) -> None:
@@ -128,6 +172,34 @@ def test_mmr_spreads_evidence_over_outlets(tmp_path: Path) -> None:
     assert len(hits) == 4 and sources.count("test-wire.example") <= 2
 
 
+def test_mmr_picks_as_the_item_by_item_definition_does() -> None:
+    def reference(items: list, k: int, trade_off: float) -> list:  # the definition, one gain per item and pick
+        top = max(score for _, score in items)
+        scaled = [score / top for _, score in items]
+        picked: list[int] = []
+        per_source: dict[str, int] = {}
+        remaining = list(range(len(items)))
+        while remaining and len(picked) < k:
+            total = max(len(picked), 1)
+            gains = {
+                i: trade_off * scaled[i] - (1 - trade_off) * per_source.get(items[i][0], 0) / total for i in remaining
+            }
+            best = max(remaining, key=gains.__getitem__)
+            remaining.remove(best)
+            picked.append(best)
+            per_source[items[best][0]] = per_source.get(items[best][0], 0) + 1
+        return [items[i] for i in picked]
+
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        n = int(rng.integers(1, 60))
+        scores = np.round(rng.random(n), 1 if trial % 2 else 6) + 0.01  # coarse scores tie often
+        items = [(f"s{rng.integers(0, 8)}", float(score)) for score in scores]
+        for trade_off in (0.0, 0.6, 1.0):
+            k = int(rng.integers(1, 70))
+            assert mmr_select(items, lambda i: i[1], lambda i: i[0], k, trade_off) == reference(items, k, trade_off)
+
+
 def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_path: Path) -> None:
     first = [doc("x", "Wind turbines were installed on the northern ridge last spring.")]
     second = [doc("y", "A new bakery opened downtown selling sourdough bread.", "2022-09-05")]
@@ -135,10 +207,11 @@ def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_pat
     with FactDesk(tmp_path / "store", HYBRID) as desk:
         retriever = _hybrid()
         desk.ingest([write_jsonl(tmp_path / "1.jsonl", first)])
-        assert retriever.index(desk.store).size == desk.store.passage_count()
+        assert retriever.dense_index(desk.store).size == desk.store.passage_count()
+        assert retriever.lexical_index(desk.store).size == desk.store.passage_count()
         desk.ingest([write_jsonl(tmp_path / "2.jsonl", second)])
         hits = retriever.run(desk.store, claim, CUTOFF)
-        index = retriever.index(desk.store)
+        index = retriever.dense_index(desk.store)
         assert index.size == desk.store.passage_count() == 2
         assert hits[0].document.id == "y"
         assert index.path.exists() and desk.store.passage_index_record(index.model) == (2, index.last_id())
@@ -148,6 +221,41 @@ def test_index_resyncs_after_a_second_ingest_and_rebuilds_from_the_store(tmp_pat
         desk.store.record_passage_index(index.model, 1, 1)  # a record the file disagrees with
         stale = DenseIndex(desk.store, retriever._embedder)
         assert stale.sync() == 2 and stale.size == 2
+
+
+def test_tantivy_index_follows_ingest_and_is_rebuilt_when_missing_stale_or_corrupt(tmp_path: Path) -> None:
+    first = [doc("x", "Wind turbines were installed on the northern ridge last spring.")]
+    second = [doc("y", "A new bakery opened downtown selling sourdough bread.", "2022-09-05")]
+    with FactDesk(tmp_path / "store", HYBRID) as desk:
+        desk.ingest([write_jsonl(tmp_path / "1.jsonl", first)])
+        reader = LexicalIndex(desk.store)  # a second view of the folder, as another process's
+        assert reader.sync() == 0 and reader.size == 1
+        desk.ingest([write_jsonl(tmp_path / "2.jsonl", second)])  # the desk's index adds the new passage
+        record = desk.store.passage_index_record(reader.model)
+        assert record == (2, 2) and reader.sync() == 0 and (reader.size, reader.last_id()) == record
+        assert [h.document.id for h in reader.search("bakery sourdough", CUTOFF, 5)] == ["y"]
+
+        shutil.rmtree(reader.path)  # the folder deleted: rebuilt from the store
+        assert desk.index(rebuild=True) == 2 and reader.path.is_dir()
+        reopened = LexicalIndex(desk.store)
+        assert reopened.sync() == 0 and reopened.size == 2  # opened from the folder, nothing re-indexed
+
+        desk.store.record_passage_index(reader.model, 1, 1)  # a record the folder disagrees with
+        stale = LexicalIndex(desk.store)
+        assert stale.sync() == 2 and stale.size == 2
+        assert desk.store.passage_index_record(reader.model) == (2, 2)
+
+        desk.ingest([write_jsonl(tmp_path / "3.jsonl", [doc("z", "Tide tables for the harbour.")])])
+        busy = LexicalIndex(desk.store)
+        busy.load()
+        writer = busy._index.writer(15_000_000, 1)  # another process is indexing: search what is indexed so far
+        assert stale.sync() == 0 and stale.size == 2 and stale.search("bakery", None, 5)
+        del writer
+        assert stale.sync() == 0 and stale.size == 3  # and the passage that process indexed is found after it
+
+        (reader.path / "meta.json").write_text("{not json", encoding="utf-8")  # a damaged folder
+        damaged = LexicalIndex(desk.store)
+        assert damaged.sync() == 3 and [h.document.id for h in damaged.search("wind turbines", None, 5)] == ["x"]
 
 
 def test_minilm_onnx_rows_are_unit_length_and_independent_of_batching() -> None:
@@ -213,12 +321,15 @@ def test_index_command_keeps_and_rebuilds_the_dense_index_through_the_cli(
     )
     assert factdesk("ingest", str(corpus)).exit_code == 0
     assert list(store.glob("passages.*.usearch")), "ingest builds the dense index"
+    assert list(store.glob("passages.tantivy-*/meta.json")), "and the tantivy index"
     synced = factdesk("index")
     assert synced.exit_code == 0 and "index is up to date" in synced.stdout
     for index_file in store.glob("passages.*.usearch"):
         index_file.unlink()
+    for folder in store.glob("passages.tantivy-*"):
+        shutil.rmtree(folder)
     rebuilt = factdesk("index", "--rebuild")
     assert rebuilt.exit_code == 0 and "Rebuilt the hybrid-rrf index: 2 passages." in rebuilt.stdout
-    assert list(store.glob("passages.*.usearch"))
+    assert list(store.glob("passages.*.usearch")) and list(store.glob("passages.tantivy-*/meta.json"))
     check = factdesk("check", "A bakery sells sourdough", "--date", "2022-09-30", "--format", "json")
     assert check.exit_code == 0 and json.loads(check.stdout)["evidence"][0]["doc_id"] == "bakery"

@@ -130,6 +130,8 @@ class AveritecRetrievalEvaluator:
     aggregator: str = ""  # the verdict aggregator; empty: the pipeline's default
     verdict_evidence: int | None = None  # passages the aggregator weighs; None: the pipeline's default
     relevance_weight: float | None = None  # evidence ranking's share of stance relevance; None: the default
+    lexical: str = ""  # hybrid's BM25 engine ("tantivy" or "fts5"); empty: the default
+    lexical_analyzer: str = ""  # tantivy's ("plain" or "en_stem"); empty: the default
     name: str = "averitec-retrieval"
 
     def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
@@ -148,7 +150,9 @@ class AveritecRetrievalEvaluator:
             store = Path(tmp) / "store"
             for name in self.retrievers:
                 scores, per_claim = self._system(name, store, corpus, claims, progress)
-                systems.append(SystemScores(f"factdesk ({name})", scores))
+                setting = ", ".join(v for v in (self.lexical, self.lexical_analyzer) if v)
+                label = f"{name}, {setting}" if setting and name == "hybrid" else name
+                systems.append(SystemScores(f"factdesk ({label})", scores))
                 details[name] = per_claim
         details["corpus"] = {
             "documents": documents,
@@ -170,7 +174,12 @@ class AveritecRetrievalEvaluator:
             verify = replace(verify, verdict_evidence=self.verdict_evidence)
         if self.relevance_weight is not None:
             verify = replace(verify, relevance_weight=self.relevance_weight)
-        config = Config(retrieve=RetrieveConfig(retriever=name, top_k=self.k), verify=verify)
+        retrieve = RetrieveConfig(retriever=name, top_k=self.k)
+        if self.lexical:
+            retrieve = replace(retrieve, lexical=self.lexical)
+        if self.lexical_analyzer:
+            retrieve = replace(retrieve, lexical_analyzer=self.lexical_analyzer)
+        config = Config(retrieve=retrieve, verify=verify)
         with FactDesk(store, config) as desk:
             inner = registry.create("retriever", name, **retriever_params(config.retrieve))
             if name == "hybrid":

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from factdesk.store import PassageHit
 
 log = logging.getLogger("factdesk")
@@ -25,6 +27,7 @@ _ARCHIVED = re.compile(r"^https?://(?:web\.)?archive\.org/web/[^/]+/(.+)$", re.I
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=65_536)  # every hit of every search asks for it; URLs repeat across lists and claims
 def domain(url: str) -> str:
     """The site of ``url``, lower-cased without ``www.``; an archive.org snapshot counts as the archived site."""
     url = url.strip()
@@ -87,12 +90,17 @@ def _keys(names: Iterable[str]) -> list[str]:
     return [key for name in names if (key := domain(name) if "." in name else name.strip().lower())]
 
 
-def _names(hit: PassageHit) -> list[str]:
+def _names(hit: PassageHit) -> tuple[str, ...]:
+    return _source_names(hit.document.url, hit.document.outlet)
+
+
+@lru_cache(maxsize=65_536)
+def _source_names(url: str, outlet: str) -> tuple[str, ...]:
     """The domain and each parent domain (a.b.com, b.com), then the outlet name."""
-    host = domain(hit.document.url) if hit.document.url else ""
+    host = domain(url) if url else ""
     parts = host.split(".") if host else []
-    names = [".".join(parts[i:]) for i in range(len(parts) - 1)]
-    return [*names, hit.document.outlet.strip().lower()] if hit.document.outlet else names
+    names = tuple(".".join(parts[i:]) for i in range(len(parts) - 1))
+    return (*names, outlet.strip().lower()) if outlet else names
 
 
 def mmr_select(
@@ -105,16 +113,20 @@ def mmr_select(
         return []
     scores = [relevance(item) for item in items]
     top = max(scores)
-    scaled = [s / top if top > 0 else 1.0 for s in scores]
+    base = trade_off * np.array([s / top if top > 0 else 1.0 for s in scores], dtype=np.float64)
     keys = [source(item) for item in items]
+    ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    source_of = np.array([ids[key] for key in keys])
+    counts = np.zeros(len(ids), dtype=np.float64)  # items picked per source
+    taken = np.zeros(len(items), dtype=bool)
     picked: list[int] = []
-    per_source: dict[str, int] = {}
-    remaining = list(range(len(items)))
-    while remaining and len(picked) < k:
-        total = max(len(picked), 1)
-        gains = {i: trade_off * scaled[i] - (1 - trade_off) * per_source.get(keys[i], 0) / total for i in remaining}
-        best = max(remaining, key=gains.__getitem__)
-        remaining.remove(best)
+    while len(picked) < min(k, len(items)):
+        # the same arithmetic as trade_off · scaled − (1 − trade_off) · share, item by item; argmax takes the
+        # first of equal gains, i.e. the earliest item
+        gains = base - (1 - trade_off) * counts[source_of] / max(len(picked), 1)
+        gains[taken] = -np.inf
+        best = int(np.argmax(gains))
+        taken[best] = True
         picked.append(best)
-        per_source[keys[best]] = per_source.get(keys[best], 0) + 1
+        counts[source_of[best]] += 1
     return [items[i] for i in picked]

@@ -198,6 +198,7 @@ class DenseIndex:
         self.model = f"{embedder.name}/{self.settings.dtype}"
         self.path = index_path(store.root, self.model)
         self._index: Any = None
+        self._last = 0  # the largest key indexed: reading it from the index copies every key
         self._cache: Store | None = None
 
     def use_cache(self, cache: Store | None) -> None:
@@ -209,7 +210,7 @@ class DenseIndex:
         return 0 if self._index is None else len(self._index)
 
     def last_id(self) -> int:
-        return 0 if self._index is None else _last_key(self._index)
+        return self._last
 
     def load(self) -> None:
         """Opens the index file if it matches the store's record of it, else starts an empty one."""
@@ -219,10 +220,10 @@ class DenseIndex:
         if self.path.exists():
             index = Index.restore(str(self.path), view=False)
             if index is not None and record is not None and (len(index), _last_key(index)) == record:
-                self._index = index
+                self._index, self._last = index, record[1]
                 return
             log.warning("%s does not match the store's record of it; rebuilding it", self.path.name)
-        self._index = self._new(Index)
+        self._index, self._last = self._new(Index), 0
 
     def _new(self, index_type: Any) -> Any:
         s = self.settings
@@ -254,13 +255,16 @@ class DenseIndex:
         """Adds passage vectors by rowid (``sync`` embeds them; benchmarks may bring their own)."""
         if self._index is None:
             self.load()
-        self._index.add(np.asarray(rowids, dtype=np.uint64), vectors, threads=INDEX_THREADS)
+        keys = np.asarray(rowids, dtype=np.uint64)
+        self._index.add(keys, vectors, threads=INDEX_THREADS)
+        if len(keys):
+            self._last = max(self._last, int(keys.max()))
 
     def rebuild(self, progress: bool = False) -> int:
         """Re-embeds every passage in the store into a fresh index."""
         from usearch.index import Index
 
-        self._index = self._new(Index)
+        self._index, self._last = self._new(Index), 0
         self.path.unlink(missing_ok=True)
         return self.sync(progress=progress)
 

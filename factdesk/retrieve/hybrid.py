@@ -1,12 +1,14 @@
-"""Hybrid retrieval: FTS5/BM25 and dense (ANN) ranked lists for the claim and each of its sub-queries, fused by
-reciprocal rank fusion, filtered by source policy, and picked by MMR across sources.
+"""Hybrid retrieval: BM25 (tantivy or FTS5) and dense (ANN) ranked lists for the claim and each of its sub-queries,
+fused by reciprocal rank fusion, filtered by source policy, and picked by MMR across sources.
 
 score(passage) = reliability weight · Σ over lists  w_query / (rrf_k + rank)
 
 Each passage keeps the (sub-)question of the list that contributed most to its score. Reranking happens
 downstream: ``FactDesk._weigh`` scores every candidate with the trained stance model and ranks mostly by its
-relevance (1 − P(neutral)). Nothing published after the cut-off comes back from either list: FTS5 and the dense
-index both filter in SQL; undated documents are kept (``PassageHit.undated``) and flagged by the pipeline.
+relevance (1 − P(neutral)). Nothing published after the cut-off comes back from any list: tantivy filters in its
+query, FTS5 and the dense index in SQL; undated documents are kept (``PassageHit.undated``) and flagged by the
+pipeline. ``lexical = "tantivy"`` keeps a tantivy index next to the store (``LexicalIndex``), in step with it like
+the dense one; ``"fts5"`` searches the store's own FTS5 table, whose cost grows with the corpus.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from typing import Any
 
 import numpy as np
 
+from factdesk.errors import FactdeskError
 from factdesk.records import Claim
 from factdesk.registry import register
 from factdesk.retrieve.credibility import DEFAULT_DENY_LIST, SourcePolicy, mmr_select, source_key
 from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, passage_embedder
 from factdesk.retrieve.lexical import fts_query
+from factdesk.retrieve.lexical_index import ANALYZERS, LexicalIndex, LexicalSettings
 from factdesk.retrieve.planner import QueryPlanner, SubQuery
 from factdesk.store import PassageHit, Store
 
 Key = tuple[str, int, int]
+LEXICAL = ("tantivy", "fts5")
 
 
 @register("retriever", "hybrid")
@@ -40,7 +45,9 @@ class HybridRetriever:
     rrf_k: int = 60
     max_queries: int = 6
     sub_query_weight: float = 0.5
-    dense: bool = True  # False: sub-queries and RRF over FTS5 only
+    dense: bool = True  # False: sub-queries and RRF over the lexical lists only
+    lexical: str = "tantivy"  # the BM25 engine: "tantivy" (an index beside the store) or "fts5" (the store's)
+    lexical_analyzer: str = "plain"  # tantivy's: "plain" or "en_stem" (English stems)
     mmr_trade_off: float = 0.6
     allow_domains: list[str] = field(default_factory=list)
     deny_domains: list[str] = field(default_factory=list)
@@ -51,8 +58,15 @@ class HybridRetriever:
     _embedder: Any = field(default=None, init=False, repr=False)
     _planner: QueryPlanner | None = field(default=None, init=False, repr=False)
     _indexes: dict[Path, DenseIndex] = field(default_factory=dict, init=False, repr=False)
+    _lexical: dict[Path, LexicalIndex] = field(default_factory=dict, init=False, repr=False)
     _policy: SourcePolicy | None = field(default=None, init=False, repr=False)
     _cache: Store | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.lexical not in LEXICAL:
+            raise FactdeskError(f"unknown lexical engine {self.lexical!r}; expected one of {', '.join(LEXICAL)}")
+        if self.lexical_analyzer not in ANALYZERS:
+            raise FactdeskError(f"unknown lexical analyzer {self.lexical_analyzer!r}; expected one of {ANALYZERS}")
 
     def warm_up(self) -> None:
         if self._planner is None:
@@ -68,26 +82,49 @@ class HybridRetriever:
             if self.vector_cache:
                 self._cache = Store(Path(self.vector_cache))
 
-    def index(self, store: Store, progress: bool = False) -> DenseIndex:
+    def index(self, store: Store, progress: bool = False) -> None:
+        """Brings the indexes kept beside ``store`` (tantivy, dense) up to date with it."""
+        if self.lexical == "tantivy":
+            self.lexical_index(store, progress)
+        if self.dense:
+            self.dense_index(store, progress)
+
+    def rebuild(self, store: Store, progress: bool = False) -> int:
+        """Rebuilds the indexes kept beside ``store`` from it (re-embedding every passage); returns how many."""
+        self.warm_up()
+        rebuilt = 0
+        if self.lexical == "tantivy":
+            index = self._lexical[store.root] = self._new_lexical(store)
+            rebuilt = index.rebuild(progress=progress)
+        if self.dense:
+            dense = self._indexes[store.root] = self._new_dense(store)
+            rebuilt = dense.rebuild(progress=progress)
+        return rebuilt
+
+    def lexical_index(self, store: Store, progress: bool = False) -> LexicalIndex:
+        """The tantivy index of ``store``, synced with it."""
+        index = self._lexical.get(store.root)
+        if index is None:
+            index = self._lexical[store.root] = self._new_lexical(store)
+        index.sync(progress=progress)
+        return index
+
+    def dense_index(self, store: Store, progress: bool = False) -> DenseIndex:
         """The dense index of ``store``, synced with it."""
         self.warm_up()
         index = self._indexes.get(store.root)
         if index is None:
-            index = DenseIndex(store, self._embedder, IndexSettings(dtype=self.index_dtype))
-            index.use_cache(self._cache)
-            self._indexes[store.root] = index
+            index = self._indexes[store.root] = self._new_dense(store)
         index.sync(progress=progress)
         return index
 
-    def rebuild(self, store: Store, progress: bool = False) -> int:
-        """Re-embeds every passage of ``store``; returns how many."""
-        self.warm_up()
-        self._indexes.pop(store.root, None)
+    def _new_lexical(self, store: Store) -> LexicalIndex:
+        return LexicalIndex(store, LexicalSettings(analyzer=self.lexical_analyzer))
+
+    def _new_dense(self, store: Store) -> DenseIndex:
         index = DenseIndex(store, self._embedder, IndexSettings(dtype=self.index_dtype))
         index.use_cache(self._cache)
-        added = index.rebuild(progress=progress)
-        self._indexes[store.root] = index
-        return added
+        return index
 
     def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
         self.warm_up()
@@ -103,11 +140,16 @@ class HybridRetriever:
         assert self._policy is not None
         policy = self._policy
         ranked: list[tuple[SubQuery, list[PassageHit]]] = []
+        lexical = self.lexical_index(store) if self.lexical == "tantivy" else None
         for query in plan:
-            hits = store.search_passages(fts_query(query.text), cutoff, self.list_depth * 2)
-            ranked.append((query, [h for h in hits if policy.admits(h)][: self.list_depth]))
+            if lexical is not None:
+                hits = lexical.search(query.text, cutoff, self.list_depth, lambda h: not policy.admits(h))
+            else:
+                hits = store.search_passages(fts_query(query.text), cutoff, self.list_depth * 2)
+                hits = [h for h in hits if policy.admits(h)][: self.list_depth]
+            ranked.append((query, hits))
         if vectors is not None:
-            index = self.index(store)
+            index = self.dense_index(store)
             for query, vector in zip(plan, vectors, strict=True):
                 ranked.append((query, index.search(vector, cutoff, self.list_depth, lambda h: not policy.admits(h))))
         return self._select(self._fuse(ranked))

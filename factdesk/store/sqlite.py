@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from factdesk.records import Claim, Document, FactCheck, Passage, factcheck_from
 
 SCHEMA_VERSION = "1"
 DB_NAME = "factdesk.sqlite3"
+HIT_CACHE = 4096  # passages kept by rowid after a look-up: a claim's ranked lists share about a third of theirs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -133,6 +136,8 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise FactdeskError(f"{self.root}: cannot open store: {exc}") from exc
         self._conn.row_factory = sqlite3.Row
+        self._hits: OrderedDict[int, PassageHit] = OrderedDict()  # stored rows never change, so never stale
+        self._hits_lock = threading.Lock()
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
@@ -422,7 +427,7 @@ class Store:
         )
         return [dict(row) for row in rows]
 
-    # ---- dense retrieval: passage rows for the ANN index and its bookkeeping ----------------------------------
+    # ---- indexes outside the store (ANN, tantivy): passage rows by rowid and their bookkeeping ---------------
 
     def passage_count(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
@@ -432,27 +437,50 @@ class Store:
         rows = self._conn.execute("SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", (rowid, limit))
         return [(row[0], row[1]) for row in rows]
 
+    def dated_passages_after(self, rowid: int, limit: int) -> list[tuple[int, str, date | None]]:
+        """(rowid, text, the document's published date) of up to ``limit`` passages after ``rowid``, in order."""
+        rows = self._conn.execute(
+            "SELECT p.id, p.text, d.published FROM passages p JOIN documents d ON d.id = p.doc_id"
+            " WHERE p.id > ? ORDER BY p.id LIMIT ?",
+            (rowid, limit),
+        )
+        return [(row[0], row[1], date.fromisoformat(row[2]) if row[2] else None) for row in rows]
+
     def passage_hits(self, rowids: Sequence[int], cutoff: date | None) -> dict[int, PassageHit]:
         """Passages by rowid (score 0); those of documents published after ``cutoff`` never come back."""
-        found: dict[int, PassageHit] = {}
-        day = cutoff and cutoff.isoformat()
-        for i in range(0, len(rowids), 500):
-            chunk = list(rowids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(
-                "SELECT p.id AS rowid, p.doc_id, p.start, p.end, p.text AS passage_text, d.id, d.url, d.outlet,"
-                " d.title, d.published, d.author, d.language, d.text"
-                f" FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})"
-                " AND (? IS NULL OR d.published IS NULL OR d.published <= ?)",
-                (*chunk, day, day),
+        with self._hits_lock:
+            known = {rowid: hit for rowid in rowids if (hit := self._hits.get(rowid)) is not None}
+        missing = [rowid for rowid in dict.fromkeys(rowids) if rowid not in known]
+        documents: dict[str, Document] = {}
+        for i in range(0, len(missing), 500):
+            chunk = missing[i : i + 500]
+            cursor = self._conn.cursor()
+            cursor.row_factory = None  # plain tuples: a ranked list reads hundreds of rows
+            rows = cursor.execute(
+                "SELECT p.id, p.doc_id, p.start, p.end, p.text, d.url, d.outlet, d.title, d.published, d.author,"
+                " d.language, d.text"
+                f" FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({','.join('?' * len(chunk))})",
+                chunk,
             )
-            for row in rows:
-                passage = Passage(row["doc_id"], row["start"], row["end"], row["passage_text"])
-                found[row["rowid"]] = PassageHit(passage, _document(row), 0.0)
-        return found
+            for rowid, doc_id, start, end, text, url, outlet, title, published, author, language, body in rows:
+                if (document := documents.get(doc_id)) is None:
+                    day = date.fromisoformat(published) if published else None
+                    document = documents[doc_id] = Document(doc_id, body, url, outlet, title, day, author, language)
+                known[rowid] = PassageHit(Passage(doc_id, start, end, text), document, 0.0)
+        with self._hits_lock:
+            for rowid in missing:
+                if rowid in known:
+                    self._hits[rowid] = known[rowid]
+            while len(self._hits) > HIT_CACHE:
+                self._hits.popitem(last=False)
+        return {
+            rowid: hit
+            for rowid, hit in known.items()
+            if cutoff is None or hit.document.published is None or hit.document.published <= cutoff
+        }
 
     def passage_index_record(self, model: str) -> tuple[int, int] | None:
-        """(passages indexed, largest rowid indexed) of the ANN index of ``model``, if one was recorded."""
+        """(passages indexed, largest rowid indexed) of the index named ``model``, if one was recorded."""
         with self.transaction() as conn:
             conn.execute(_PASSAGE_INDEX_SCHEMA)
         row = self._conn.execute("SELECT count, last_id FROM passage_index WHERE model = ?", (model,)).fetchone()
