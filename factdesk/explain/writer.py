@@ -20,6 +20,7 @@ VERDICT_PHRASES = {
 }
 LEAD_STANCE = {"Refuted": "refutes", "Supported": "supports"}
 OPPOSITE = {"refutes": "supports", "supports": "refutes"}
+CLEAR = 0.05  # how far a passage the verdict sentence cites must lean the verdict's way
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)")
 
 
@@ -82,8 +83,12 @@ def verdict_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidenc
     if not evidence:
         cutoff = f" published on or before {format_date(claim.date)}" if claim.date else ""
         return Statement(f"{verdict.rating}: no evidence{cutoff} was found in the corpus.", (), "verdict")
-    lead = lead_evidence(verdict, evidence)[:3]
-    if not lead and (stance := LEAD_STANCE.get(verdict.label)):
+    lead = lead_evidence(verdict, evidence)
+    if stance := LEAD_STANCE.get(verdict.label):
+        # a passage that leans only just is left out: rescoring it in another batch can tip it the other way
+        lead = [e for e in lead if e.stance_probabilities[stance] - e.stance_probabilities[OPPOSITE[stance]] > CLEAR]
+    lead = lead[:3]
+    if not lead and stance:
         weighed = sorted((e for e in evidence if not e.from_claimant), key=lambda e: e.relevance, reverse=True)[:3]
         return Statement(
             f"{verdict.rating}: this is the verdict model's reading of the evidence as a whole (confidence "

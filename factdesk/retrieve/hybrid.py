@@ -1,7 +1,10 @@
 """Hybrid retrieval: BM25 (tantivy or FTS5) and dense (ANN) ranked lists for the claim and each of its sub-queries,
 fused by reciprocal rank fusion, filtered by source policy, and picked by MMR across sources.
 
-score(passage) = reliability weight · Σ over lists  w_query / (rrf_k + rank)
+score(passage) = reliability weight · Σ over lists  w_query · w_list / (rrf_k + rank)
+
+where w_list is ``lexical_weight`` for a BM25 list and 1 for a dense one (``benchmarks/fusion_settings.py`` chose
+it, ``rrf_k`` and ``mmr_trade_off``).
 
 Each passage keeps the (sub-)question of the list that contributed most to its score. Reranking happens
 downstream: ``FactDesk._weigh`` scores every candidate with the trained stance model and ranks mostly by its
@@ -13,7 +16,7 @@ the dense one; ``"fts5"`` searches the store's own FTS5 table, whose cost grows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,13 +45,14 @@ class HybridRetriever:
     embedder: str = "minilm-onnx"
     index_dtype: str = "i8"
     list_depth: int = 50  # passages taken from each ranked list
-    rrf_k: int = 60
+    rrf_k: int = 10
     max_queries: int = 6
     sub_query_weight: float = 0.5
+    lexical_weight: float = 0.5  # a BM25 list counts this much against a dense list in the fusion
     dense: bool = True  # False: sub-queries and RRF over the lexical lists only
     lexical: str = "tantivy"  # the BM25 engine: "tantivy" (an index beside the store) or "fts5" (the store's)
     lexical_analyzer: str = "plain"  # tantivy's: "plain" or "en_stem" (English stems)
-    mmr_trade_off: float = 0.6
+    mmr_trade_off: float = 0.8
     allow_domains: list[str] = field(default_factory=list)
     deny_domains: list[str] = field(default_factory=list)
     deny_list_file: str = DEFAULT_DENY_LIST
@@ -147,7 +151,7 @@ class HybridRetriever:
             else:
                 hits = store.search_passages(fts_query(query.text), cutoff, self.list_depth * 2)
                 hits = [h for h in hits if policy.admits(h)][: self.list_depth]
-            ranked.append((query, hits))
+            ranked.append((replace(query, weight=query.weight * self.lexical_weight), hits))
         if vectors is not None:
             index = self.dense_index(store)
             for query, vector in zip(plan, vectors, strict=True):
