@@ -1,7 +1,10 @@
-"""Hybrid retrieval at 10k, 100k and 1M passages: ingest-and-index time, size, peak memory, query latency.
+"""Hybrid retrieval at 10k, 100k and 1M passages: ingest-and-index time, size, peak memory, query latency, with
+each lexical engine (tantivy, FTS5) in the same run.
 
 Passages are the distinct AVeriTeC gold answers of train and dev, chunked as ingest chunks them (420 characters;
 about 12k passages). Embedder: the default (``RetrieveConfig.embedder``); index: the shipped usearch HNSW (i8).
+Documents get a publication date (fixed by their number: one in ten undated, the rest spread evenly over
+2016-2023) so that the claims' cut-offs (their dates, all in 2020) remove part of the corpus, as in use.
 
 - Real (sizes up to the number of real passages, i.e. 10k): the first N passages are written as JSONL, ingested
   with ``Ingester`` (read, chunk, deduplicate, SQLite + FTS5), then embedded and indexed by ``DenseIndex.sync``,
@@ -13,12 +16,16 @@ about 12k passages). Embedder: the default (``RetrieveConfig.embedder``); index:
   vectors to the index with ``DenseIndex.add``. Embedding them would take hours on 2 cores, so the embedding
   share of ingest-and-index time is extrapolated from the real run's measured embedding throughput.
 - Queries: the first ``--claims`` dev claims, planned by the real planner (claim + sub-queries) and embedded by
-  the real embedder, each timed. Search (``HybridRetriever.search``: FTS5 and ANN for the claim and every
-  sub-query, RRF, source policy, MMR) runs in a fresh process that opens the store and loads the saved index, so
-  its peak RSS is a serving process's. Latency per claim is reported for search alone (and the time in its FTS5
-  and ANN calls) and in total (planning + query embedding + search).
+  the real embedder, each timed. Search (``HybridRetriever.search``: BM25 and ANN for the claim and every
+  sub-query, RRF, source policy, MMR; cut-off: the claim's date) runs in a fresh process per lexical engine that
+  opens the store and loads the saved indexes, so its peak RSS is a serving process's; the first 10 claims run
+  once untimed to warm the caches. Latency per claim is reported for search alone (and the time in its BM25 and
+  ANN calls) and in total (planning + query embedding + search); tantivy also without a cut-off. Every hit is
+  checked against the cut-off, and the overlap of the two engines' first 10 candidates is reported.
+- Lexical index: ``LexicalIndex.sync`` builds the tantivy index from the finished store in its own process
+  (time, folder size, peak RSS); FTS5 is built inside the store's transactions (part of "store s").
 
-Each size is built in its own process (its peak RSS is the build's). Sizes not rerun keep their rows in the JSON.
+Each step runs in its own process (its peak RSS is the step's). Sizes not rerun keep their rows in the JSON.
 ``--ann N`` compares ANN libraries on N synthetic vectors (build time, latency, recall@10 against exact search).
 
     python benchmarks/retrieval_scale.py [--sizes 10000 100000 1000000] [--claims 200] [--ann 100000]
@@ -37,6 +44,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +57,7 @@ from factdesk.ingest.pipeline import Ingester
 from factdesk.records import Claim, Document, Passage
 from factdesk.retrieve.dense import DenseIndex, IndexSettings, passage_embedder
 from factdesk.retrieve.hybrid import HybridRetriever
+from factdesk.retrieve.lexical_index import LexicalIndex
 from factdesk.retrieve.planner import QueryPlanner, SubQuery
 from factdesk.store import Store, StoredDocument
 
@@ -59,6 +68,9 @@ WORK = Path("runs/retrieval_scale")
 EMBEDDER = RetrieveConfig().embedder
 SIGMA = 0.02
 BATCH = 20_000
+ENGINES = ("tantivy", "fts5")
+FIRST_DAY, DAYS = date(2016, 1, 1), (date(2024, 1, 1) - date(2016, 1, 1)).days
+WARM_CLAIMS = 10
 
 
 def main() -> int:
@@ -71,7 +83,9 @@ def main() -> int:
     args = ap.parse_args()
     if args.child:
         step, n = args.child[0], int(args.child[1])
-        print(json.dumps({"real": _build_real, "synthetic": _build_synthetic, "search": _search}[step](n)))
+        steps = {"real": _build_real, "synthetic": _build_synthetic, "lexical": _build_lexical}
+        steps.update({f"search-{engine}": lambda n, engine=engine: _search(n, engine) for engine in ENGINES})
+        print(json.dumps(steps[step](n)))
         return 0
     if not (DATA / "train.json").exists():
         print(f"{DATA} not found; skipping")
@@ -85,7 +99,7 @@ def main() -> int:
         "embedder": EMBEDDER,
         "index": _settings(),
         "real_passages_available": real_count,
-        "sizes": [r for r in previous.get("sizes", []) if r["passages"] not in args.sizes],
+        "sizes": [r for r in previous.get("sizes", []) if r.get("requested") not in args.sizes and "tantivy" in r],
     }
     if "ann" in previous:
         report["ann"] = previous["ann"]
@@ -97,7 +111,14 @@ def main() -> int:
             if real is None or not (WORK / "real_passages.json").exists():
                 real = _child("real", min(10_000, real_count))
             row = _child("synthetic", n)
-        row.update(_child("search", n), load_average_1min=os.getloadavg()[0])
+        row.update(_child("lexical", n), requested=n)  # a real row holds fewer passages than requested
+        if not row["synthetic"]:
+            row["ingest_index_s"] += row["lexical_s"]
+            row["ingest_index_per_s"] = row["passages"] / row["ingest_index_s"]
+        for engine in ENGINES:
+            row[engine] = _child(f"search-{engine}", n)
+        row["top10_overlap"] = _overlap(n)
+        row["load_average_1min"] = os.getloadavg()[0]
         if not args.keep_stores:
             shutil.rmtree(WORK / f"store-{n}", ignore_errors=True)
         report["sizes"].append(row)
@@ -106,7 +127,7 @@ def main() -> int:
     for row in report["sizes"]:  # embedding beyond the real passages, at the real run's throughput
         if row["synthetic"]:
             row["embed_s_extrapolated"] = row["passages"] / real["embed_per_s"]
-            row["ingest_index_s"] = row["store_s"] + row["index_s"] + row["embed_s_extrapolated"]
+            row["ingest_index_s"] = row["store_s"] + row["index_s"] + row["embed_s_extrapolated"] + row["lexical_s"]
     report["sizes"].sort(key=lambda r: r["passages"])
     if args.ann:
         report["ann"] = _ann_compare(args.ann)
@@ -171,7 +192,9 @@ def _build_real(n: int) -> dict[str, Any]:
     source = WORK / f"real-{n}.jsonl"
     with source.open("w", encoding="utf-8") as out:
         for i, (text, url) in enumerate(passages):
-            out.write(json.dumps({"id": f"p{i}", "text": text, "url": url}) + "\n")
+            published = _published(i)
+            record = {"id": f"p{i}", "text": text, "url": url, "published": published and published.isoformat()}
+            out.write(json.dumps(record) + "\n")
     root = _fresh(n)
     embedder = _Recording(passage_embedder(EMBEDDER))
     embedder.warm_up()
@@ -198,8 +221,7 @@ def _build_real(n: int) -> dict[str, Any]:
         "index_s": index_s - embedder.seconds,
         "embed_s": embedder.seconds,
         "embed_per_s": count / embedder.seconds,
-        "ingest_index_s": ingest_s + index_s,
-        "ingest_index_per_s": count / (ingest_s + index_s),
+        "ingest_index_s": ingest_s + index_s,  # the lexical index's time is added when it is built
         "build_peak_rss_mb": _rss_mb(),
         **_sizes(root),
     }
@@ -260,9 +282,32 @@ def _synthetic(
 
 
 def _stored(i: int, text: str, url: str) -> StoredDocument:
-    doc = Document(id=f"p{i}", text=text, url=url)
+    doc = Document(id=f"p{i}", text=text, url=url, published=_published(i))
     digest = hashlib.sha256(text.encode()).hexdigest()
     return StoredDocument(doc, [Passage(doc.id, 0, len(text), text)], digest, "bench")
+
+
+def _published(i: int) -> date | None:
+    """Document ``i``'s date, fixed by its number: one in ten undated, the others spread over 2016-2023."""
+    mixed = (i * 2654435761) % 2**32
+    return None if mixed % 10 == 0 else FIRST_DAY + timedelta(days=(mixed // 10) % DAYS)
+
+
+def _build_lexical(n: int) -> dict[str, Any]:
+    """Builds the tantivy index of the finished store of size ``n``, as ``factdesk index`` would."""
+    before = _rss_now_mb()
+    with Store(WORK / f"store-{n}") as store:
+        index = LexicalIndex(store)
+        start = time.perf_counter()
+        added = index.sync()
+        seconds = time.perf_counter() - start
+    return {
+        "lexical_s": seconds,
+        "lexical_per_s": added / seconds,
+        "lexical_build_peak_rss_mb": _rss_mb(),
+        "lexical_rss_before_mb": before,  # the process with its modules loaded, before the build
+        "lexical_mb": sum(p.stat().st_size for p in index.path.rglob("*") if p.is_file()) / 1e6,
+    }
 
 
 def _queries(count: int) -> None:
@@ -273,7 +318,7 @@ def _queries(count: int) -> None:
     embedder = passage_embedder(EMBEDDER)
     embedder.warm_up()
     embedder.queries(["warm up"])
-    plans, vectors, plan_s, embed_s = [], [], [], []
+    plans, vectors, plan_s, embed_s, cutoffs = [], [], [], [], []
     for item in dev:
         start = time.perf_counter()
         plan = planner.run(Claim(item["claim"], claimant=item.get("speaker") or ""))
@@ -282,53 +327,87 @@ def _queries(count: int) -> None:
         vectors.append(embedder.queries([q.text for q in plan]))
         embed_s.append(time.perf_counter() - start)
         plans.append([[q.text, q.question, q.kind, q.weight] for q in plan])
-    (WORK / "queries.json").write_text(json.dumps({"plans": plans, "plan_s": plan_s, "embed_s": embed_s}))
+        day = item.get("claim_date")
+        cutoffs.append(datetime.strptime(day, "%d-%m-%Y").date().isoformat() if day else None)
+    queries = {"plans": plans, "plan_s": plan_s, "embed_s": embed_s, "cutoffs": cutoffs}
+    (WORK / "queries.json").write_text(json.dumps(queries))
     np.save(WORK / "query_vectors.npy", np.concatenate(vectors))
 
 
-def _search(n: int) -> dict[str, Any]:
-    """Opens the store of size ``n`` and its saved index, as a new process would, and times every claim."""
+def _search(n: int, engine: str) -> dict[str, Any]:
+    """Opens the store of size ``n`` and its saved indexes, as a new process would, and times every claim with
+    the ``engine`` lexical lists (and, for tantivy, once more without a cut-off)."""
     queries = json.loads((WORK / "queries.json").read_text())
     query_vectors = np.load(WORK / "query_vectors.npy")
-    retriever = HybridRetriever(embedder=EMBEDDER)
+    offsets = np.cumsum([0] + [len(p) for p in queries["plans"]])
+    claims = [
+        ([SubQuery(*q) for q in plan], query_vectors[offsets[i] : offsets[i + 1]], c and date.fromisoformat(c))
+        for i, (plan, c) in enumerate(zip(queries["plans"], queries["cutoffs"], strict=True))
+    ]
+    retriever = HybridRetriever(embedder=EMBEDDER, lexical=engine)
     retriever.warm_up()
     with Store(WORK / f"store-{n}") as store:
         start = time.perf_counter()
-        index = retriever.index(store)
+        retriever.index(store)
         load_s = time.perf_counter() - start
-        parts = {"fts5": 0.0, "ann": 0.0}  # time inside FTS5 and ANN searches, summed over the claim's queries
-        store.search_passages = _timed(store.search_passages, parts, "fts5")  # type: ignore[method-assign]
-        index.search = _timed(index.search, parts, "ann")  # type: ignore[method-assign]
-        latencies, fts5, ann, offset = [], [], [], 0
-        for plan in queries["plans"]:
-            rows = query_vectors[offset : offset + len(plan)]
-            offset += len(plan)
-            parts.update(fts5=0.0, ann=0.0)
-            start = time.perf_counter()
-            retriever.search(store, [SubQuery(*q) for q in plan], rows, None)
-            latencies.append(time.perf_counter() - start)
-            fts5.append(parts["fts5"] * 1000)
-            ann.append(parts["ann"] * 1000)
-    search = np.array(latencies) * 1000
+        parts = {"lexical": 0.0, "ann": 0.0}  # time inside BM25 and ANN searches, summed over the claim's queries
+        if engine == "tantivy":
+            lexical = retriever.lexical_index(store)
+            lexical.search = _timed(lexical.search, parts, "lexical")  # type: ignore[method-assign]
+        else:
+            store.search_passages = _timed(store.search_passages, parts, "lexical")  # type: ignore[method-assign]
+        dense = retriever.dense_index(store)
+        dense.search = _timed(dense.search, parts, "ann")  # type: ignore[method-assign]
+        for plan, rows, cutoff in claims[:WARM_CLAIMS]:
+            retriever.search(store, plan, rows, cutoff)
+
+        def timed(with_cutoff: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[str]], int]:
+            latencies, lexical_ms, ann_ms, top, late = [], [], [], [], 0
+            for plan, rows, cutoff in claims:
+                day = cutoff if with_cutoff else None
+                parts.update(lexical=0.0, ann=0.0)
+                start = time.perf_counter()
+                hits = retriever.search(store, plan, rows, day)
+                latencies.append(time.perf_counter() - start)
+                lexical_ms.append(parts["lexical"])
+                ann_ms.append(parts["ann"])
+                late += sum(bool(day and h.document.published and h.document.published > day) for h in hits)
+                top.append([f"{h.passage.doc_id}:{h.passage.start}" for h in hits[:10]])
+            return np.array(latencies) * 1000, np.array(lexical_ms) * 1000, np.array(ann_ms) * 1000, top, late
+
+        search, lexical_ms, ann_ms, top, late = timed(True)
+        (WORK / f"top-{n}-{engine}.json").write_text(json.dumps(top))
+        without = timed(False)[0] if engine == "tantivy" else None
     embed = np.array(queries["embed_s"]) * 1000
     total = search + embed + np.array(queries["plan_s"]) * 1000
-    return {
+    result = {
         "index_load_s": load_s,
         "search_peak_rss_mb": _rss_mb(),
-        "claims": len(latencies),
-        "subqueries_per_claim": float(np.mean([len(p) for p in queries["plans"]])),
-        "search_ms_p50": float(np.percentile(search, 50)),
-        "search_ms_p95": float(np.percentile(search, 95)),
-        "fts5_ms_p50": float(np.percentile(fts5, 50)),
-        "fts5_ms_p95": float(np.percentile(fts5, 95)),
-        "ann_ms_p50": float(np.percentile(ann, 50)),
-        "ann_ms_p95": float(np.percentile(ann, 95)),
+        "claims": len(claims),
+        "subqueries_per_claim": float(np.mean([len(p) for p, _, _ in claims])),
+        "hits_after_cutoff": late,
+        **_percentiles("search", search),
+        **_percentiles("lexical", lexical_ms),
+        **_percentiles("ann", ann_ms),
+        **_percentiles("rest", search - lexical_ms - ann_ms),  # RRF, source policy, MMR, bookkeeping
         "plan_ms_p50": float(np.percentile(queries["plan_s"], 50) * 1000),
-        "embed_queries_ms_p50": float(np.percentile(embed, 50)),
-        "embed_queries_ms_p95": float(np.percentile(embed, 95)),
-        "total_ms_p50": float(np.percentile(total, 50)),
-        "total_ms_p95": float(np.percentile(total, 95)),
+        **_percentiles("embed_queries", embed),
+        **_percentiles("total", total),
     }
+    if without is not None:
+        result.update(_percentiles("search_no_cutoff", without))
+    return result
+
+
+def _percentiles(name: str, ms: np.ndarray) -> dict[str, float]:
+    return {f"{name}_ms_p50": float(np.percentile(ms, 50)), f"{name}_ms_p95": float(np.percentile(ms, 95))}
+
+
+def _overlap(n: int) -> float:
+    """Mean share of the first 10 candidates that the two engines' searches have in common."""
+    tops = [json.loads((WORK / f"top-{n}-{engine}.json").read_text()) for engine in ENGINES]
+    shares = [len(set(a) & set(b)) / max(len(a), len(b), 1) for a, b in zip(*tops, strict=True)]
+    return float(np.mean(shares))
 
 
 def _timed(method: Any, parts: dict[str, float], key: str) -> Any:
@@ -349,15 +428,24 @@ def _fresh(n: int) -> Path:
 
 
 def _sizes(root: Path) -> dict[str, float]:
-    files = list(root.iterdir())
+    files = [p for p in root.rglob("*") if p.is_file()]
     return {
-        "disk_mb": sum(p.stat().st_size for p in files) / 1e6,
+        "disk_mb": sum(p.stat().st_size for p in files) / 1e6,  # before the lexical index is built
         "index_mb": sum(p.stat().st_size for p in files if p.suffix == ".usearch") / 1e6,
     }
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmHWM") -> float:
+    """Peak resident memory of this process so far (``VmRSS``: now). Linux's VmHWM, since ``ru_maxrss`` carries
+    the parent's size over a fork and exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_now_mb() -> float:
+    return _rss_mb("VmRSS")
 
 
 def _ann_compare(n: int) -> list[dict[str, Any]]:
@@ -450,18 +538,18 @@ def _plot(rows: list[dict[str, Any]]) -> None:
 
     n = [r["passages"] for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(n, [r["search_ms_p50"] for r in rows], "o-", label="search p50 (FTS5 + ANN, all sub-queries)")
-    left.plot(n, [r["search_ms_p95"] for r in rows], "o-", label="search p95")
-    left.plot(n, [r["fts5_ms_p95"] for r in rows], "s:", label="of which FTS5, p95")
-    left.plot(n, [r["ann_ms_p95"] for r in rows], "s:", label="of which ANN, p95")
-    left.plot(n, [r["total_ms_p95"] for r in rows], "o--", label="p95 with planning + query embedding")
+    for engine, style in (("tantivy", "-"), ("fts5", "--")):
+        left.plot(n, [r[engine]["total_ms_p95"] for r in rows], "o" + style, label=f"{engine}: total p95")
+        left.plot(n, [r[engine]["lexical_ms_p95"] for r in rows], "s" + style, label=f"{engine}: of which BM25, p95")
+    left.plot(n, [r["tantivy"]["ann_ms_p95"] for r in rows], "^:", label="ANN p95 (tantivy run)")
     left.axhline(50, color="grey", linestyle=":", label="target p95 50 ms")
-    left.set(xscale="log", yscale="log", xlabel="passages", ylabel="ms per claim", title="Query latency")
-    left.legend(fontsize=8)
+    left.set(xscale="log", yscale="log", xlabel="passages", ylabel="ms per claim", title="Query latency (cut-off)")
+    left.legend(fontsize=7)
     right.plot(n, [r["ingest_index_s"] for r in rows], "o-", label="ingest + index (beyond 10k: embedding extrap.)")
-    right.plot(n, [r["store_s"] + r["index_s"] for r in rows], "o-", label="store + ANN only (measured)")
+    right.plot(n, [r["store_s"] + r["index_s"] for r in rows], "o-", label="store (FTS5) + ANN (measured)")
+    right.plot(n, [r["lexical_s"] for r in rows], "o-", label="tantivy index (measured)")
     right.set(xscale="log", yscale="log", xlabel="passages", ylabel="seconds", title="Ingest and index")
-    right.legend(fontsize=8)
+    right.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(PLOT, dpi=120)
 
@@ -473,21 +561,36 @@ def _print(report: dict[str, Any]) -> None:
         f"passages/s; embedding alone {real['embed_per_s']:.0f} passages/s; load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        "\n| passages | synthetic | store s | ANN s | embed s | ingest+index s | disk MB | index MB | build RSS MB "
-        "| search RSS MB | search p50 / p95 ms | FTS5 p50 / p95 ms | ANN p50 / p95 ms | query embed p50 / p95 ms "
-        "| total p50 / p95 ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "\n| passages | store s | ANN s | tantivy s | embed s | ingest+index s | disk MB | ANN MB | tantivy MB "
+        "| build RSS MB store+ANN / tantivy |\n|---|---|---|---|---|---|---|---|---|---|"
     )
     for r in report["sizes"]:
         embed = r.get("embed_s", r.get("embed_s_extrapolated", 0.0))
         print(
-            f"| {r['passages']:,} | {'yes' if r['synthetic'] else 'no'} | {r['store_s']:.1f} | {r['index_s']:.1f} "
-            f"| {embed:.0f}{' (extrap.)' if r['synthetic'] else ''} | {r['ingest_index_s']:.0f} | {r['disk_mb']:.0f} "
-            f"| {r['index_mb']:.0f} | {r['build_peak_rss_mb']:.0f} | {r['search_peak_rss_mb']:.0f} "
-            f"| {r['search_ms_p50']:.1f} / {r['search_ms_p95']:.1f} | {r['fts5_ms_p50']:.1f} / {r['fts5_ms_p95']:.1f} "
-            f"| {r['ann_ms_p50']:.1f} / {r['ann_ms_p95']:.1f} "
-            f"| {r['embed_queries_ms_p50']:.1f} / {r['embed_queries_ms_p95']:.1f} "
-            f"| {r['total_ms_p50']:.1f} / {r['total_ms_p95']:.1f} |"
+            f"| {r['passages']:,}{' (real)' if not r['synthetic'] else ''} | {r['store_s']:.1f} | {r['index_s']:.1f} "
+            f"| {r['lexical_s']:.1f} | {embed:.0f}{' (extrap.)' if r['synthetic'] else ''} "
+            f"| {r['ingest_index_s']:.0f} | {r['disk_mb'] + r['lexical_mb']:.0f} | {r['index_mb']:.0f} "
+            f"| {r['lexical_mb']:.0f} | {r['build_peak_rss_mb']:.0f} / {r['lexical_build_peak_rss_mb']:.0f} |"
         )
+    print(
+        "\n| passages | engine | search RSS MB | BM25 p50 / p95 ms | ANN p50 / p95 | rest p50 / p95 | search p50 / p95 "
+        "| total p50 / p95 | total p95 × FTS5 | late hits | top-10 overlap |\n" + "|---" * 11 + "|"
+    )
+    for r in report["sizes"]:
+        for engine in ENGINES:
+            e = r[engine]
+            ratio = e["total_ms_p95"] / r["fts5"]["total_ms_p95"]
+            print(
+                f"| {r['passages']:,} | {engine} | {e['search_peak_rss_mb']:.0f} | "
+                + " | ".join(
+                    f"{e[f'{k}_ms_p50']:.1f} / {e[f'{k}_ms_p95']:.1f}"
+                    for k in ("lexical", "ann", "rest", "search", "total")
+                )
+                + f" | {ratio:.3f} | {e['hits_after_cutoff']} | {r['top10_overlap']:.2f} |"
+            )
+        t = r["tantivy"]
+        without = f"{t['search_no_cutoff_ms_p50']:.1f} / {t['search_no_cutoff_ms_p95']:.1f}"
+        print(f"| {r['passages']:,} | tantivy, no cut-off | | | | | {without} | | | | |")
     for r in report.get("ann", []):
         print(r)
 
