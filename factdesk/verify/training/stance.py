@@ -37,6 +37,7 @@ from tokenizers import Encoding, Tokenizer
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
+from factdesk.logs import log_to_file
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import (
     MODEL_FILE,
@@ -81,16 +82,6 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
-
-
-def setup_logging(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
-    for handler in (logging.FileHandler(path), logging.StreamHandler(sys.stderr)):
-        handler.setFormatter(fmt)
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
 
 
 def base_model_path() -> Path:
@@ -304,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
     args.run_dir.mkdir(parents=True, exist_ok=True)
-    setup_logging(args.run_dir / "train.log")
+    log_to_file(log, args.run_dir / "train.log")
     command = "python -m factdesk.verify.training.stance " + shlex.join(sys.argv[1:] if argv is None else argv)
     log.info("command: %s", command)
     seed_everything(args.seed)

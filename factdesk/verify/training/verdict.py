@@ -45,6 +45,7 @@ from factdesk.evaluate.averitec import (
 from factdesk.evaluate.averitec import gold_evidence as to_evidence
 from factdesk.evaluate.plots import expected_calibration_error
 from factdesk.explain import facts
+from factdesk.logs import log_to_file
 from factdesk.records import VERDICT_LABELS, Evidence
 from factdesk.verify import cross_encoder, verdict
 from factdesk.verify.aggregate import StanceVoteAggregator
@@ -93,15 +94,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--vocabulary", type=int, default=1500, help="most n-grams a words candidate may use")
     ap.add_argument("--min-df", type=int, default=8, help="an n-gram must occur for this many train claims")
     return ap.parse_args(argv)
-
-
-def setup_logging(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    for handler in (logging.FileHandler(path, encoding="utf-8"), logging.StreamHandler(sys.stderr)):
-        handler.setFormatter(fmt)
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
 
 
 def fingerprint(*paths: Path) -> str:
@@ -314,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
     args.run_dir.mkdir(parents=True, exist_ok=True)
-    setup_logging(args.run_dir / "train.log")
+    log_to_file(log, args.run_dir / "train.log")
     command = "python -m factdesk.verify.training.verdict " + shlex.join(sys.argv[1:] if argv is None else argv)
     log.info("command: %s", command)
     np.random.seed(args.seed)

@@ -1,0 +1,19 @@
+"""Logging for long jobs (training): a logger writes to a file and to stderr."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+
+def log_to_file(log: logging.Logger, path: Path) -> None:
+    """``log`` writes INFO and above to ``path`` (its folder is created) and to stderr, and not to the root
+    logger too, so libraries that configure the root logger do not print every line twice."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    for handler in (logging.FileHandler(path, encoding="utf-8"), logging.StreamHandler(sys.stderr)):
+        handler.setFormatter(fmt)
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
