@@ -22,7 +22,7 @@ def demo_check(tmp_path_factory):
         report = desk.ingest([demo_corpus()])
         assert report.ok, report.problems
         check = desk.check(demo_claim())
-        verdicts = desk.citations.check(check.claim, check.verdict.label, check.justification)
+        verdicts = desk.citations.check(check.claim, check.verdict.label, check.justification, check.evidence)
         documents = {e.document.id: e.document for e in check.evidence}
     return check, verdicts, documents
 

@@ -115,3 +115,17 @@ def test_a_verdict_no_passage_leans_towards_is_stated_as_an_overall_reading_and_
     leaning = [_evidence(0.80, 0.05), *evidence]
     [first, *_] = TemplateWriter().run(Claim("c"), verdict, leaning)
     assert first.kind == "verdict" and len(first.citations) == 1
+
+
+def test_a_verdict_sentence_is_checked_against_the_stance_recorded_for_its_evidence():
+    from factdesk.explain.citations import CitationChecker
+    from factdesk.records import Citation, Statement
+    from factdesk.verify.baseline import LexicalStanceBaseline
+
+    refuting = _evidence(0.05, 0.90)
+    checker = CitationChecker({"d": refuting.document}.get, LexicalStanceBaseline())
+    sentence = Statement("False: the evidence refutes the claim.", (Citation("d", 0, 1),), "verdict")
+    [kept] = checker.check(Claim("c"), "Refuted", [sentence], [refuting])
+    assert kept.supported and kept.reason == "1 of 1 cited passages lean 'refutes'"
+    [dropped] = checker.check(Claim("c"), "Supported", [sentence], [refuting])
+    assert not dropped.supported

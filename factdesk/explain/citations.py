@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factdesk.records import STANCE_LABELS, Claim, Document, Statement
+from factdesk.records import STANCE_LABELS, Citation, Claim, Document, Evidence, Statement
 from factdesk.verify.base import StanceModel
 
 VERDICT_STANCE = {"Refuted": ("refutes", "supports"), "Supported": ("supports", "refutes")}
@@ -34,17 +34,27 @@ ClaimStance = Callable[[Claim, Sequence[str]], np.ndarray]
 @dataclass
 class CitationChecker:
     """``documents`` looks a document up by id; ``stance`` checks free sentences; ``claim_stance`` checks verdict
-    sentences the way the pipeline weighed the evidence (default: ``stance`` on the whole claim)."""
+    sentences the way the pipeline weighed the evidence (default: ``stance`` on the whole claim). A verdict
+    sentence citing a passage of ``weighed`` evidence is checked against the stance recorded for it, the figures the
+    report shows: scoring it again in another batch can shift an int8 model's probabilities by a few hundredths."""
 
     documents: Callable[[str], Document | None]
     stance: StanceModel
     claim_stance: ClaimStance | None = None
     min_support: float = 0.5
 
-    def check(self, claim: Claim, label: str, statements: Sequence[Statement]) -> list[CitationCheck]:
-        return [self._check_one(claim, label, statement) for statement in statements]
+    def check(
+        self, claim: Claim, label: str, statements: Sequence[Statement], weighed: Sequence[Evidence] = ()
+    ) -> list[CitationCheck]:
+        recorded = {
+            (e.passage.doc_id, e.passage.start, e.passage.end): [e.stance_probabilities[k] for k in STANCE_LABELS]
+            for e in weighed
+        }
+        return [self._check_one(claim, label, statement, recorded) for statement in statements]
 
-    def _check_one(self, claim: Claim, label: str, statement: Statement) -> CitationCheck:
+    def _check_one(
+        self, claim: Claim, label: str, statement: Statement, recorded: dict[tuple[str, int, int], list[float]]
+    ) -> CitationCheck:
         spans = []
         for citation in statement.citations:
             document = self.documents(citation.doc_id)
@@ -65,7 +75,7 @@ class CitationChecker:
             ok = any(span in figure for span in spans)
             return CitationCheck(statement, ok, "figure is the cited span" if ok else "figure not in span")
         if statement.kind == "verdict":
-            return self._verdict(claim, label, statement, spans)
+            return self._verdict(claim, label, statement, spans, recorded)
         if statement.kind == "assessment":
             return CitationCheck(statement, True, "overall reading: cites the passages weighed, says none leans")
         content = statement.text
@@ -85,13 +95,28 @@ class CitationChecker:
         ok = support >= self.min_support
         return CitationCheck(statement, ok, f"verifier support {support:.2f} (threshold {self.min_support})")
 
-    def _verdict(self, claim: Claim, label: str, statement: Statement, spans: list[str]) -> CitationCheck:
+    def _verdict(
+        self,
+        claim: Claim,
+        label: str,
+        statement: Statement,
+        spans: list[str],
+        recorded: dict[tuple[str, int, int], list[float]],
+    ) -> CitationCheck:
         if label not in VERDICT_STANCE:
             return CitationCheck(statement, True, f"{label}: any weighed passage may be cited")
         stance, opposite = VERDICT_STANCE[label]
-        rows = (
-            self.claim_stance(claim, spans) if self.claim_stance is not None else self.stance.predict(claim.text, spans)
-        )
+        keys = [_key(c) for c in statement.citations]
+        if all(k in recorded for k in keys):
+            rows = np.array([recorded[k] for k in keys])
+        elif self.claim_stance is not None:
+            rows = self.claim_stance(claim, spans)
+        else:
+            rows = self.stance.predict(claim.text, spans)
         leaning = [row[STANCE_LABELS.index(stance)] > row[STANCE_LABELS.index(opposite)] for row in rows]
         ok = all(leaning)
         return CitationCheck(statement, ok, f"{sum(leaning)} of {len(rows)} cited passages lean '{stance}'")
+
+
+def _key(citation: Citation) -> tuple[str, int, int]:
+    return (citation.doc_id, citation.start, citation.end)
