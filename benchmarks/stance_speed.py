@@ -70,7 +70,7 @@ class ShippedStance:
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             (logits,) = self.session.run(["logits"], pad_batch([encodings[i] for i in idx]))
-            probs[idx] = softmax(logits.astype(np.float32))
+            probs[idx] = softmax(logits[:, :3].astype(np.float32))  # a fourth output is relevance
         return probs
 
 

@@ -53,7 +53,9 @@ class VerifyConfig:
     decomposer: str = "spacy-clauses"  # "" tests the claim only as a whole
     earlier_statements: int = 2  # passages, dated before the claim, in which the claimant speaks
     verdict_evidence: int = 3  # the most relevant passages the aggregator weighs (0: all); see README
-    relevance_weight: float = 0.5  # evidence ranking: this much stance relevance, the rest retrieval score
+    reranker: str = "cross-encoder-relevance"  # scores how well each candidate answers the claim; "" for none
+    rerank_weight: float = 0.5  # evidence ranking: this much reranker score,
+    relevance_weight: float = 0.25  # this much stance relevance (1 - P(neutral)), the rest retrieval score
     min_relevance: float = 0.0
 
 

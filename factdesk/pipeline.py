@@ -23,6 +23,7 @@ from factdesk.records import STANCE_LABELS, Claim, Evidence, FactCheck, Provenan
 from factdesk.retrieve import Retriever, retriever_params
 from factdesk.retrieve.credibility import domain, mmr_select
 from factdesk.retrieve.lexical import fts_query
+from factdesk.retrieve.rerank import Reranker
 from factdesk.store import PassageHit, Store
 from factdesk.verify.attribution import echoes_claimant
 from factdesk.verify.base import Aggregator, Decomposer, StanceModel
@@ -42,6 +43,10 @@ class FactDesk:
         )
         self.stance: StanceModel = registry.create("stance", self.config.verify.stance_model)
         self.aggregator: Aggregator = registry.create("aggregator", self.config.verify.aggregator)
+        reranker = self.config.verify.reranker
+        self.reranker: Reranker | None = registry.create("reranker", reranker) if reranker else None
+        if self.config.verify.rerank_weight + self.config.verify.relevance_weight > 1.0:
+            raise FactdeskError("[verify] rerank_weight + relevance_weight must be at most 1 (the rest is retrieval)")
         decomposer = self.config.verify.decomposer
         self.decomposer: Decomposer | None = registry.create("decomposer", decomposer) if decomposer else None
         explain = self.config.explain
@@ -61,6 +66,8 @@ class FactDesk:
             try:
                 self.retriever.warm_up()
                 self.stance.warm_up()
+                if self.reranker is not None:
+                    self.reranker.warm_up()
                 if self.decomposer is not None:
                     self.decomposer.warm_up()
                 self.aggregator.warm_up()
@@ -134,7 +141,8 @@ class FactDesk:
     ) -> tuple[Statement, ...]:
         """Runs the writer and keeps only sentences whose citations check out; drops are logged and noted."""
         kept = []
-        for result in self.citations.check(claim, verdict.label, self.writer.run(claim, verdict, evidence)):
+        statements = self.writer.run(claim, verdict, evidence)
+        for result in self.citations.check(claim, verdict.label, statements, evidence):
             if result.supported:
                 kept.append(result.statement)
             else:
@@ -161,17 +169,29 @@ class FactDesk:
         return self.store.add_factcheck(check)
 
     def _weigh(self, claim: Claim, hits: list[PassageHit]) -> list[Evidence]:
-        """Scores every candidate's stance, then keeps the most relevant ``top_k``."""
+        """Scores every candidate's stance (and relevance, with a reranker), then keeps the ``top_k`` ranked
+        highest by ``rerank_weight · reranker + relevance_weight · stance relevance + the rest · retrieval``."""
         if not hits:
             return []
-        probabilities = self.claim_stance(claim, [hit.passage.text for hit in hits])
+        texts = [hit.passage.text for hit in hits]
+        probabilities = self.claim_stance(claim, texts)
+        reranked = self.reranker.run(claim.text, texts) if self.reranker is not None else np.zeros(len(hits))
         best_score = max(hit.score for hit in hits) or 1.0
-        weight = self.config.verify.relevance_weight
+        verify = self.config.verify
+        rerank_weight = verify.rerank_weight if self.reranker is not None else 0.0
+        retrieval_weight = 1.0 - verify.rerank_weight - verify.relevance_weight
         weighed = []
-        for hit, row in zip(hits, probabilities, strict=True):
+        for hit, row, rerank in zip(hits, probabilities, reranked, strict=True):
             relevance = float(1.0 - row[STANCE_LABELS.index("neutral")])
             stance = STANCE_LABELS[int(np.argmax(row))]
-            ranking = weight * relevance + (1.0 - weight) * hit.score / best_score
+            ranking = (
+                rerank_weight * float(rerank)
+                + verify.relevance_weight * relevance
+                + retrieval_weight * hit.score / best_score
+            )
+            scores = {"retrieval": float(hit.score), "relevance": relevance}
+            if self.reranker is not None:
+                scores["rerank"] = float(rerank)
             weighed.append(
                 (
                     ranking,
@@ -180,7 +200,7 @@ class FactDesk:
                         document=hit.document,
                         stance=stance,
                         stance_probabilities={label: float(p) for label, p in zip(STANCE_LABELS, row, strict=True)},
-                        scores={"retrieval": float(hit.score), "relevance": relevance},
+                        scores=scores,
                         from_claimant=echoes_claimant(claim, hit.passage.text),
                         question=hit.question,
                     ),

@@ -7,7 +7,7 @@ the cut-off as usual, but here it removes nothing (the documents are kept and fl
 
 Each dev claim (text, speaker, claim date) is checked with ``save=False`` in a temporary store. Reported:
 
-- ``recall@k``: the share of the claim's gold answers among its ``k`` evidence items (after stance reranking),
+- ``recall@k``: the share of the claim's gold answers among its ``k`` evidence items (after reranking),
   averaged over claims; ``candidate_recall@k`` is the same for the retriever's first ``k`` candidates.
 - ``evidence_score``: AVeriTeC's Hungarian-matched METEOR between predicted "question answer" strings (the
   sub-question each passage was retrieved for, then the passage) and the gold "question answer" strings,
@@ -130,6 +130,8 @@ class AveritecRetrievalEvaluator:
     aggregator: str = ""  # the verdict aggregator; empty: the pipeline's default
     verdict_evidence: int | None = None  # passages the aggregator weighs; None: the pipeline's default
     relevance_weight: float | None = None  # evidence ranking's share of stance relevance; None: the default
+    rerank_weight: float | None = None  # evidence ranking's share of the reranker; None: the default
+    reranker: str | None = None  # the evidence reranker ("" for none); None: the default
     lexical: str = ""  # hybrid's BM25 engine ("tantivy" or "fts5"); empty: the default
     lexical_analyzer: str = ""  # tantivy's ("plain" or "en_stem"); empty: the default
     name: str = "averitec-retrieval"
@@ -174,6 +176,10 @@ class AveritecRetrievalEvaluator:
             verify = replace(verify, verdict_evidence=self.verdict_evidence)
         if self.relevance_weight is not None:
             verify = replace(verify, relevance_weight=self.relevance_weight)
+        if self.rerank_weight is not None:
+            verify = replace(verify, rerank_weight=self.rerank_weight)
+        if self.reranker is not None:
+            verify = replace(verify, reranker=self.reranker)
         retrieve = RetrieveConfig(retriever=name, top_k=self.k)
         if self.lexical:
             retrieve = replace(retrieve, lexical=self.lexical)

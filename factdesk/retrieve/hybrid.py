@@ -7,12 +7,13 @@ where w_list is ``lexical_weight`` for a BM25 list and 1 for a dense one (``benc
 it, ``rrf_k`` and ``mmr_trade_off``).
 
 Each passage keeps the (sub-)question of the list that contributed most to its score. Reranking happens
-downstream: ``FactDesk._weigh`` scores every candidate with the trained stance model and ranks by its relevance
-(1 − P(neutral)) and this score (``[verify] relevance_weight``). Nothing published after the cut-off comes back
-from any list: tantivy checks its ``published`` field (see ``LexicalIndex.search``), then every list is read
-from SQL with the cut-off; undated documents are kept (``PassageHit.undated``) and flagged by the
-pipeline. ``lexical = "tantivy"`` keeps a tantivy index next to the store (``LexicalIndex``), in step with it like
-the dense one; ``"fts5"`` searches the store's own FTS5 table, whose cost grows with the corpus.
+downstream: ``FactDesk._weigh`` scores every candidate with the trained stance model and its relevance output
+(``factdesk.retrieve.rerank``) and ranks by a weighted sum of the reranker score, the stance relevance
+(1 − P(neutral)) and this score (``[verify] rerank_weight``, ``relevance_weight``). Nothing published after
+the cut-off comes back from any list: tantivy checks its ``published`` field (see ``LexicalIndex.search``),
+then every list is read from SQL with the cut-off; undated documents are kept (``PassageHit.undated``) and
+flagged by the pipeline. ``lexical = "tantivy"`` keeps a tantivy index next to the store (``LexicalIndex``), in
+step with it like the dense one; ``"fts5"`` searches the store's own FTS5 table, whose cost grows with the corpus.
 """
 
 from __future__ import annotations

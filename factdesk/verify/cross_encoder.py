@@ -162,19 +162,22 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-class CrossEncoderStance:
-    """Trained (claim, passage) stance classifier, run with ONNX Runtime."""
+class OnnxPairModel:
+    """A BERT cross-encoder over (claim, passage) pairs, run with ONNX Runtime: tokenises, fits each pair to
+    ``max_length`` tokens, batches pairs of similar length and returns the model's ``logits``."""
 
-    name = "cross-encoder-stance"
+    default_model_dir = DEFAULT_MODEL_DIR
+    training_command = "python -m factdesk.verify.training.stance"
 
     def __init__(self, model_dir: str | None = None, max_length: int = 64, batch_size: int = 32) -> None:
-        self.model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+        self.model_dir = Path(model_dir) if model_dir is not None else self.default_model_dir
         self.max_length = max_length
         self.batch_size = batch_size
         self._tokenizer: Tokenizer | None = None
         self._session: ort.InferenceSession | None = None
         self._input_names: set[str] = set()
         self._pad_id = 0
+        self._outputs = 0
 
     def warm_up(self) -> None:
         """Load the tokenizer and the ONNX session (once)."""
@@ -183,8 +186,8 @@ class CrossEncoderStance:
         missing = [f for f in (MODEL_FILE, TOKENIZER_FILE) if not (self.model_dir / f).is_file()]
         if missing:
             raise FileNotFoundError(
-                f"stance model files {missing} not found in {self.model_dir}; train and export one with "
-                "`python -m factdesk.verify.training.stance` or pass model_dir"
+                f"model files {missing} not found in {self.model_dir}; train and export one with "
+                f"`{self.training_command}` or pass model_dir"
             )
         # Untruncated: `fit_pair` chooses what to keep.
         self._tokenizer = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
@@ -202,10 +205,13 @@ class CrossEncoderStance:
             str(self.model_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
         )
         self._input_names = {i.name for i in self._session.get_inputs()}
+        self._outputs = int(self._session.get_outputs()[0].shape[1])
 
-    def predict(self, claim: str, passages: Sequence[str]) -> np.ndarray:
-        """Probabilities of shape (len(passages), 3), columns in STANCE_LABELS order."""
-        return self.predict_pairs([(claim, p) for p in passages])
+    @property
+    def outputs(self) -> int:
+        """How many logits the model gives a pair."""
+        self.warm_up()
+        return self._outputs
 
     def encode(self, pairs: Sequence[tuple[str, str]]) -> list[PairInput]:
         """Model inputs of at most ``max_length`` tokens for (claim, passage) pairs."""
@@ -214,19 +220,34 @@ class CrossEncoderStance:
         encodings = self._tokenizer.encode_batch(list(pairs))
         return [fit_pair(e, c, p, self.max_length) for e, (c, p) in zip(encodings, pairs, strict=True)]
 
-    def predict_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Like `predict`, for (claim, passage) pairs with different claims."""
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The model's logits, shape (len(pairs), outputs), in input order."""
+        out = np.zeros((len(pairs), self.outputs), dtype=np.float32)
         if not pairs:
-            return np.zeros((0, len(STANCE_LABELS)), dtype=np.float32)
+            return out
         rows = self.encode(pairs)
         assert self._session is not None
         # Batch pairs of similar length together to minimise padding, then restore the input order.
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
-        probs = np.zeros((len(pairs), len(STANCE_LABELS)), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             batch = pad_inputs([rows[i] for i in idx], self._pad_id)
             feeds = {k: v for k, v in batch.items() if k in self._input_names}
             (logits,) = self._session.run(["logits"], feeds)
-            probs[idx] = softmax(logits.astype(np.float32))
-        return probs
+            out[idx] = logits.astype(np.float32)
+        return out
+
+
+class CrossEncoderStance(OnnxPairModel):
+    """Trained (claim, passage) stance classifier, run with ONNX Runtime. Its first three outputs are the stance
+    logits; a fourth, if present, is evidence relevance (read by ``factdesk.retrieve.rerank``)."""
+
+    name = "cross-encoder-stance"
+
+    def predict(self, claim: str, passages: Sequence[str]) -> np.ndarray:
+        """Probabilities of shape (len(passages), 3), columns in STANCE_LABELS order."""
+        return self.predict_pairs([(claim, p) for p in passages])
+
+    def predict_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Like `predict`, for (claim, passage) pairs with different claims."""
+        return softmax(self.logits(pairs)[:, : len(STANCE_LABELS)])

@@ -272,9 +272,10 @@ def export_onnx(model_dir: Path, path: Path, sample: dict[str, torch.Tensor], op
         )
 
 
-def quantize_int8(src: Path, dst: Path) -> None:
+def quantize_int8(src: Path, dst: Path, per_channel: bool = False) -> None:
+    """Dynamic int8 quantisation; ``per_channel`` gives each output column of a matrix its own scale."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel)
 
 
 def pairs_per_second(predict: Predictor, pairs: Sequence[tuple[str, str]], repeats: int = 2) -> float:

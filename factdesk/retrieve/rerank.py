@@ -1,0 +1,59 @@
+"""Evidence rerankers: score how well each retrieved passage answers what a claim needs.
+
+``cross-encoder-relevance`` reads the relevance output of the stance cross-encoder, trained on AVeriTeC train
+question–answer evidence by ``factdesk.retrieve.train_reranker`` (``factdesk train reranker``), run with ONNX
+Runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from factdesk.errors import FactdeskError
+from factdesk.records import STANCE_LABELS
+from factdesk.registry import register
+from factdesk.verify.cross_encoder import OnnxPairModel
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
+RELEVANCE_FILE = "relevance.json"
+
+
+class Reranker(Protocol):
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def run(self, claim: str, passages: Sequence[str]) -> np.ndarray:
+        """Relevance of each passage to the claim, in 0–1."""
+        ...
+
+
+@register("reranker", "cross-encoder-relevance")
+class CrossEncoderReranker(OnnxPairModel):
+    """(claim, passage) → relevance in 0–1: the sigmoid of the model's relevance logit (its last output)."""
+
+    name = "cross-encoder-relevance"
+    default_model_dir = DEFAULT_MODEL_DIR
+    training_command = "factdesk train reranker"
+
+    def __init__(self, model_dir: str | None = None, max_length: int = 128, batch_size: int = 32) -> None:
+        super().__init__(model_dir, max_length, batch_size)
+
+    def warm_up(self) -> None:
+        super().warm_up()
+        if self._outputs <= len(STANCE_LABELS):
+            raise FactdeskError(
+                f"the model in {self.model_dir} has no relevance output ({self._outputs} logits); add one with "
+                f'`{self.training_command}`, or set [verify] reranker = ""'
+            )
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The raw relevance logit of each (claim, passage) pair."""
+        return self.logits(pairs)[:, -1]
+
+    def run(self, claim: str, passages: Sequence[str]) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.score_pairs([(claim, p) for p in passages])))
