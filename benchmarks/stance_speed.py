@@ -5,7 +5,8 @@ Measured in one run on the same pairs:
       fine-tuned torch checkpoint is kept, so it is the base all-MiniLM-L6-v2 weights with a fresh 3-way head:
       the same compute, meaningless outputs (speed only);
   (b) the shipped ONNX int8 model run as before this change (tokenizer truncation at 128, session defaults);
-  (c) `CrossEncoderStance` as it is now (claim-overlap windowing, session options, its default max_length).
+  (c) `CrossEncoderStance` as it is now (claim-overlap windowing, session options, its default max_length);
+  (d) (c) plus the model's relevance output (`CrossEncoderReranker`), the two passes evidence ranking makes.
 Workloads: pipeline-like passages (SciFact dev claims against their abstracts chunked at 420 characters, as
 ingest does) and short pairs (CLIMATE-FEVER held-out evidence sentences). Dev accuracy before/after on
 CLIMATE-FEVER held-out pairs, SciFact dev with rationales, and SciFact dev against whole evidence abstracts
@@ -34,6 +35,7 @@ from factdesk.evaluate.metrics import accuracy, macro_f1
 from factdesk.evaluate.scifact import load_pairs
 from factdesk.ingest.chunking import chunk
 from factdesk.records import Document
+from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import (
     DEFAULT_MODEL_DIR,
@@ -233,6 +235,14 @@ def main() -> int:
         engines["(a) torch fp32, unoptimised"] = TorchStance().predict_pairs
     engines["(b) ONNX int8 as shipped (128)"] = ShippedStance().predict_pairs
     engines[f"(c) ONNX int8 optimised ({optimised.max_length})"] = optimised.predict_pairs
+    reranker = CrossEncoderReranker()
+    reranker.warm_up()
+
+    def stance_and_relevance(pairs: Pairs) -> np.ndarray:
+        reranker.score_pairs(pairs)
+        return optimised.predict_pairs(pairs)
+
+    engines[f"(d) (c) + relevance output ({reranker.max_length}), as evidence ranking runs"] = stance_and_relevance
 
     print(f"timing {', '.join(engines)} ...", flush=True)
     systems = measure(engines, {"pipeline": pipeline_pairs, "short": short_pairs}, queries, args.repeats)
