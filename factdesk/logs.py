@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -17,3 +19,12 @@ def log_to_file(log: logging.Logger, path: Path) -> None:
         log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+
+
+def start_run(log: logging.Logger, module: str, run_dir: Path, argv: Sequence[str] | None) -> str:
+    """Creates ``run_dir``, logs to its ``train.log`` and logs the command line; returns that command."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_to_file(log, run_dir / "train.log")
+    command = f"python -m {module} " + shlex.join(sys.argv[1:] if argv is None else argv)
+    log.info("command: %s", command)
+    return command

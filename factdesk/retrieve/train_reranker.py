@@ -27,7 +27,6 @@ import json
 import logging
 import platform
 import random
-import shlex
 import shutil
 import sys
 import time
@@ -43,7 +42,7 @@ from tqdm import tqdm
 
 from factdesk import registry
 from factdesk.evaluate.averitec_retrieval import answer_text
-from factdesk.logs import log_to_file
+from factdesk.logs import start_run
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
@@ -102,10 +101,8 @@ def gold_answers(claim: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(t for q in claim["questions"] for a in q["answers"] if (t := answer_text(a))))
 
 
-def nearest(queries: Sequence[str], documents: Sequence[str], depth: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of each query's ``depth`` nearest documents by the shipped embedder and by TF-IDF cosine."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def dense_nearest(queries: Sequence[str], documents: Sequence[str], depth: int) -> np.ndarray:
+    """Indices of each query's ``depth`` nearest documents by the shipped embedder (cosine)."""
     embedder = registry.create("passage-embedder", "minilm-onnx")
     embedder.warm_up()
     batch = 256
@@ -113,14 +110,26 @@ def nearest(queries: Sequence[str], documents: Sequence[str], depth: int) -> tup
         [embedder.passages(documents[i : i + batch]) for i in tqdm(range(0, len(documents), batch), desc="embed")]
     )
     query_vectors = embedder.queries(list(queries))
+    return np.concatenate(
+        [
+            np.argsort(-(query_vectors[i : i + 512] @ doc_vectors.T), axis=1)[:, :depth]
+            for i in range(0, len(queries), 512)
+        ]
+    )
+
+
+def lexical_nearest(queries: Sequence[str], documents: Sequence[str], depth: int) -> np.ndarray:
+    """Indices of each query's ``depth`` nearest documents by TF-IDF cosine."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(documents)
     doc_terms, query_terms = tfidf.transform(documents), tfidf.transform(queries)
-    dense, lexical = [], []
-    for start in range(0, len(queries), 512):
-        block = slice(start, start + 512)
-        dense.append(np.argsort(-(query_vectors[block] @ doc_vectors.T), axis=1)[:, :depth])
-        lexical.append(np.argsort(-(query_terms[block] @ doc_terms.T).toarray(), axis=1)[:, :depth])
-    return np.concatenate(dense), np.concatenate(lexical)
+    return np.concatenate(
+        [
+            np.argsort(-(query_terms[i : i + 512] @ doc_terms.T).toarray(), axis=1)[:, :depth]
+            for i in range(0, len(queries), 512)
+        ]
+    )
 
 
 def mine_groups(train: list[dict[str, Any]], args: argparse.Namespace) -> list[Group]:
@@ -131,7 +140,8 @@ def mine_groups(train: list[dict[str, Any]], args: argparse.Namespace) -> list[G
     by_text: dict[str, set[str]] = defaultdict(set)  # answers of every claim with the same (folded) text
     for claim, own in zip(train, answers, strict=True):
         by_text[claim["claim"].strip().lower()].update(own)
-    dense, lexical = nearest([c["claim"] for c in train], documents, args.pool)
+    queries = [c["claim"] for c in train]
+    dense, lexical = dense_nearest(queries, documents, args.pool), lexical_nearest(queries, documents, args.pool)
     groups = []
     for c, (claim, own) in enumerate(zip(train, answers, strict=True)):
         excluded = by_text[claim["claim"].strip().lower()]
@@ -260,7 +270,7 @@ def monitor_task(dev: list[dict[str, Any]], train: list[dict[str, Any]]) -> tupl
     """A recall@10 function for scorers, on the first dev claims' 40 nearest answers, and the embedder's own."""
     claims = dev[:MONITOR_CLAIMS]
     documents = list(dict.fromkeys(a for c in train + dev for a in gold_answers(c)))
-    dense, _ = nearest([c["claim"] for c in claims], documents, MONITOR_CANDIDATES)
+    dense = dense_nearest([c["claim"] for c in claims], documents, MONITOR_CANDIDATES)
     candidates = [[documents[i] for i in row] for row in dense]
     golds = [set(gold_answers(c)) for c in claims]
 
@@ -295,10 +305,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     args = parse_args(argv)
     wall_start = time.time()
-    args.run_dir.mkdir(parents=True, exist_ok=True)
-    log_to_file(log, args.run_dir / "train.log")
-    command = "python -m factdesk.retrieve.train_reranker " + shlex.join(sys.argv[1:] if argv is None else argv)
-    log.info("command: %s", command)
+    command = start_run(log, "factdesk.retrieve.train_reranker", args.run_dir, argv)
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -307,9 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     train_claims, dev_claims = load_claims(folder / "train.json"), load_claims(folder / "dev.json")
     groups = mine_groups(train_claims, args)
     log.info("%d groups of 1 + %d negatives from %d train claims", len(groups), args.hard, len(train_claims))
-    dev_sets = stance_data.load_dev_sets(args.data_dir, args.seed)
-    pool = stance_data.drop_dev_claims(stance_data.load_training_pool(args.data_dir), dev_sets)
-    mixture = stance_data.sample_mixture(pool, args.stage1_pairs, args.seed)  # stage 1's, as it was trained
+    dev_sets, _, mixture = stance_data.training_mixture(args.data_dir, args.stage1_pairs, args.seed)  # stage 1's
     replay = random.Random(args.seed).sample(mixture, min(len(mixture), args.replay * len(groups)))
     monitor, reference = monitor_task(dev_claims, train_claims)
     log.info("monitor (first %d dev claims): %s", MONITOR_CLAIMS, reference)

@@ -18,7 +18,6 @@ import logging
 import math
 import platform
 import random
-import shlex
 import shutil
 import sys
 import time
@@ -37,7 +36,7 @@ from tokenizers import Encoding, Tokenizer
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
-from factdesk.logs import log_to_file
+from factdesk.logs import start_run
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import (
     MODEL_FILE,
@@ -295,16 +294,11 @@ def dir_size_mb(path: Path) -> float:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
-    args.run_dir.mkdir(parents=True, exist_ok=True)
-    log_to_file(log, args.run_dir / "train.log")
-    command = "python -m factdesk.verify.training.stance " + shlex.join(sys.argv[1:] if argv is None else argv)
-    log.info("command: %s", command)
+    command = start_run(log, "factdesk.verify.training.stance", args.run_dir, argv)
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
-    dev_sets = stance_data.load_dev_sets(args.data_dir, args.seed)
-    pool = stance_data.drop_dev_claims(stance_data.load_training_pool(args.data_dir), dev_sets)
-    mixture = stance_data.sample_mixture(pool, args.max_pairs, args.seed)
+    dev_sets, pool, mixture = stance_data.training_mixture(args.data_dir, args.max_pairs, args.seed)
     log.info(
         "pool %d pairs, mixture %d: %s",
         sum(map(len, pool.values())),

@@ -460,3 +460,13 @@ def sample_mixture(
         mixture += group[: max_pairs // len(STANCE_LABELS)]
     rng.shuffle(mixture)
     return mixture
+
+
+def training_mixture(
+    data_dir: Path, max_pairs: int, seed: int
+) -> tuple[dict[str, list[StancePair]], dict[str, list[StancePair]], list[StancePair]]:
+    """The dev sets, the training pool without their claims, and the seeded mixture stage 1 trains on (stage 2
+    replays the same one)."""
+    dev_sets = load_dev_sets(data_dir, seed)
+    pool = drop_dev_claims(load_training_pool(data_dir), dev_sets)
+    return dev_sets, pool, sample_mixture(pool, max_pairs, seed)

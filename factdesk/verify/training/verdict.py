@@ -17,8 +17,6 @@ import json
 import logging
 import pickle
 import platform
-import shlex
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -45,7 +43,7 @@ from factdesk.evaluate.averitec import (
 from factdesk.evaluate.averitec import gold_evidence as to_evidence
 from factdesk.evaluate.plots import expected_calibration_error
 from factdesk.explain import facts
-from factdesk.logs import log_to_file
+from factdesk.logs import start_run
 from factdesk.records import VERDICT_LABELS, Evidence
 from factdesk.verify import cross_encoder, verdict
 from factdesk.verify.aggregate import StanceVoteAggregator
@@ -305,10 +303,7 @@ def run_candidate(
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
-    args.run_dir.mkdir(parents=True, exist_ok=True)
-    log_to_file(log, args.run_dir / "train.log")
-    command = "python -m factdesk.verify.training.verdict " + shlex.join(sys.argv[1:] if argv is None else argv)
-    log.info("command: %s", command)
+    command = start_run(log, "factdesk.verify.training.verdict", args.run_dir, argv)
     np.random.seed(args.seed)
 
     train, dev = load_split(args.data_dir, "train"), load_split(args.data_dir, "dev")
