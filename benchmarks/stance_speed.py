@@ -6,7 +6,9 @@ Measured in one run on the same pairs:
       the same compute, meaningless outputs (speed only);
   (b) the shipped ONNX int8 model run as before this change (tokenizer truncation at 128, session defaults);
   (c) `CrossEncoderStance` as it is now (claim-overlap windowing, session options, its default max_length);
-  (d) (c) plus the model's relevance output (`CrossEncoderReranker`), the two passes evidence ranking makes.
+  (d) (c) plus the model's relevance output (`CrossEncoderReranker`), the two passes evidence ranking makes;
+  (e) (d) plus the verdict encoder over each claim with its first 3 passages (the trained verdict's default
+      evidence), so all of verification's model passes for a claim.
 Workloads: pipeline-like passages (SciFact dev claims against their abstracts chunked at 420 characters, as
 ingest does) and short pairs (CLIMATE-FEVER held-out evidence sentences). Dev accuracy before/after on
 CLIMATE-FEVER held-out pairs, SciFact dev with rationales, and SciFact dev against whole evidence abstracts
@@ -46,6 +48,7 @@ from factdesk.verify.cross_encoder import (
     pad_batch,
     softmax,
 )
+from factdesk.verify.verdict_encoder import VerdictEncoder
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
@@ -243,6 +246,18 @@ def main() -> int:
         return optimised.predict_pairs(pairs)
 
     engines[f"(d) (c) + relevance output ({reranker.max_length}), as evidence ranking runs"] = stance_and_relevance
+    encoder = VerdictEncoder()
+    encoder.warm_up()
+
+    def verify(pairs: Pairs) -> np.ndarray:
+        probabilities = stance_and_relevance(pairs)
+        passages: dict[str, list[str]] = {}
+        for claim, passage in pairs:
+            passages.setdefault(claim, []).append(passage)
+        encoder.batch_logits([(claim, texts[:3]) for claim, texts in passages.items()])
+        return probabilities
+
+    engines[f"(e) (d) + verdict encoder ({encoder.max_length}), claim + 3 passages"] = verify
 
     print(f"timing {', '.join(engines)} ...", flush=True)
     systems = measure(engines, {"pipeline": pipeline_pairs, "short": short_pairs}, queries, args.repeats)

@@ -13,12 +13,13 @@ LIAR-PLUS train2 is not in the offline data (see its PROVENANCE.md), so the mode
      reading of the justification sentences against the statement.
 Split ``val`` reports 5-fold cross-validated predictions on val2 (the folds refit stage B with the stored
 settings); split ``test`` applies the stored weights, fitted on all of val2, to test2, with the speaker history of
-LIAR train plus val2. The weights live in ``factdesk/models/liar/liar_plus.json``; ``factdesk train liar`` (or
+LIAR train plus val2. The weights live in ``factdesk/models/liar/liar_plus.json.gz``; ``factdesk train liar`` (or
 ``python -m factdesk.verify.training.liar``) rebuilds them.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import itertools
 import json
@@ -43,7 +44,7 @@ from factdesk.verify.cross_encoder import CrossEncoderStance, sentence_starts
 LABELS: tuple[str, ...] = ("pants-fire", "false", "barely-true", "half-true", "mostly-true", "true")
 TRUE_SIDE = frozenset({"true", "mostly-true", "half-true"})
 BINARY_LABELS: tuple[str, ...] = ("false-side", "true-side")
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "liar" / "liar_plus.json"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "liar" / "liar_plus.json.gz"
 SPLIT_FILES = {"val": "val2", "dev": "val2", "test": "test2"}  # "dev" is an alias of "val"
 MAX_SENTENCES = 12  # justification sentences scored per statement (99th percentile is 10)
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -382,7 +383,14 @@ class LiarModel:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> LiarModel:
-        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+        raw = Path(path).read_bytes()
+        return cls(**json.loads(gzip.decompress(raw) if Path(path).suffix == ".gz" else raw))
+
+    def save(self, path: Path) -> None:
+        """JSON, gzipped (reproducibly: no timestamp) when ``path`` ends in ``.gz``."""
+        text = (json.dumps(self.__dict__, separators=(",", ":")) + "\n").encode("utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gzip.compress(text, compresslevel=9, mtime=0) if path.suffix == ".gz" else text)
 
     def stage_a_logit(self, items: Sequence[LiarStatement]) -> np.ndarray:
         bias = self.stage_a.get("__bias__", 0.0)

@@ -136,6 +136,10 @@ class FeatureSpec:
     dense: tuple[str, ...]
     vocabulary: tuple[str, ...] = ()
 
+    @property
+    def uses_encoder(self) -> bool:
+        return any(name in ENCODER_FEATURES for name in self.dense)
+
 
 DENSE_FEATURES: tuple[str, ...] = (
     "n_evidence_log",
@@ -177,18 +181,32 @@ DENSE_FEATURES: tuple[str, ...] = (
     "evidence_outlet_listed",
     "claim_source_misinfo",
 )
+# The verdict encoder's log-probabilities of the four labels (``verdict_encoder``), in ``VERDICT_LABELS`` order.
+ENCODER_FEATURES: tuple[str, ...] = ("encoder_supported", "encoder_refuted", "encoder_nee", "encoder_conflicting")
+
+
+def encoder_features(logits: np.ndarray) -> dict[str, float]:
+    """``ENCODER_FEATURES`` from the encoder's logits (log-softmax, so only their differences count)."""
+    shifted = logits - logits.max()
+    return dict(zip(ENCODER_FEATURES, map(float, shifted - np.log(np.exp(shifted).sum())), strict=True))
 
 
 class VerdictFeaturizer:
     """Turns a claim and its evidence into the model's feature vector. Texts are analysed once and cached
-    (up to ``max_cached`` texts; then the cache starts afresh, so a long batch run does not grow without bound)."""
+    (up to ``max_cached`` texts; then the cache starts afresh, so a long batch run does not grow without bound).
+    ``encoder`` (a ``VerdictEncoder``) gives the ``ENCODER_FEATURES``; a model that uses them needs one."""
 
     def __init__(
-        self, misinfo: frozenset[str] = frozenset(), outlets: frozenset[str] = frozenset(), max_cached: int = 50_000
+        self,
+        misinfo: frozenset[str] = frozenset(),
+        outlets: frozenset[str] = frozenset(),
+        max_cached: int = 50_000,
+        encoder: Any = None,
     ) -> None:
         self.misinfo = misinfo
         self.outlets = outlets
         self.max_cached = max_cached
+        self.encoder = encoder
         self._nlp: Any = None
         self._facts: dict[str, TextFacts] = {}
 
@@ -316,6 +334,10 @@ class VerdictFeaturizer:
     def vector(self, claim: Claim, evidence: Sequence[Evidence], spec: FeatureSpec) -> np.ndarray:
         """Dense features (by name) followed by binary vocabulary features."""
         dense = dict(zip(DENSE_FEATURES, self.dense(claim, evidence), strict=True))
+        if spec.uses_encoder:
+            if self.encoder is None:
+                raise FactdeskError("this verdict model reads the verdict encoder's features, and none is loaded")
+            dense |= encoder_features(self.encoder.logits(claim.text, [e.passage.text for e in evidence]))
         words = {f"c:{w}" for w in bag_of_words(claim.text)}
         for e in evidence:
             words.update(f"e:{w}" for w in bag_of_words(e.passage.text))
@@ -451,6 +473,11 @@ class TrainedVerdictAggregator:
             log.info("no misinformation domain list at %s; source credibility features are off", misinfo)
         if self.outlets_list:
             self.featurizer.outlets = read_domains(Path(self.outlets_list))
+        if self.model.spec.uses_encoder:
+            from factdesk.verify.verdict_encoder import VerdictEncoder
+
+            self.featurizer.encoder = VerdictEncoder(str(self.model_path.parent))
+            self.featurizer.encoder.warm_up()
         self.featurizer.warm_up()
 
     def run(self, claim: Claim, evidence: Sequence[Evidence]) -> VerdictScores:

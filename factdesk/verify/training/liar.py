@@ -1,4 +1,4 @@
-"""Fit the LIAR-PLUS truthfulness model stored in factdesk/models/liar/liar_plus.json (see evaluate/liar_plus.py).
+"""Fit the LIAR-PLUS truthfulness model stored in factdesk/models/liar/liar_plus.json.gz (see evaluate/liar_plus.py).
 
 1. Stage A (statement + metadata tokens) is trained on LIAR train.tsv with scikit-learn, its C chosen by 5-fold CV
    there. LIAR's credit-history count columns are never read (they include the statement's own label).
@@ -10,7 +10,7 @@
 test2 is never read here.
 
     factdesk train liar --data-dir ../shared/data
-    python -m factdesk.verify.training.liar --data-dir ../shared/data [--out factdesk/models/liar/liar_plus.json]
+    python -m factdesk.verify.training.liar --data-dir ../shared/data [--out factdesk/models/liar/liar_plus.json.gz]
 """
 
 from __future__ import annotations
@@ -213,8 +213,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "seed": args.seed,
         "seconds": round(time.time() - started, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(model.__dict__, separators=(",", ":")) + "\n", encoding="utf-8")
+    model.save(args.out)
     log.info("wrote %s (%.0f KB) in %.0f s", args.out, args.out.stat().st_size / 1024, time.time() - started)
 
 

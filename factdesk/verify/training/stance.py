@@ -271,10 +271,13 @@ def export_onnx(model_dir: Path, path: Path, sample: dict[str, torch.Tensor], op
         )
 
 
-def quantize_int8(src: Path, dst: Path, per_channel: bool = False) -> None:
-    """Dynamic int8 quantisation; ``per_channel`` gives each output column of a matrix its own scale."""
+def quantize_int8(src: Path, dst: Path, per_channel: bool = False, reduce_range: bool = False) -> None:
+    """Dynamic int8 quantisation; ``per_channel`` gives each output column of a matrix its own scale, and
+    ``reduce_range`` keeps weights to 7 bits, which avoids overflow in CPUs' int8 multiply-add instructions."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel)
+    quantize_dynamic(
+        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel, reduce_range=reduce_range
+    )
 
 
 def pairs_per_second(predict: Predictor, pairs: Sequence[tuple[str, str]], repeats: int = 2) -> float:

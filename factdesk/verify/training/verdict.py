@@ -50,13 +50,18 @@ from factdesk.verify.aggregate import StanceVoteAggregator
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance
 from factdesk.verify.verdict import (
     DENSE_FEATURES,
+    ENCODER_FEATURES,
     FeatureSpec,
     VerdictFeaturizer,
     VerdictModel,
     bag_of_words,
+    encoder_features,
     read_domains,
     softmax,
 )
+from factdesk.verify.verdict_encoder import DEFAULT_DIR as VERDICT_ENCODER_DIR
+from factdesk.verify.verdict_encoder import ENCODER_FILE, VerdictEncoder
+from factdesk.verify.verdict_encoder import META_FILE as ENCODER_META_FILE
 
 log = logging.getLogger("factdesk.train.verdict")
 LABELS = VERDICT_LABELS
@@ -70,6 +75,7 @@ class Candidate:
     kind: str  # "logistic" or "gbdt"
     words: bool
     params: dict[str, Any]
+    encoder: bool = False  # reads the verdict encoder's features too
 
 
 CANDIDATES = (
@@ -79,6 +85,9 @@ CANDIDATES = (
     Candidate("logistic-words1500-C0.03", "logistic", True, {"C": 0.03, "vocabulary": 1500}),
     Candidate("gbdt-dense-150x3", "gbdt", False, {"n_estimators": 150, "max_depth": 3}),
     Candidate("gbdt-dense-300x2", "gbdt", False, {"n_estimators": 300, "max_depth": 2}),
+    Candidate("logistic-dense+encoder-C0.3", "logistic", False, {"C": 0.3}, encoder=True),
+    Candidate("logistic-dense+encoder-C0.03", "logistic", False, {"C": 0.03}, encoder=True),
+    Candidate("gbdt-dense+encoder-150x3", "gbdt", False, {"n_estimators": 150, "max_depth": 3}, encoder=True),
 )
 
 
@@ -91,6 +100,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--folds", type=int, default=5, help="out-of-fold splits on train for offsets and calibration")
     ap.add_argument("--vocabulary", type=int, default=1500, help="most n-grams a words candidate may use")
     ap.add_argument("--min-df", type=int, default=8, help="an n-gram must occur for this many train claims")
+    ap.add_argument(
+        "--encoder-dir",
+        type=Path,
+        default=VERDICT_ENCODER_DIR,
+        help="the verdict encoder (`factdesk train verdict-encoder`), with its out-of-fold train logits",
+    )
+    ap.add_argument("--encoder", action=argparse.BooleanOptionalAction, default=True, help="the +encoder candidates")
     return ap.parse_args(argv)
 
 
@@ -149,6 +165,27 @@ def analyse(featurizer: VerdictFeaturizer, items: Sequence[AveritecItem], run_di
 
 def dense_matrix(featurizer: VerdictFeaturizer, items: Sequence[AveritecItem], evidence: list[list[Evidence]]):
     return np.stack([featurizer.dense(i.claim, e) for i, e in zip(items, evidence, strict=True)])
+
+
+def encoder_matrices(
+    encoder_dir: Path, train: Sequence[AveritecItem], dev: Sequence[AveritecItem]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``ENCODER_FEATURES`` of train, from the encoder's out-of-fold logits (the verdict model must learn how far
+    to trust logits on claims the encoder never saw), and of dev, from the shipped int8 encoder as at inference."""
+    meta_path = encoder_dir / ENCODER_META_FILE
+    if not meta_path.is_file():
+        raise SystemExit(f"{meta_path} not found: run `factdesk train verdict-encoder` first, or pass --no-encoder")
+    oof = json.loads(meta_path.read_text(encoding="utf-8"))["out_of_fold_train_logits"]
+    missing = [i.claim.id for i in train if i.claim.id not in oof]
+    if missing:
+        raise SystemExit(f"{meta_path}: no out-of-fold logits for {len(missing)} train claims (e.g. {missing[0]})")
+    encoder = VerdictEncoder(str(encoder_dir))
+    dev_logits = encoder.batch_logits([(i.claim.text, [t for t, _ in i.qa]) for i in dev])
+
+    def rows(logits: Sequence[Any]) -> np.ndarray:
+        return np.array([list(encoder_features(np.asarray(row, dtype=float)).values()) for row in logits])
+
+    return rows([oof[i.claim.id] for i in train]), rows(dev_logits)
 
 
 def word_sets(items: Sequence[AveritecItem]) -> list[set[str]]:
@@ -276,7 +313,12 @@ def report(probs: np.ndarray, y: np.ndarray) -> dict[str, float]:
 
 
 def run_candidate(
-    candidate: Candidate, x: np.ndarray, y: np.ndarray, x_dev: np.ndarray, y_dev: np.ndarray, args: argparse.Namespace
+    candidate: Candidate,
+    spec: FeatureSpec,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_dev: np.ndarray,
+    args: argparse.Namespace,
 ) -> tuple[VerdictModel, dict[str, Any]]:
     """Out-of-fold scores on train → offsets and temperature; then the model fitted on all of train."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
@@ -295,7 +337,7 @@ def run_candidate(
         "oof_train_uncalibrated": report(softmax(oof), y),
     }
     return (
-        VerdictModel(candidate.kind, FeatureSpec(DENSE_FEATURES), LABELS, mean, scale, params, offsets, temperature),
+        VerdictModel(candidate.kind, spec, LABELS, mean, scale, params, offsets, temperature),
         result,
     )
 
@@ -320,15 +362,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     train_words, dev_words = word_sets(train), word_sets(dev)
     vocabulary = choose_vocabulary(train_words, y, args.vocabulary, args.min_df)
     log.info("features: %d dense, up to %d n-grams", len(DENSE_FEATURES), len(vocabulary))
+    candidates = [c for c in CANDIDATES if args.encoder or not c.encoder]
+    if args.encoder:
+        x_encoder, x_encoder_dev = encoder_matrices(args.encoder_dir, train, dev)
+        log.info("verdict encoder features: out-of-fold on train, %s on dev", args.encoder_dir / ENCODER_FILE)
 
     fit_start = time.perf_counter()
     results: list[tuple[Candidate, VerdictModel, dict[str, Any]]] = []
-    for candidate in tqdm(CANDIDATES, desc="candidates"):
+    for candidate in tqdm(candidates, desc="candidates"):
         words = tuple(sorted(vocabulary[: candidate.params["vocabulary"]])) if candidate.words else ()
-        x = np.hstack([x_dense, word_matrix(train_words, words)])
-        x_dev = np.hstack([x_dense_dev, word_matrix(dev_words, words)])
-        model, result = run_candidate(candidate, x, y, x_dev, y_dev, args)
-        model.spec = FeatureSpec(DENSE_FEATURES, words)
+        dense, dense_dev = [x_dense], [x_dense_dev]
+        if candidate.encoder:
+            dense, dense_dev = [x_dense, x_encoder], [x_dense_dev, x_encoder_dev]
+        x = np.hstack([*dense, word_matrix(train_words, words)])
+        x_dev = np.hstack([*dense_dev, word_matrix(dev_words, words)])
+        spec = FeatureSpec(DENSE_FEATURES + (ENCODER_FEATURES if candidate.encoder else ()), words)
+        model, result = run_candidate(candidate, spec, x, y, x_dev, args)
         result["dev"] = report(model.probabilities(x_dev), y_dev)
         log.info("%s: oof %s | dev %s", candidate.name, result["oof_train"], result["dev"])
         results.append((candidate, model, result))
@@ -428,7 +477,10 @@ negation, falsity ("fake", "hoax", "misleading"), context and "no answer found" 
 claim's numbers, years, months, dates and named entities (spaCy NER, dateparser, the quantity parser of
 `factdesk.explain.facts`) appear in the evidence; word overlap; share of evidence from misinformation domains or a
 configured outlet list, and whether the claim's own URL is on a misinformation domain. The `words` candidates
-add binary claim (`c:`) and evidence (`e:`) unigrams/bigrams chosen by chi² on train.
+add binary claim (`c:`) and evidence (`e:`) unigrams/bigrams chosen by chi² on train. The `+encoder` candidates
+add the four log-probabilities of the verdict encoder (`encoder.onnx`, `factdesk train verdict-encoder`), a
+cross-encoder that reads the claim with all of its evidence at once; on train they are its out-of-fold logits
+(from encoders that did not see the claim), on dev and at inference the shipped int8 encoder's.
 
 ## Results (gold QA evidence)
 
