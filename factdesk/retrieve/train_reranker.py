@@ -14,8 +14,9 @@ trains both tasks:
   outputs keep what they learnt.
 
 Monitor: recall@10 of the first 150 AVeriTeC dev claims' gold answers when their 40 nearest answers (train and
-dev, by the shipped embedder) are reranked; stance: stage 1's held-out dev sets. The verdict model reads the
-stance outputs, so retrain it after this (``factdesk train verdict``).
+dev, by the shipped embedder) are reranked; stance: stage 1's held-out dev sets. The verdict encoder shares this
+model's word embeddings and the verdict model reads its stance outputs, so retrain both after this
+(``factdesk train verdict-encoder``, then ``factdesk train verdict``).
 
     python -m factdesk.retrieve.train_reranker --data-dir ../shared/data --out factdesk/models/stance
 """

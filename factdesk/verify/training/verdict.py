@@ -576,8 +576,10 @@ Seed {meta["seed"]}. Versions: {meta["versions"]}.
 - Trained with gold, human-written QA evidence; retrieved passages are noisier, so expect lower accuracy in the
   pipeline, especially for Not Enough Evidence and Conflicting Evidence/Cherrypicking.
 - English only; the label offsets favour macro-F1 over accuracy on the rare labels.
-- Its main inputs are the stance model's probabilities: retrain it (`factdesk train verdict`) whenever the stance
-  model or its input handling changes. The stance cache in `--run-dir` is keyed by those files.
+- Its main inputs are the stance model's probabilities and the verdict encoder's logits: whenever the stance
+  model or its input handling changes, retrain the encoder (`factdesk train verdict-encoder`; it refuses to run
+  beside a stance model other than the one it was trained from), then this model (`factdesk train verdict`).
+  The stance cache in `--run-dir` is keyed by those files.
 """
 
 
