@@ -8,14 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tokenizers import Tokenizer
 
 from factdesk.errors import FactdeskError
 from factdesk.records import VERDICT_LABELS, Claim, Document, Evidence, Passage
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE
 from factdesk.verify.verdict import DEFAULT_MODEL, ENCODER_FEATURES, TrainedVerdictAggregator
-from factdesk.verify.verdict_encoder import DEFAULT_DIR, ENCODER_FILE, VerdictEncoder, encode
+from factdesk.verify.verdict_encoder import DEFAULT_DIR, ENCODER_FILE, VerdictEncoder, encode, load_tokenizer
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_DIR / ENCODER_FILE).is_file(), reason=f"no trained verdict encoder in {DEFAULT_DIR}"
@@ -29,24 +28,18 @@ def encoder() -> VerdictEncoder:
     return model
 
 
-def tokenizer() -> Tokenizer:
-    tok = Tokenizer.from_file(str(STANCE_DIR / TOKENIZER_FILE))
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
-
-
 def test_input_gives_each_evidence_item_a_share_of_the_budget() -> None:
-    tok = tokenizer()
+    tok = load_tokenizer(STANCE_DIR)
     long_text = "The ministry said the troops were regrouping near the river. " * 30
     short_text = "No. The army withdrew."
-    ids, types = encode(tok, "Troops are regrouping.", [long_text, short_text, long_text], 128)
+    row = encode(tok, "Troops are regrouping.", [long_text, short_text, long_text], 128)
+    ids, types = row.ids, row.type_ids
     assert len(ids) == len(types) and 125 <= len(ids) <= 128  # the equal shares leave at most 2 over
     text = tok.decode(ids)
     assert "no. the army withdrew." in text  # the short item is kept whole, between two cut long ones
     assert text.count("regrouping near") >= 2
     assert types[: ids.index(tok.token_to_id("[SEP]")) + 1] == [0] * (ids.index(tok.token_to_id("[SEP]")) + 1)
-    few, _ = encode(tok, "Troops are regrouping.", [short_text], 128)
+    few = encode(tok, "Troops are regrouping.", [short_text], 128).ids
     assert len(few) < 20 and tok.decode(few).endswith("no. the army withdrew.")
 
 

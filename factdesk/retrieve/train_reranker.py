@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
 import random
 import shutil
 import sys
@@ -289,9 +288,7 @@ def monitor_task(dev: list[dict[str, Any]], train: list[dict[str, Any]]) -> tupl
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    import onnxruntime
     import torch
-    import transformers
     from transformers import AutoModelForSequenceClassification
 
     from factdesk.verify.training import stance_data
@@ -302,6 +299,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         pairs_per_second,
         quantize_int8,
         seed_everything,
+        training_versions,
     )
 
     args = parse_args(argv)
@@ -392,12 +390,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "pairs_per_second": speed | {"threads": args.threads},
         "train_seconds": round(training["train_seconds"]),
         "total_wall_seconds": round(time.time() - wall_start),
-        "versions": {
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "onnxruntime": onnxruntime.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": training_versions(),
     }
     (args.out / RELEVANCE_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     card = args.out / "MODEL_CARD.md"

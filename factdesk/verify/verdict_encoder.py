@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
 
 from factdesk.errors import FactdeskError
 from factdesk.records import VERDICT_LABELS
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.cross_encoder import MODEL_FILE as STANCE_MODEL_FILE
-from factdesk.verify.cross_encoder import TOKENIZER_FILE
+from factdesk.verify.cross_encoder import TOKENIZER_FILE, PairInput, cpu_session, pad_inputs
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "verdict"
 ENCODER_FILE = "encoder.onnx"
@@ -53,11 +55,16 @@ def word_embeddings(stance_model: Path) -> np.ndarray:
     raise FactdeskError(f"{stance_model}: no word-embedding table {WORD_EMBEDDINGS!r} in the stance model")
 
 
-def encode(tokenizer: object, claim: str, evidence: Sequence[str], max_length: int) -> tuple[list[int], list[int]]:
-    """Token ids and segment ids of one (claim, evidence) input, each evidence text cut to its share."""
-    from tokenizers import Tokenizer
+def load_tokenizer(stance_dir: Path) -> Tokenizer:
+    """The stance model's tokenizer, without truncation or padding (``encode`` cuts the evidence itself)."""
+    tokenizer = Tokenizer.from_file(str(stance_dir / TOKENIZER_FILE))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
 
-    assert isinstance(tokenizer, Tokenizer)
+
+def encode(tokenizer: Tokenizer, claim: str, evidence: Sequence[str], max_length: int) -> PairInput:
+    """The model input of one claim with its evidence, each evidence text cut to its share."""
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     bar = tokenizer.encode(EVIDENCE_SEPARATOR.strip(), add_special_tokens=False).ids
     claim_ids = tokenizer.encode(claim, add_special_tokens=False).ids[: max_length // 2]
@@ -70,7 +77,7 @@ def encode(tokenizer: object, claim: str, evidence: Sequence[str], max_length: i
             second += bar
         second += ids[:n]
     ids = [cls, *claim_ids, sep, *second, sep]
-    return ids, [0] * (len(claim_ids) + 2) + [1] * (len(second) + 1)
+    return PairInput(ids, [0] * (len(claim_ids) + 2) + [1] * (len(second) + 1))
 
 
 def _fair_shares(lengths: Sequence[int], budget: int) -> list[int]:
@@ -96,16 +103,13 @@ class VerdictEncoder:
         self.stance_dir = Path(stance_dir) if stance_dir else STANCE_DIR
         self.labels: tuple[str, ...] = ()
         self.max_length = 0
-        self._session: object = None
-        self._tokenizer: object = None
+        self._session: ort.InferenceSession | None = None
+        self._tokenizer: Tokenizer | None = None
         self._table: np.ndarray | None = None
 
     def warm_up(self) -> None:
         if self._session is not None:
             return
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         model, meta_path = self.model_dir / ENCODER_FILE, self.model_dir / META_FILE
         stance = self.stance_dir / STANCE_MODEL_FILE
         for path in (model, meta_path, stance):
@@ -123,13 +127,8 @@ class VerdictEncoder:
         if self.labels != VERDICT_LABELS:
             raise FactdeskError(f"{meta_path}: labels {self.labels} are not factdesk's {VERDICT_LABELS}")
         self._table = word_embeddings(stance)
-        tokenizer = Tokenizer.from_file(str(self.stance_dir / TOKENIZER_FILE))
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-        self._tokenizer = tokenizer
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 2
-        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = load_tokenizer(self.stance_dir)
+        self._session = cpu_session(model)
 
     def logits(self, claim: str, evidence: Sequence[str]) -> np.ndarray:
         return self.batch_logits([(claim, evidence)])[0]
@@ -137,19 +136,13 @@ class VerdictEncoder:
     def batch_logits(self, inputs: Sequence[tuple[str, Sequence[str]]], batch_size: int = 16) -> np.ndarray:
         """Logits for many (claim, evidence texts) inputs, batched by length."""
         self.warm_up()
-        assert self._table is not None
+        assert self._table is not None and self._tokenizer is not None and self._session is not None
         rows = [encode(self._tokenizer, c, e, self.max_length) for c, e in inputs]
         out = np.zeros((len(rows), len(self.labels)), dtype=np.float32)
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
         for start in range(0, len(order), batch_size):
             part = order[start : start + batch_size]
-            width = max(len(rows[i][0]) for i in part)
-            ids = np.zeros((len(part), width), dtype=np.int64)
-            types = np.zeros_like(ids)
-            mask = np.zeros_like(ids)
-            for r, i in enumerate(part):
-                n = len(rows[i][0])
-                ids[r, :n], types[r, :n], mask[r, :n] = rows[i][0], rows[i][1], 1
-            feed = {"inputs_embeds": self._table[ids], "attention_mask": mask, "token_type_ids": types}
-            out[part] = self._session.run(["logits"], feed)[0]  # type: ignore[attr-defined]
+            batch = pad_inputs([rows[i] for i in part])
+            feed = {"inputs_embeds": self._table[batch.pop("input_ids")], **batch}
+            out[part] = self._session.run(["logits"], feed)[0]
         return out

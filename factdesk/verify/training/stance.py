@@ -242,33 +242,49 @@ def train(
     return model, spent + time.time() - start
 
 
-def export_onnx(model_dir: Path, path: Path, sample: dict[str, torch.Tensor], opset: int) -> None:
-    """Export logits with dynamic batch and sequence axes (TorchScript exporter, eager attention)."""
+def export_logits(model: PreTrainedModel, path: Path, sample: dict[str, torch.Tensor], opset: int) -> None:
+    """Export a classifier's logits for the inputs named in ``sample`` (in that order), with dynamic batch and
+    sequence axes (TorchScript exporter; load the model with eager attention)."""
+    names = tuple(sample)
 
     class Logits(torch.nn.Module):
         def __init__(self, inner: PreTrainedModel) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(
-            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
-        ) -> torch.Tensor:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.inner(**dict(zip(names, inputs, strict=True))).logits
 
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager").eval()
-    axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
+    model.eval()
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.inference_mode():
         torch.onnx.export(
             Logits(model),
-            tuple(sample[n] for n in INPUT_NAMES),
+            tuple(sample.values()),
             str(path),
             dynamo=False,
-            input_names=list(INPUT_NAMES),
+            input_names=list(names),
             output_names=["logits"],
             dynamic_axes={**axes, "logits": {0: "batch"}},
             opset_version=opset,
         )
+
+
+def export_onnx(model_dir: Path, path: Path, sample: dict[str, torch.Tensor], opset: int) -> None:
+    """Export the cross-encoder saved in ``model_dir``: logits from ``INPUT_NAMES``."""
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager")
+    export_logits(model, path, {n: sample[n] for n in INPUT_NAMES}, opset)
+
+
+def training_versions() -> dict[str, str]:
+    """The library versions a model card records."""
+    return {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def quantize_int8(src: Path, dst: Path, per_channel: bool = False, reduce_range: bool = False) -> None:
@@ -398,12 +414,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "pairs_per_second_512_dev_pairs": speed | {"threads": args.threads, "machine": platform.machine()},
         "train_seconds": round(train_seconds),
         "total_wall_seconds": round(time.time() - wall_start),
-        "versions": {
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "onnxruntime": onnxruntime.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": training_versions(),
     }
     (args.out / "stance.json").write_text(json.dumps(meta, indent=2) + "\n")
     (args.out / "MODEL_CARD.md").write_text(model_card(meta))

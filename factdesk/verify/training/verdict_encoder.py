@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
 import random
 import shutil
 import time
@@ -30,10 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime
 import torch
 import torch.nn.functional as F
-import transformers
 from sklearn.model_selection import StratifiedKFold
 from tokenizers import Tokenizer
 from tqdm import tqdm
@@ -44,9 +41,15 @@ from factdesk.logs import start_run
 from factdesk.records import VERDICT_LABELS
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE
+from factdesk.verify.cross_encoder import MODEL_FILE, PairInput, pad_inputs
 from factdesk.verify.training.from_onnx import bert_state_dict
-from factdesk.verify.training.stance import base_model_path, quantize_int8, seed_everything
+from factdesk.verify.training.stance import (
+    base_model_path,
+    export_logits,
+    quantize_int8,
+    seed_everything,
+    training_versions,
+)
 from factdesk.verify.verdict_encoder import (
     ENCODER_FILE,
     EVIDENCE_SEPARATOR,
@@ -54,6 +57,7 @@ from factdesk.verify.verdict_encoder import (
     VerdictEncoder,
     encode,
     file_sha256,
+    load_tokenizer,
 )
 
 log = logging.getLogger("factdesk.train.verdict_encoder")
@@ -104,18 +108,12 @@ def initial_model(stance_dir: Path) -> PreTrainedModel:
     return model
 
 
-def encoded(items: Sequence[AveritecItem], tokenizer: Tokenizer, max_length: int) -> list[tuple[list[int], list[int]]]:
+def encoded(items: Sequence[AveritecItem], tokenizer: Tokenizer, max_length: int) -> list[PairInput]:
     return [encode(tokenizer, i.claim.text, [text for text, _ in i.qa], max_length) for i in items]
 
 
-def tensors(rows: Sequence[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor]:
-    width = max(len(ids) for ids, _ in rows)
-    ids = torch.zeros((len(rows), width), dtype=torch.long)
-    types, mask = torch.zeros_like(ids), torch.zeros_like(ids)
-    for r, (row_ids, row_types) in enumerate(rows):
-        n = len(row_ids)
-        ids[r, :n], types[r, :n], mask[r, :n] = torch.tensor(row_ids), torch.tensor(row_types), 1
-    return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+def pad_tensors(rows: Sequence[PairInput]) -> dict[str, torch.Tensor]:
+    return {k: torch.from_numpy(v) for k, v in pad_inputs(rows).items()}
 
 
 def length_batches(lengths: Sequence[int], indices: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
@@ -133,7 +131,7 @@ def length_batches(lengths: Sequence[int], indices: Sequence[int], size: int, rn
 
 def train(
     args: argparse.Namespace,
-    rows: Sequence[tuple[list[int], list[int]]],
+    rows: Sequence[PairInput],
     y: np.ndarray,
     indices: Sequence[int],
     desc: str,
@@ -142,7 +140,7 @@ def train(
     model = initial_model(args.stance_dir)
     model.train()
     rng = random.Random(args.seed)
-    lengths = [len(ids) for ids, _ in rows]
+    lengths = [len(r.ids) for r in rows]
     plan = [length_batches(lengths, indices, args.batch_size, rng) for _ in range(args.epochs)]
     total = sum(len(p) for p in plan)
     warmup = max(1, int(args.warmup * total))
@@ -157,7 +155,7 @@ def train(
     with tqdm(total=total, desc=desc, unit="batch", mininterval=10) as bar:
         for epoch_batches in plan:
             for batch in epoch_batches:
-                logits = model(**tensors([rows[i] for i in batch])).logits
+                logits = model(**pad_tensors([rows[i] for i in batch])).logits
                 loss = F.cross_entropy(logits, targets[batch], weight=weights)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -171,14 +169,14 @@ def train(
     return model
 
 
-def predict(model: PreTrainedModel, rows: Sequence[tuple[list[int], list[int]]], batch_size: int = 32) -> np.ndarray:
+def predict(model: PreTrainedModel, rows: Sequence[PairInput], batch_size: int = 32) -> np.ndarray:
     model.eval()
     out = np.zeros((len(rows), len(VERDICT_LABELS)), dtype=np.float32)
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             part = order[start : start + batch_size]
-            out[part] = model(**tensors([rows[i] for i in part])).logits.numpy()
+            out[part] = model(**pad_tensors([rows[i] for i in part])).logits.numpy()
     return out
 
 
@@ -186,43 +184,6 @@ def scores(logits: np.ndarray, y: np.ndarray) -> dict[str, float]:
     predicted = logits.argmax(axis=1)
     metrics = classification_metrics([VERDICT_LABELS[i] for i in y], [VERDICT_LABELS[i] for i in predicted])
     return {k: round(v, 4) for k, v in metrics.items()}
-
-
-def export_onnx(model: PreTrainedModel, path: Path, opset: int) -> None:
-    """Logits from ``inputs_embeds`` (the word embeddings are the stance model's, looked up outside the graph)."""
-
-    class Logits(torch.nn.Module):
-        def __init__(self, inner: PreTrainedModel) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(
-            self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
-        ) -> torch.Tensor:
-            return self.inner(
-                inputs_embeds=inputs_embeds, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).logits
-
-    model.eval()
-    names = ("inputs_embeds", "attention_mask", "token_type_ids")
-    sample = (
-        torch.zeros(1, 8, model.config.hidden_size),
-        torch.ones(1, 8, dtype=torch.long),
-        torch.zeros(1, 8, dtype=torch.long),
-    )
-    axes = {name: {0: "batch", 1: "sequence"} for name in names}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.inference_mode():
-        torch.onnx.export(
-            Logits(model),
-            sample,
-            str(path),
-            dynamo=False,
-            input_names=list(names),
-            output_names=["logits"],
-            dynamic_axes={**axes, "logits": {0: "batch"}},
-            opset_version=opset,
-        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -236,16 +197,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     dev_items = load_split(args.data_dir, "dev")[: args.limit]
     y = np.array([VERDICT_LABELS.index(i.label) for i in train_items])
     y_dev = np.array([VERDICT_LABELS.index(i.label) for i in dev_items])
-    tokenizer = Tokenizer.from_file(str(args.stance_dir / TOKENIZER_FILE))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
+    tokenizer = load_tokenizer(args.stance_dir)
     rows, dev_rows = encoded(train_items, tokenizer, args.max_length), encoded(dev_items, tokenizer, args.max_length)
     log.info(
         "train %d claims, dev %d; input tokens median %d, 90th percentile %d (cap %d)",
         len(rows),
         len(dev_rows),
-        np.median([len(r[0]) for r in rows]),
-        np.percentile([len(r[0]) for r in rows], 90),
+        np.median([len(r.ids) for r in rows]),
+        np.percentile([len(r.ids) for r in rows], 90),
         args.max_length,
     )
 
@@ -278,7 +237,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     dev_torch = predict(model, dev_rows)
 
     fp32, int8 = args.run_dir / "onnx_fp32" / ENCODER_FILE, args.run_dir / "onnx_int8" / ENCODER_FILE
-    export_onnx(model, fp32, args.opset)
+    # Logits from inputs_embeds: the word embeddings are the stance model's, looked up outside the graph.
+    sample = {
+        "inputs_embeds": torch.zeros(1, 8, model.config.hidden_size),
+        "attention_mask": torch.ones(1, 8, dtype=torch.long),
+        "token_type_ids": torch.zeros(1, 8, dtype=torch.long),
+    }
+    export_logits(model, fp32, sample, args.opset)
     # Per-channel, 7-bit weights: with full 8-bit ones the int8 encoder agreed with fp32 on 90% of dev claims
     # (accuracy 0.700 -> 0.664); with reduce_range on 98% (0.702).
     quantize_int8(fp32, int8, per_channel=True, reduce_range=True)
@@ -315,12 +280,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "dev_int8_agrees_with_fp32": round(agreement, 4),
         },
         "seconds": {"folds": round(training["folds_seconds"]), "final": round(training["final_seconds"])},
-        "versions": {
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "onnxruntime": onnxruntime.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": training_versions(),
         "out_of_fold_train_logits": {
             item.claim.id: [round(float(v), 4) for v in row] for item, row in zip(train_items, oof, strict=True)
         },
