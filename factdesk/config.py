@@ -57,6 +57,13 @@ class VerifyConfig:
     rerank_weight: float = 0.5  # evidence ranking: this much reranker score,
     relevance_weight: float = 0.25  # this much stance relevance (1 - P(neutral)), the rest retrieval score
     min_relevance: float = 0.0
+    # Relevance before stance: a passage below this relevance (the reranker's, else 1 - P(neutral)), or with fewer
+    # content words than min_content_words, is shown as not about the claim and casts no vote.
+    relevance_threshold: float = 0.25
+    min_content_words: int = 3
+    # Below this confidence the verdict model's label is not published: the ruling is Not Enough Evidence (Unproven)
+    # and the report says which way the evidence leaned and what is missing. 0 never abstains.
+    abstain_below: float = 0.4
 
 
 @dataclass(frozen=True)

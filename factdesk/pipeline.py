@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,14 +19,24 @@ from factdesk.explain import TemplateWriter
 from factdesk.explain.citations import CitationChecker
 from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
-from factdesk.records import STANCE_LABELS, Claim, Evidence, FactCheck, Provenance, Statement, Verdict
+from factdesk.records import (
+    NOT_ENOUGH_EVIDENCE,
+    STANCE_LABELS,
+    Claim,
+    Evidence,
+    FactCheck,
+    Provenance,
+    Statement,
+    Verdict,
+)
 from factdesk.retrieve import Retriever, retriever_params
 from factdesk.retrieve.credibility import domain, mmr_select
 from factdesk.retrieve.lexical import fts_query
 from factdesk.retrieve.rerank import Reranker
 from factdesk.store import PassageHit, Store
-from factdesk.verify.attribution import echoes_claimant
+from factdesk.verify.attribution import conclusions, echoes_claimant, reports_claim
 from factdesk.verify.base import Aggregator, Decomposer, StanceModel
+from factdesk.verify.relevance import RelevanceGate, voting_evidence
 
 VERSION = "0.1.0"
 log = logging.getLogger("factdesk")
@@ -59,6 +69,7 @@ class FactDesk:
         self.fallback_writer = TemplateWriter()
         self.citations = CitationChecker(self.store.document, self.stance, self.claim_stance)
         self.rating_scale = load_scale(self.config.publish.rating_scale)
+        self.gate = RelevanceGate(self.config.verify.relevance_threshold, self.config.verify.min_content_words)
         self._warm = False
 
     def warm_up(self) -> None:
@@ -102,14 +113,10 @@ class FactDesk:
 
     def check(self, claim: Claim, as_of: date | None = None, save: bool = True) -> FactCheck:
         """Checks ``claim`` against passages published no later than ``as_of`` (default: the claim's date)."""
-        self.warm_up()
         cutoff = as_of or claim.date
-        hits = self.retriever.run(self.store, claim, cutoff)
-        evidence = self._weigh(claim, hits)
-        evidence += self._earlier_statements(claim, evidence)
-        scores = self.aggregator.run(claim, self._for_verdict(evidence))
-        label = max(scores, key=scores.__getitem__)
-        verdict = Verdict(label, self.rating_scale.rate(label, scores[label]).name, scores[label], scores)
+        evidence = self.gather(claim, cutoff)
+        scores = self.aggregator.run(claim, voting_evidence(evidence, self.config.verify.verdict_evidence))
+        verdict = self._rule(scores)
         notes = [
             f"Note: {e.document.id} has no publication date; it was kept and may postdate the claim."
             for e in evidence
@@ -135,6 +142,24 @@ class FactDesk:
         if save:
             self.save(check)
         return check
+
+    def gather(self, claim: Claim, cutoff: date | None) -> list[Evidence]:
+        """The evidence for ``claim``, published no later than ``cutoff``: retrieved passages and the retrieved
+        documents' conclusions, weighed and passed through the relevance gate, then the claimant's earlier words."""
+        self.warm_up()
+        hits = self._with_conclusions(self.retriever.run(self.store, claim, cutoff))
+        evidence = self._weigh(claim, hits)
+        return evidence + self._earlier_statements(claim, evidence)
+
+    def _rule(self, scores: dict[str, float]) -> Verdict:
+        """The ruling: the likeliest label, unless its probability is below ``abstain_below`` (then Not Enough
+        Evidence, leaning towards that label)."""
+        label = max(scores, key=scores.__getitem__)
+        confidence = scores[label]
+        leaning = ""
+        if label != NOT_ENOUGH_EVIDENCE and confidence < self.config.verify.abstain_below:
+            label, leaning = NOT_ENOUGH_EVIDENCE, label
+        return Verdict(label, self.rating_scale.rate(label, confidence).name, confidence, scores, leaning)
 
     def _write(
         self, claim: Claim, verdict: Verdict, evidence: list[Evidence], notes: list[str]
@@ -201,11 +226,15 @@ class FactDesk:
                         stance=stance,
                         stance_probabilities={label: float(p) for label, p in zip(STANCE_LABELS, row, strict=True)},
                         scores=scores,
-                        from_claimant=echoes_claimant(claim, hit.passage.text),
+                        from_claimant=echoes_claimant(claim, hit.passage.text)
+                        or reports_claim(claim, hit.passage.text),
                         question=hit.question,
                     ),
                 )
             )
+        about = reranked if self.reranker is not None else [e.relevance for _, e in weighed]
+        gated = self.gate.apply([e for _, e in weighed], about)
+        weighed = [(rank, e) for (rank, _), e in zip(weighed, gated, strict=True)]
         kept = [(rank, e) for rank, e in weighed if e.relevance >= self.config.verify.min_relevance]
         chosen = mmr_select(
             kept,
@@ -215,6 +244,22 @@ class FactDesk:
             trade_off=self.config.retrieve.mmr_trade_off,
         )
         return [e for _, e in chosen]
+
+    def _with_conclusions(self, hits: list[PassageHit]) -> list[PassageHit]:
+        """The hits, and the conclusion of each retrieved document that the hits left out ("That is false.", with
+        the passage before it), scored as its document's best hit: a document is read for its verdict, whatever
+        cap on passages per document the retriever applied."""
+        best: dict[str, PassageHit] = {}
+        for hit in hits:
+            if hit.passage.doc_id not in best or hit.score > best[hit.passage.doc_id].score:
+                best[hit.passage.doc_id] = hit
+        seen = {(h.passage.doc_id, h.passage.end) for h in hits}
+        added = []
+        for doc_id, top in best.items():
+            for passage in conclusions(self.store.passages(doc_id), top.document.text):
+                if (doc_id, passage.end) not in seen:
+                    added.append(replace(top, passage=passage))
+        return hits + added
 
     def _earlier_statements(self, claim: Claim, found: list[Evidence]) -> list[Evidence]:
         """Passages from before the claim's date in which the claimant (or their organisation) speaks: what they
@@ -232,12 +277,6 @@ class FactDesk:
             and echoes_claimant(claim, hit.passage.text)
         ]
         return self._weigh(claim, hits)[: self.config.verify.earlier_statements]
-
-    def _for_verdict(self, evidence: list[Evidence]) -> list[Evidence]:
-        """The ``verdict_evidence`` most relevant passages: the verdict model was trained on about three evidence
-        items a claim, and weighing every retrieved passage drowns the relevant ones."""
-        limit = self.config.verify.verdict_evidence
-        return sorted(evidence, key=lambda e: e.relevance, reverse=True)[:limit] if limit else evidence
 
     def claim_stance(self, claim: Claim, passages: Sequence[str]) -> np.ndarray:
         """Stance towards the whole claim and each of its parts: a passage refutes the claim if it refutes any

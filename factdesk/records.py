@@ -12,7 +12,10 @@ VERDICT_LABELS: tuple[str, ...] = (
     "Not Enough Evidence",
     "Conflicting Evidence/Cherrypicking",
 )
+NOT_ENOUGH_EVIDENCE = "Not Enough Evidence"
 STANCE_LABELS: tuple[str, ...] = ("supports", "refutes", "neutral")
+# The stance recorded for a passage the relevance gate judged not about the claim: it is shown, and casts no vote.
+UNRELATED = "unrelated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +68,26 @@ class Evidence:
         return self.scores["relevance"]
 
     @property
+    def about_claim(self) -> bool:
+        """False when the relevance gate found the passage not about the claim: it then casts no vote."""
+        return self.stance != UNRELATED
+
+    @property
     def undated(self) -> bool:
         return self.document.published is None
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """``label`` is the ruling. When the verdict model's confidence was below the desk's threshold for a ruling
+    (``[verify] abstain_below``), the ruling is Not Enough Evidence and ``leaning`` keeps the model's label;
+    ``confidence`` is then the model's confidence in that label."""
+
     label: str
     rating: str
     confidence: float
     probabilities: dict[str, float]
+    leaning: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,27 +150,32 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def claim_from_jsonable(data: dict[str, Any]) -> Claim:
+    return Claim(**{**data, "date": _day(data["date"])})
+
+
+def evidence_from_jsonable(item: dict[str, Any]) -> Evidence:
+    """The inverse of ``to_jsonable`` for an Evidence."""
+    return Evidence(
+        passage=Passage(**item["passage"]),
+        document=Document(**{**item["document"], "published": _day(item["document"]["published"])}),
+        stance=item["stance"],
+        stance_probabilities=item["stance_probabilities"],
+        scores=item["scores"],
+        from_claimant=item["from_claimant"],
+        question=item.get("question", ""),
+    )
+
+
 def factcheck_from_jsonable(data: dict[str, Any]) -> FactCheck:
     """The inverse of ``to_jsonable`` for a FactCheck."""
-    claim = {**data["claim"], "date": _day(data["claim"]["date"])}
-    evidence = tuple(
-        Evidence(
-            passage=Passage(**item["passage"]),
-            document=Document(**{**item["document"], "published": _day(item["document"]["published"])}),
-            stance=item["stance"],
-            stance_probabilities=item["stance_probabilities"],
-            scores=item["scores"],
-            from_claimant=item["from_claimant"],
-            question=item.get("question", ""),
-        )
-        for item in data["evidence"]
-    )
+    evidence = tuple(map(evidence_from_jsonable, data["evidence"]))
     statements = tuple(
         Statement(s["text"], tuple(Citation(**c) for c in s["citations"]), s["kind"]) for s in data["justification"]
     )
     provenance = data["provenance"]
     return FactCheck(
-        claim=Claim(**claim),
+        claim=claim_from_jsonable(data["claim"]),
         verdict=Verdict(**data["verdict"]),
         evidence=evidence,
         justification=statements,

@@ -9,10 +9,10 @@ import pytest
 import synthetic
 from conftest import doc, write_jsonl
 
-from factdesk.records import STANCE_LABELS, VERDICT_LABELS
+from factdesk.records import STANCE_LABELS, UNRELATED, VERDICT_LABELS
 
-OUTPUT_KEYS = {"id", "claim", "label", "rating", "confidence", "probabilities", "evidence", "justification"}
-EVIDENCE_KEYS = {"doc_id", "url", "outlet", "published", "passage", "start", "end", "stance", "score"}
+OUTPUT_KEYS = {"id", "claim", "label", "rating", "confidence", "leaning", "probabilities", "evidence", "justification"}
+EVIDENCE_KEYS = {"doc_id", "url", "outlet", "published", "passage", "start", "end", "stance", "about_claim", "score"}
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_json_report_follows_the_schema_and_respects_the_claim_date(factdesk, sm
     assert sum(record["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
     used = [e["doc_id"] for e in record["evidence"]]
     assert used[0] == "early" and "late" not in used
-    assert all(set(e) == EVIDENCE_KEYS and e["stance"] in STANCE_LABELS for e in record["evidence"])
+    assert all(set(e) == EVIDENCE_KEYS and e["stance"] in (*STANCE_LABELS, UNRELATED) for e in record["evidence"])
 
 
 def test_as_of_overrides_the_cut_off(factdesk, small_corpus):

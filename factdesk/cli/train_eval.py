@@ -124,8 +124,8 @@ def eval_benchmark(
 ) -> None:
     """Evaluate on benchmark NAME and print the comparison table.
 
-    NAME is a registered evaluator (averitec, averitec-retrieval, climate-fever, liar-plus, scifact); an unknown
-    name lists the installed ones.
+    NAME is a registered evaluator (averitec, averitec-retrieval, climate-fever, fever-symmetric, grounding,
+    liar-plus, scifact); an unknown name lists the installed ones.
     """
     import factdesk.evaluate  # noqa: F401  (registers the evaluators)
 

@@ -1,6 +1,14 @@
 """Evaluation on public benchmarks: shared metrics, one evaluator per benchmark (registered by name)."""
 
-from factdesk.evaluate import averitec, averitec_retrieval, climate_fever, liar_plus, scifact
+from factdesk.evaluate import (
+    averitec,
+    averitec_retrieval,
+    climate_fever,
+    fever_symmetric,
+    grounding,
+    liar_plus,
+    scifact,
+)
 from factdesk.evaluate.metrics import accuracy, confusion, macro_f1
 
 __all__ = [
@@ -9,6 +17,8 @@ __all__ = [
     "averitec_retrieval",
     "climate_fever",
     "confusion",
+    "fever_symmetric",
+    "grounding",
     "liar_plus",
     "macro_f1",
     "scifact",

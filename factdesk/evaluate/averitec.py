@@ -1,7 +1,8 @@
 """AVeriTeC verdict evaluation with gold question–answer evidence (Schlichtkrull et al., NeurIPS 2023).
 
 Each gold QA pair becomes one evidence passage "question answer" (plus the boolean explanation, if any), scored by
-the stance model; the aggregators then rule on the four labels. Systems compared in the same run: factdesk's
+the stance model and passed through the relevance gate, as in the pipeline; the aggregators then rule on the four
+labels from the passages about the claim (none: Not Enough Evidence). Systems compared in the same run: factdesk's
 trained verdict model, the stance-vote aggregator, the train majority class, and, on dev, the official 2024
 baseline's predictions (which used its own retrieved evidence).
 """
@@ -12,7 +13,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,19 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from factdesk.config import VerifyConfig
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.evaluate.plots import confusion_png, expected_calibration_error, reliability_png
 from factdesk.records import STANCE_LABELS, VERDICT_LABELS, Claim, Document, Evidence, Passage
 from factdesk.registry import register
+from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.verify.aggregate import StanceVoteAggregator
+from factdesk.verify.attribution import echoes_claimant, reports_claim
 from factdesk.verify.cross_encoder import CrossEncoderStance
-from factdesk.verify.verdict import TrainedVerdictAggregator, domain_of
+from factdesk.verify.relevance import RelevanceGate, relevant
+from factdesk.verify.verdict import STOP_WORDS, TrainedVerdictAggregator, domain_of, tokens
 
 # split → file under <data_dir>/averitec; "test" is the unofficial labeled subset of Deng et al. (2024).
 SPLIT_FILES = {"train": "train.json", "dev": "dev.json", "test": "deng2024_dce/test.json"}
@@ -112,7 +117,9 @@ def predict_stance(
 
 
 def gold_evidence(item: AveritecItem, probabilities: np.ndarray) -> list[Evidence]:
-    """The item's QA pairs as Evidence records with their stance probabilities."""
+    """The item's QA pairs as Evidence records with their stance probabilities. As in the pipeline, an answer in
+    which the claimant speaks, or that repeats the claim as a quotation or as something claimed, is marked
+    ``from_claimant`` (it casts no support vote); the question, which restates the claim, is not read for that."""
     evidence = []
     for j, ((text, url), row) in enumerate(zip(item.qa, probabilities, strict=True)):
         doc = Document(id=f"{item.claim.id}-qa{j}", text=text, url=url, outlet=domain_of(url) if url else "")
@@ -124,20 +131,74 @@ def gold_evidence(item: AveritecItem, probabilities: np.ndarray) -> list[Evidenc
                 stance=max(probs, key=probs.__getitem__),
                 stance_probabilities=probs,
                 scores={"retrieval": 0.0, "relevance": 1.0 - probs["neutral"]},
+                from_claimant=_reports_claimant(item.claim, text.partition("?")[2] or text),
             )
         )
     return evidence
 
 
-def with_evidence(items: Sequence[AveritecItem], stance: CrossEncoderStance, progress: bool) -> list[list[Evidence]]:
-    """Scores every gold QA pair of every item against its claim."""
+def _reports_claimant(claim: Claim, answer: str) -> bool:
+    return echoes_claimant(claim, answer) or reports_claim(claim, answer)
+
+
+def with_evidence(
+    items: Sequence[AveritecItem],
+    stance: CrossEncoderStance,
+    progress: bool,
+    reranker: CrossEncoderReranker | None = None,
+    gate: RelevanceGate | None = None,
+) -> list[list[Evidence]]:
+    """Scores every gold QA pair of every item against its claim; with a reranker and a gate, the passages not
+    about the claim are tagged ``unrelated`` (they stay in the list and cast no vote)."""
     pairs = [(item.claim.text, text) for item in items for text, _ in item.qa]
     probabilities = predict_stance(stance, pairs, progress)
+    relevance = reranker.run_pairs(pairs) if reranker is not None and pairs else np.ones(len(pairs))
     out, start = [], 0
     for item in items:
-        out.append(gold_evidence(item, probabilities[start : start + len(item.qa)]))
+        evidence = gold_evidence(item, probabilities[start : start + len(item.qa)])
+        if gate is not None:
+            evidence = gate.apply(evidence, relevance[start : start + len(item.qa)].tolist())
+        out.append(evidence)
         start += len(item.qa)
     return out
+
+
+def others_evidence(items: Sequence[AveritecItem], seed: int, similar: bool = False) -> list[AveritecItem]:
+    """Each claim with another claim's gold evidence, labelled Not Enough Evidence (the honest answer): a random
+    other claim's, or with ``similar`` the most similar other claim's by TF-IDF cosine of the claims, among those
+    below ``MAX_SIMILARITY`` (same topic, another event; closer claims are often the same claim reworded, whose
+    evidence would answer it)."""
+    if similar:
+        vectors = tfidf([i.claim.text for i in items])
+        similarity = vectors @ vectors.T
+        similarity[similarity > MAX_SIMILARITY] = -1.0
+        partner = similarity.argmax(axis=1)
+    else:
+        rng = np.random.default_rng(seed)
+        partner = (np.arange(len(items)) + rng.integers(1, len(items), size=len(items))) % len(items)
+    tag = "similar" if similar else "random"
+    return [
+        AveritecItem(replace(item.claim, id=f"{item.claim.id}-{tag}-evidence"), "Not Enough Evidence", items[j].qa)
+        for item, j in zip(items, partner.tolist(), strict=True)
+    ]
+
+
+MAX_SIMILARITY = 0.5
+
+
+def tfidf(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised TF-IDF rows over content words (dense: a few thousand short claims)."""
+    bags = [Counter(w for w in tokens(t) if w not in STOP_WORDS and len(w) > 1) for t in texts]
+    vocabulary = {w: k for k, w in enumerate(sorted({w for bag in bags for w in bag}))}
+    df = np.zeros(len(vocabulary))
+    for bag in bags:
+        df[[vocabulary[w] for w in bag]] += 1
+    idf = np.log((1 + len(texts)) / (1 + df)) + 1
+    matrix = np.zeros((len(texts), len(vocabulary)))
+    for row, bag in enumerate(bags):
+        for w, n in bag.items():
+            matrix[row, vocabulary[w]] = n * idf[vocabulary[w]]
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
 def classification_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
@@ -175,13 +236,16 @@ class AveritecEvaluator:
         majority = Counter(i.label for i in train).most_common(1)[0][0]
         priors = {label: sum(i.label == label for i in train) / len(train) for label in VERDICT_LABELS}
 
-        stance = CrossEncoderStance()
+        stance, reranker = CrossEncoderStance(), CrossEncoderReranker()
+        verify = VerifyConfig()
+        gate = RelevanceGate(verify.relevance_threshold, verify.min_content_words)
         trained = TrainedVerdictAggregator(self.model_path)
         vote = StanceVoteAggregator()
         started = time.perf_counter()
         stance.warm_up()
         trained.warm_up()
-        evidence = with_evidence(items, stance, progress)
+        gated = with_evidence(items, stance, progress, reranker, gate)
+        evidence = [relevant(e) for e in gated]
         stance_seconds = time.perf_counter() - started
         started = time.perf_counter()
         trained_probs = [
@@ -199,7 +263,10 @@ class AveritecEvaluator:
         ]
         details: dict[str, Any] = {
             "claims": len(items),
-            "evidence_passages": sum(len(e) for e in evidence),
+            "evidence_passages": sum(len(e) for e in gated),
+            "passages_about_the_claim": sum(len(e) for e in evidence),
+            "claims_without_evidence_about_them": sum(not e for e in evidence),
+            "relevance_gate": {"threshold": gate.threshold, "min_content_words": gate.min_content_words},
             "gold_labels": dict(Counter(gold)),
             "evidence": "gold question-answer pairs, one passage each",
             "split_file": f"averitec/{SPLIT_FILES.get(split, split)}",

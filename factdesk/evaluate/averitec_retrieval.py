@@ -22,6 +22,7 @@ import json
 import logging
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -33,8 +34,8 @@ import numpy as np
 from factdesk import registry
 from factdesk.config import Config, RetrieveConfig, VerifyConfig
 from factdesk.errors import FactdeskError
+from factdesk.evaluate.averitec import classification_metrics
 from factdesk.evaluate.base import EvalReport, SystemScores
-from factdesk.evaluate.metrics import accuracy
 from factdesk.records import Claim
 from factdesk.registry import register
 from factdesk.retrieve import retriever_params
@@ -99,12 +100,14 @@ def evidence_score(predicted: Sequence[str], gold: Sequence[str]) -> float:
 
 
 class _Recorder:
-    """Wraps a retriever to keep its last candidates, for candidate recall."""
+    """Wraps a retriever to keep its last candidates, for candidate recall; documents whose id starts with
+    ``excluded`` (when set) are never returned."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.name = inner.name
         self.last: list[PassageHit] = []
+        self.excluded = ""
 
     def warm_up(self) -> None:
         self.inner.warm_up()
@@ -116,7 +119,8 @@ class _Recorder:
         return self.inner.rebuild(store, progress=progress)
 
     def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
-        self.last = self.inner.run(store, claim, cutoff)
+        hits = self.inner.run(store, claim, cutoff)
+        self.last = [h for h in hits if not (self.excluded and h.document.id.startswith(self.excluded))]
         return self.last
 
 
@@ -134,6 +138,7 @@ class AveritecRetrievalEvaluator:
     reranker: str | None = None  # the evidence reranker ("" for none); None: the default
     lexical: str = ""  # hybrid's BM25 engine ("tantivy" or "fts5"); empty: the default
     lexical_analyzer: str = ""  # tantivy's ("plain" or "en_stem"); empty: the default
+    without_own_answers: bool = False  # each claim's own gold answers are removed from what it can retrieve
     name: str = "averitec-retrieval"
 
     def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
@@ -146,6 +151,7 @@ class AveritecRetrievalEvaluator:
         dev = json.loads((folder / "dev.json").read_text(encoding="utf-8"))
         claims = dev[: self.limit] if self.limit else dev
         systems, details = [], {}
+        majority = Counter(item["label"] for item in train).most_common(1)[0][0]
         with tempfile.TemporaryDirectory(prefix="factdesk-averitec-") as tmp:
             corpus = Path(tmp) / "corpus.jsonl"
             documents = _write_corpus(corpus, {"train": train, "dev": dev})
@@ -156,6 +162,10 @@ class AveritecRetrievalEvaluator:
                 label = f"{name}, {setting}" if setting and name == "hybrid" else name
                 systems.append(SystemScores(f"factdesk ({label})", scores))
                 details[name] = per_claim
+        gold = [item["label"] for item in claims]
+        majority_scores = {f"label_{k}": v for k, v in classification_metrics(gold, [majority] * len(gold)).items()}
+        systems.append(SystemScores(f"majority class ({majority})", majority_scores))
+        details["gold_labels"] = dict(Counter(gold))
         details["corpus"] = {
             "documents": documents,
             "claims_evaluated": len(claims),
@@ -203,24 +213,27 @@ class AveritecRetrievalEvaluator:
                 from tqdm import tqdm
 
                 iterator = tqdm(claims, desc=name)
-            for item in iterator:
+            for number, item in enumerate(iterator):
+                recorder.excluded = f"dev-{number}-" if self.without_own_answers else ""
                 rows.append(self._claim(desk, recorder, item))
             seconds = time.perf_counter() - started
         gold_labels = [item["label"] for item in claims]
         predicted = [row["label"] for row in rows]
         right = [g == p for g, p in zip(gold_labels, predicted, strict=True)]
+        label_scores = {f"label_{k}": v for k, v in classification_metrics(gold_labels, predicted).items()}
         scores = {
             f"recall@{self.k}": float(np.mean([r["recall"] for r in rows])),
             f"candidate_recall@{self.k}": float(np.mean([r["candidate_recall"] for r in rows])),
             "candidate_recall@all": float(np.mean([r["candidate_recall_all"] for r in rows])),
             "evidence_score": float(np.mean([r["evidence_score"] for r in rows])),
-            "label_accuracy": accuracy(gold_labels, predicted),
             "averitec_score": float(
                 np.mean([ok and r["evidence_score"] > AVERITEC_THRESHOLD for ok, r in zip(right, rows, strict=True)])
             ),
             "seconds_per_claim": seconds / max(len(rows), 1),
+            "nee_rate": float(np.mean([p == "Not Enough Evidence" for p in predicted])),
+            **label_scores,
         }
-        return scores, {"claims": rows}
+        return scores, {"claims": rows, "predicted_labels": dict(Counter(predicted))}
 
     def _claim(self, desk: Any, recorder: _Recorder, item: dict[str, Any]) -> dict[str, Any]:
         claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date")))

@@ -72,6 +72,7 @@ class LLMWriter:
 
     def run(self, claim: Claim, verdict: Verdict, evidence: Sequence[Evidence]) -> tuple[Statement, ...]:
         opening = verdict_statement(claim, verdict, evidence)
+        evidence = [e for e in evidence if e.about_claim]  # passages not about the claim are not the LLM's to use
         if not evidence:
             return (opening,)
         reply = self._complete(build_messages(claim, verdict, evidence))

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from factdesk.explain.writer import format_date, source_name
-from factdesk.records import Citation, Evidence, FactCheck, Statement
+from factdesk.records import Citation, Evidence, FactCheck, Statement, Verdict
 
 FORMATS = ("text", "json", "markdown", "html")
 SECTIONS = (
@@ -56,6 +56,7 @@ def check_record(check: FactCheck) -> dict[str, Any]:
         "label": check.verdict.label,
         "rating": check.verdict.rating,
         "confidence": round(check.verdict.confidence, 4),
+        "leaning": check.verdict.leaning,
         "probabilities": {label: round(p, 4) for label, p in check.verdict.probabilities.items()},
         "evidence": [_evidence_record(e) for e in check.evidence],
         "justification": justification_text(check),
@@ -72,6 +73,7 @@ def _evidence_record(evidence: Evidence) -> dict[str, Any]:
         "start": evidence.passage.start,
         "end": evidence.passage.end,
         "stance": evidence.stance,
+        "about_claim": evidence.about_claim,
         "score": round(evidence.relevance, 4),
     }
 
@@ -99,6 +101,21 @@ def cutoff_phrase(check: FactCheck) -> str:
     return f", none published after {format_date(cutoff)}" if cutoff else ", no date cut-off"
 
 
+def verdict_line(verdict: Verdict) -> str:
+    """Rating, label and confidence; when the desk abstained, which way the evidence leaned and how weakly."""
+    if verdict.leaning:
+        return (
+            f"{verdict.rating} ({verdict.label}; the evidence leans {verdict.leaning} at confidence "
+            f"{verdict.confidence:.2f}, too weakly for a ruling)"
+        )
+    return f"{verdict.rating} ({verdict.label}), confidence {verdict.confidence:.2f}"
+
+
+def stance_tag(evidence: Evidence) -> str:
+    """How a passage is labelled in a report: its stance, or "not about the claim" (it cast no vote)."""
+    return evidence.stance if evidence.about_claim else "not about the claim"
+
+
 def _source_line(evidence: Evidence) -> str:
     doc = evidence.document
     parts = [source_name(evidence), format_date(doc.published)]
@@ -114,7 +131,7 @@ def _text(check: FactCheck) -> str:
         headline(check),
         "",
         f"CLAIMANT  {claimant_line(check)}",
-        f"VERDICT   {verdict.rating} ({verdict.label}), confidence {verdict.confidence:.2f}",
+        f"VERDICT   {verdict_line(verdict)}",
     ]
     for title, statements in sections(check):
         lines += ["", title.upper()]
@@ -122,7 +139,7 @@ def _text(check: FactCheck) -> str:
             lines.extend(wrap.wrap(cited(check, statement)))
     lines += ["", f"EVIDENCE ({len(check.evidence)} passages{cutoff_phrase(check)})"]
     for number, evidence in enumerate(check.evidence, start=1):
-        lines.append(f"[{number}] {evidence.stance.upper():8} {_source_line(evidence)}")
+        lines.append(f"[{number}] {stance_tag(evidence).upper():8} {_source_line(evidence)}")
         lines.extend(wrap.wrap("    " + evidence.passage.text))
     lines += ["", *check.notes] if check.notes else []
     return "\n".join(lines)
@@ -134,14 +151,15 @@ def _markdown(check: FactCheck) -> str:
         f"# {headline(check)}",
         "",
         f"**Claimant:** {claimant_line(check)}  ",
-        f"**Verdict:** {verdict.rating} ({verdict.label}), confidence {verdict.confidence:.2f}",
+        f"**Verdict:** {verdict_line(verdict)}",
     ]
     for title, statements in sections(check):
         lines += ["", f"## {title}", ""]
         lines += [f"- {cited(check, statement)}" for statement in statements]
     lines += ["", f"## Evidence ({len(check.evidence)} passages{cutoff_phrase(check)})", ""]
     for number, evidence in enumerate(check.evidence, start=1):
-        lines.append(f"{number}. **{evidence.stance}** — {_source_line(evidence)}: “{evidence.passage.text}”")
+        passage = " ".join(evidence.passage.text.split())  # one list item, whatever line breaks the passage has
+        lines.append(f"{number}. **{stance_tag(evidence)}** — {_source_line(evidence)}: “{passage}”")
     return "\n".join(lines) + "\n"
 
 
@@ -175,7 +193,7 @@ def render_html(check: FactCheck, claim_review: dict[str, Any] | None = None, co
         f'<p><span class="rating" aria-label="Rating">{e(verdict.rating)}</span></p>',
         f"<h1>{e(check.claim.text)}</h1>",
         f'<p class="claimant">{e(claimant_line(check))}</p>',
-        f'<p class="meta">Verdict: {e(verdict.label)}, confidence {verdict.confidence:.2f}. '
+        f'<p class="meta">Verdict: {e(verdict_line(verdict))}. '
         f"Checked by factdesk {e(check.provenance.factdesk_version)} with {e(check.provenance.stance_model)}.</p>",
     ]
     parts += [f'<p class="correction" role="note">{e(note)}</p>' for note in corrections]
@@ -194,7 +212,7 @@ def render_html(check: FactCheck, claim_review: dict[str, Any] | None = None, co
         source = e(source_name(item))
         link = f'<a href="{e(doc.url)}" rel="nofollow noopener">{source}</a>' if doc.url.startswith("http") else source
         parts.append(
-            f'<li id="ev{number}"><span class="stance">{e(item.stance)}</span> — {link}, '
+            f'<li id="ev{number}"><span class="stance">{e(stance_tag(item))}</span> — {link}, '
             f"{e(format_date(doc.published))}<br><q>{e(item.passage.text)}</q></li>"
         )
     parts += ["</ol>", "</article></main></body></html>"]

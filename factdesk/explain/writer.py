@@ -80,9 +80,24 @@ def lead_evidence(verdict: Verdict, evidence: Sequence[Evidence]) -> list[Eviden
 
 
 def verdict_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidence]) -> Statement:
+    """The ruling, citing the passages it rests on. Passages not about the claim are never cited."""
+    found = len(evidence)
+    evidence = [e for e in evidence if e.about_claim]
     if not evidence:
         cutoff = f" published on or before {format_date(claim.date)}" if claim.date else ""
-        return Statement(f"{verdict.rating}: no evidence{cutoff} was found in the corpus.", (), "verdict")
+        unrelated = f"; the {found} passages retrieved are not about it" if found else ""
+        return Statement(
+            f"{verdict.rating}: no evidence about the claim{cutoff} was found in the corpus{unrelated}.", (), "verdict"
+        )
+    if verdict.leaning:
+        return abstention_statement(claim, verdict, evidence)
+    if verdict.label == "Not Enough Evidence":
+        weighed = sorted((e for e in evidence if not e.from_claimant), key=lambda e: e.relevance, reverse=True)[:3]
+        return Statement(
+            f"{verdict.rating}: {VERDICT_PHRASES[verdict.label]} Missing: {missing_evidence(claim, evidence)}.",
+            tuple(map(cite_passage, weighed or evidence[:3])),
+            "assessment",
+        )
     lead = lead_evidence(verdict, evidence)
     if stance := LEAD_STANCE.get(verdict.label):
         # a passage that leans only just is left out: rescoring it in another batch can tip it the other way
@@ -99,6 +114,31 @@ def verdict_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidenc
     return Statement(f"{verdict.rating}: {VERDICT_PHRASES[verdict.label]}", tuple(map(cite_passage, lead)), "verdict")
 
 
+def abstention_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidence]) -> Statement:
+    """The desk does not rule: the verdict model leaned one way, below the confidence needed for a ruling."""
+    leaning = Verdict(verdict.leaning, verdict.rating, verdict.confidence, verdict.probabilities)
+    lead = lead_evidence(leaning, evidence)[:3] or sorted(evidence, key=lambda e: e.relevance, reverse=True)[:3]
+    return Statement(
+        f"{verdict.rating}: the evidence leans towards {verdict.leaning} (confidence {verdict.confidence:.2f}), "
+        f"too weakly for a ruling. Missing: {missing_evidence(claim, evidence)}.",
+        tuple(map(cite_passage, lead)),
+        "assessment",
+    )
+
+
+def missing_evidence(claim: Claim, evidence: Sequence[Evidence]) -> str:
+    """What a ruling would need that the passages about the claim do not give, in words."""
+    if not evidence:
+        return "any passage about the claim"
+    said = " ".join(e.passage.text for e in evidence)
+    figures = [q.text for q in quantities(claim.text) if q.text not in said]
+    year = claim.date.year if claim.date else 2000
+    days = [d for m in date_mentions(claim.text, year) if (d := claim.text[m.start : m.end]) not in said]
+    if figures or days:
+        return "a source that gives " + ", ".join(f"“{x}”" for x in [*figures, *days][:3]) + " as the claim does"
+    return "a source that states outright whether the claim is true"
+
+
 @register("writer", "template")
 @dataclass
 class TemplateWriter:
@@ -111,6 +151,7 @@ class TemplateWriter:
 
     def run(self, claim: Claim, verdict: Verdict, evidence: Sequence[Evidence]) -> tuple[Statement, ...]:
         statements = [verdict_statement(claim, verdict, evidence)]
+        evidence = [e for e in evidence if e.about_claim]  # the rest is listed, never used
         if not evidence:
             return tuple(statements)
         lead = lead_evidence(verdict, evidence)

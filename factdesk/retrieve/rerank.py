@@ -57,4 +57,8 @@ class CrossEncoderReranker(OnnxPairModel):
         return self.logits(pairs)[:, -1]
 
     def run(self, claim: str, passages: Sequence[str]) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.score_pairs([(claim, p) for p in passages])))
+        return self.run_pairs([(claim, p) for p in passages])
+
+    def run_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Like ``run``, for (claim, passage) pairs with different claims."""
+        return 1.0 / (1.0 + np.exp(-self.score_pairs(pairs)))

@@ -1,11 +1,13 @@
-"""Is a passage the claimant's own side speaking? Reported statements by the claimant or their organisation are
-not independent confirmation of the claim, so they cast no support vote."""
+"""Is a passage the claimant's own side speaking, or the claim itself being reported? Reported statements by the
+claimant or their organisation, and an article quoting the claim (often in order to rebut it), are not
+independent confirmation of the claim, so they cast no support vote."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from factdesk.records import Claim
+from factdesk.records import Claim, Passage
 
 _REPORTING = re.compile(
     r"\b(?:said|says|say|announced|announces|stated|states|claimed|claims|told|insisted|insists|declared|"
@@ -32,6 +34,56 @@ def echoes_claimant(claim: Claim, text: str) -> bool:
         if len(named) >= _MIN_ORGANISATION_WORDS and _REPORTING.search(sentence):
             return True
     return False
+
+
+_QUOTATION = re.compile(r"[\"“”«»]|(?:^|\s)['‘][^']+['’](?=[\s,.;:!?]|$)")
+_CLAIMED = re.compile(
+    r"\b(?:claim(?:ed|s|ing)?|alleg\w*|purport\w*|so-called|asserted|asserts|insisted|insists|rumou?r\w*|"
+    r"viral|posts? (?:say|said|claim)|it is (?:false|untrue|not true) that)\b",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    "the and for with from that this these those was were are has have had its their they them which who what "
+    "when where will would could should been being than then there into onto over about after before".split()
+)
+REPEATS_CLAIM = 0.7  # the least share of the claim's content words a sentence must repeat to be reporting it
+
+
+def reports_claim(claim: Claim, text: str) -> bool:
+    """True when a sentence of ``text`` repeats most of the claim's words (``REPEATS_CLAIM``) as a quotation or as
+    something claimed ("the ministry claimed ...", a pull-quote): it reports the claim, it does not confirm it."""
+    wanted = _content(claim.text)
+    if len(wanted) < 3:
+        return False
+    for sentence in _SENTENCE.split(text):
+        repeated = len(wanted & _content(sentence)) / len(wanted)
+        if repeated >= REPEATS_CLAIM and (_QUOTATION.search(sentence) or _CLAIMED.search(sentence)):
+            return True
+    return False
+
+
+_CONCLUSION = re.compile(
+    r"^\W*(?:that|this|it|the claim|this claim|the statement)(?:'s|\s+is|\s+was)\s+(?:(?:mostly|partly|half)\s+)?"
+    r"(?:false|untrue|not true|wrong|misleading|inaccurate|true|correct|accurate|unproven|unsubstantiated)\b"
+    r"|\bwe rate (?:this|the|it)\b|^\W*(?:rating|verdict):",
+    re.IGNORECASE,
+)
+
+
+def conclusions(passages: Sequence[Passage], text: str) -> list[Passage]:
+    """A document's conclusions ("That is false.", "We rate this claim Misleading"), each joined with the passage
+    before it, which says what "that" is: read alone such a sentence is about nothing; with its context it is the
+    document's verdict, which a cap on passages per document must not drop."""
+    out = []
+    for k, passage in enumerate(passages):
+        if _CONCLUSION.search(passage.text):
+            start = passages[k - 1].start if k else passage.start
+            out.append(Passage(passage.doc_id, start, passage.end, text[start : passage.end]))
+    return out
+
+
+def _content(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in _STOP}
 
 
 def _surname(claimant: str) -> str:

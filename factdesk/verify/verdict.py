@@ -55,7 +55,7 @@ _UNANSWERED = re.compile(
 )
 _YES = re.compile(r"\?\s*yes\b", re.I)
 _NO = re.compile(r"\?\s*no\b", re.I)
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     "a an the and or of to in on at for with from by is are was were be been being has have had it its this that "
     "these those as not no do does did will would can could should may might than then there their they he she "
     "his her we our you your i what which who whom when where why how if so but about into over after before".split()
@@ -102,7 +102,7 @@ def tokens(text: str) -> list[str]:
 def bag_of_words(text: str) -> set[str]:
     """Unigrams and bigrams of ``text`` (stop words dropped from unigrams only)."""
     words = tokens(text)
-    grams = {w for w in words if w not in _STOP and len(w) > 1}
+    grams = {w for w in words if w not in STOP_WORDS and len(w) > 1}
     grams.update(f"{a} {b}" for a, b in pairwise(words))
     return grams
 
@@ -180,7 +180,25 @@ DENSE_FEATURES: tuple[str, ...] = (
     "evidence_misinfo",
     "evidence_outlet_listed",
     "claim_source_misinfo",
+    "about_max",
+    "about_mean",
 )
+# Features of the claim alone. A grounded model reads none of them: its verdict must follow the evidence, not the
+# claim's wording (negations, numbers, a misinformation URL make some claims likelier false a priori).
+CLAIM_ONLY_FEATURES = frozenset(
+    {
+        "claim_negation",
+        "claim_falsity",
+        "claim_words_log",
+        "claim_has_numbers",
+        "claim_has_years",
+        "claim_has_months",
+        "claim_has_days",
+        "claim_has_entities",
+        "claim_source_misinfo",
+    }
+)
+GROUNDED_FEATURES: tuple[str, ...] = tuple(f for f in DENSE_FEATURES if f not in CLAIM_ONLY_FEATURES)
 # The verdict encoder's log-probabilities of the four labels (``verdict_encoder``), in ``VERDICT_LABELS`` order.
 ENCODER_FEATURES: tuple[str, ...] = ("encoder_supported", "encoder_refuted", "encoder_nee", "encoder_conflicting")
 
@@ -251,7 +269,7 @@ class VerdictFeaturizer:
         numbers -= {float(y) for y in years}
         days = {m.day for m in date_mentions(text, 1900) if m.day.year != 1900}
         months.update((d.year, d.month) for d in days)
-        words = {w for w in tokens(text) if w not in _STOP and len(w) > 2}
+        words = {w for w in tokens(text) if w not in STOP_WORDS and len(w) > 2}
         return TextFacts(
             frozenset(entities),
             frozenset(numbers),
@@ -283,6 +301,8 @@ class VerdictFeaturizer:
         domains = [domain_of(e.document.url) if e.document.url else "" for e in evidence]
         outlets = [e.document.outlet.lower() for e in evidence]
         overlaps = [len(claim_facts.words & f.words) / max(len(claim_facts.words), 1) for f in facts] or [0.0]
+        # how strongly the evidence is about the claim: the relevance gate's reading (the stance model's when none)
+        about = [e.scores.get("about", e.scores.get("relevance", 0.0)) for e in evidence] or [0.0]
         values = {
             "n_evidence_log": math.log1p(len(evidence)),
             "support_max": float(support.max()),
@@ -328,6 +348,8 @@ class VerdictFeaturizer:
             "claim_source_misinfo": float(
                 bool(claim.appearance_url) and _listed(domain_of(claim.appearance_url), self.misinfo)
             ),
+            "about_max": float(max(about)),
+            "about_mean": float(np.mean(about)),
         }
         return np.array([values[name] for name in DENSE_FEATURES], dtype=float)
 

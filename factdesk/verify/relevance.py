@@ -1,0 +1,72 @@
+"""Relevance before stance: a passage is evidence only if it is about the claim.
+
+A passage is judged not about the claim when it carries no content on its own (a bare "Yes", a date, a number)
+or when the relevance model scores it below a threshold. Such a passage keeps its place in the report, tagged
+``unrelated`` ("not about the claim"), and casts no vote in the verdict. The threshold was chosen on AVeriTeC dev
+(``benchmarks/relevance_gate.py``): other claims' evidence must fail it, a claim's own evidence pass it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from factdesk.records import UNRELATED, Evidence
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Words that carry no content on their own: a reply, a date's parts, function words.
+_EMPTY = frozenset(
+    """yes no not true false correct incorrect none unknown maybe perhaps the and but for with from that this
+    these those there then than was were are has have had did does its it's his her their they them you your
+    our who what when where why how which also just only very about into onto over under after before
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    year years month months day days week weeks today yesterday tomorrow""".split()
+)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that say something on their own (letters only, three or more, not a reply or
+    a date's parts)."""
+    return [w for w in (m.lower() for m in _WORD.findall(text)) if len(w) >= 3 and w not in _EMPTY]
+
+
+@dataclass(frozen=True)
+class RelevanceGate:
+    """``threshold``: the least relevance (0-1, the relevance model's) for a passage to count as evidence;
+    ``min_content_words``: fewer content words than this and the passage is never evidence."""
+
+    threshold: float = 0.25
+    min_content_words: int = 3
+
+    def reason(self, text: str, relevance: float) -> str:
+        """Why the passage is not about the claim, or "" when it is."""
+        if len(content_words(text)) < self.min_content_words:
+            return "carries no content on its own"
+        if relevance < self.threshold:
+            return f"relevance {relevance:.2f} is below {self.threshold:.2f}"
+        return ""
+
+    def apply(self, evidence: Sequence[Evidence], relevance: Sequence[float]) -> list[Evidence]:
+        """The evidence with each passage that is not about the claim re-tagged ``unrelated``; its scores keep
+        the relevance the gate read (``about``)."""
+        out = []
+        for item, score in zip(evidence, relevance, strict=True):
+            scores = {**item.scores, "about": float(score)}
+            stance = UNRELATED if self.reason(item.passage.text, float(score)) else item.stance
+            out.append(replace(item, stance=stance, scores=scores))
+        return out
+
+
+def relevant(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The passages about the claim: the only ones that vote."""
+    return [e for e in evidence if e.about_claim]
+
+
+def voting_evidence(evidence: Sequence[Evidence], limit: int) -> list[Evidence]:
+    """The ``limit`` most relevant passages about the claim (0: all), which the verdict weighs. The verdict model
+    was trained on about three evidence items a claim, and weighing every retrieved passage drowns the relevant
+    ones. Passages not about the claim never vote; with none left the verdict is Not Enough Evidence."""
+    voting = sorted(relevant(evidence), key=lambda e: e.relevance, reverse=True)
+    return voting[:limit] if limit else voting
