@@ -163,6 +163,9 @@ def with_evidence(
     return out
 
 
+MAX_SIMILARITY = 0.5  # claims closer than this (TF-IDF cosine) are taken as the same claim reworded
+
+
 def others_evidence(items: Sequence[AveritecItem], seed: int, similar: bool = False) -> list[AveritecItem]:
     """Each claim with another claim's gold evidence, labelled Not Enough Evidence (the honest answer): a random
     other claim's, or with ``similar`` the most similar other claim's by TF-IDF cosine of the claims, among those
@@ -181,9 +184,6 @@ def others_evidence(items: Sequence[AveritecItem], seed: int, similar: bool = Fa
         AveritecItem(replace(item.claim, id=f"{item.claim.id}-{tag}-evidence"), "Not Enough Evidence", items[j].qa)
         for item, j in zip(items, partner.tolist(), strict=True)
     ]
-
-
-MAX_SIMILARITY = 0.5
 
 
 def tfidf(texts: Sequence[str]) -> np.ndarray:

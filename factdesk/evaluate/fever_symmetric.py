@@ -28,14 +28,13 @@ from typing import Any
 import numpy as np
 
 from factdesk.errors import FactdeskError, InputError
-from factdesk.evaluate.base import EvalReport, SystemScores
+from factdesk.evaluate.base import EvalReport, SystemScores, detokenize
 from factdesk.evaluate.claim_only import ClaimOnlyModel
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label
 from factdesk.evaluate.plots import confusion_png
 from factdesk.registry import register
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import CrossEncoderStance
-from factdesk.verify.training.stance_data import clean
 
 SPLITS = ("dev", "test")
 LABELS = ("supports", "refutes")
@@ -209,7 +208,7 @@ class FeverSymmetricEvaluator:
             self.stance.warm_up()
         except FileNotFoundError as exc:
             raise FactdeskError(str(exc)) from exc
-        return self.stance.predict_pairs([(clean(p.claim), clean(p.evidence)) for p in pairs])
+        return self.stance.predict_pairs([(detokenize(p.claim), detokenize(p.evidence)) for p in pairs])
 
     def run(
         self, data_dir: Path, split: str = "dev", plots_dir: Path | None = None, progress: bool = False

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from factdesk.evaluate.base import detokenize
 from factdesk.verify.base import STANCE_LABELS
 
 csv.field_size_limit(1 << 24)
@@ -83,15 +84,9 @@ class StancePair:
     source: str
 
 
-_PTB = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}", "``": '"', "''": '"'}
-_PTB_RE = re.compile("|".join(re.escape(k) for k in _PTB))
-_WS_RE = re.compile(r"\s+")
-
-
 def clean(text: str) -> str:
     """Undo FEVER/PTB bracket tokens, collapse whitespace and cap the length."""
-    text = _PTB_RE.sub(lambda m: _PTB[m.group(0)], text)
-    return _WS_RE.sub(" ", text).strip()[:MAX_PASSAGE_CHARS]
+    return detokenize(text)[:MAX_PASSAGE_CHARS]
 
 
 def pair(claim: str, passage: str, label: str, source: str) -> StancePair | None:
