@@ -59,9 +59,17 @@ def test_text_and_markdown_reports_name_claim_claimant_verdict_and_sources(factd
 
 
 def test_empty_store_gives_not_enough_evidence(factdesk):
-    record = json.loads(factdesk("check", "Anything at all", "--format", "json").stdout)
+    record = json.loads(factdesk("--create", "check", "Anything at all", "--format", "json").stdout)
     assert record["label"] == "Not Enough Evidence"
     assert record["evidence"] == []
+
+
+@pytest.mark.parametrize("command", [["check", "Anything at all"], ["info"], ["match", "Anything"], ["published"]])
+def test_a_store_that_does_not_exist_is_an_error_not_an_empty_answer(factdesk, store, command):
+    result = factdesk(*command)
+    assert result.exit_code == 2
+    assert f"no factdesk store at {store}" in result.stderr and "ingest" in result.stderr
+    assert not store.exists()  # a mistyped --store leaves nothing behind
 
 
 @pytest.mark.parametrize(

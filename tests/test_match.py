@@ -195,7 +195,7 @@ def test_factdesks_own_publications_are_matched(factdesk, tmp_path):
 
 
 def test_empty_store_and_usage_errors(factdesk, tmp_path):
-    empty = factdesk("match", "Anything at all")
+    empty = factdesk("--create", "match", "Anything at all")
     assert empty.exit_code == 0 and "No fact-checks to match against yet" in empty.stderr
     assert factdesk("match").exit_code == 2
     assert factdesk("match", "--claims", str(tmp_path / "in.jsonl")).exit_code == 2

@@ -116,7 +116,7 @@ def test_published_files_cannot_be_silently_replaced(factdesk, checked, tmp_path
 
 
 def test_correction_needs_a_known_slug(factdesk, tmp_path):
-    result = factdesk("correct", "no-such-check", "--note", "x", "--out", str(tmp_path))
+    result = factdesk("--create", "correct", "no-such-check", "--note", "x", "--out", str(tmp_path))
     assert result.exit_code == 2 and "nothing published under 'no-such-check'" in result.stderr
 
 

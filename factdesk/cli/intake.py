@@ -76,7 +76,7 @@ def import_reviews(obj: Context, paths: tuple[Path, ...]) -> None:
     """
     files, problems = review_files(list(paths))
     added = duplicates = read = 0
-    with obj.desk() as desk:
+    with obj.desk(create=True) as desk:
         for path in files:
             reviews = []
             for item in read_reviews(path):

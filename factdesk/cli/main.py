@@ -23,19 +23,29 @@ from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
 from factdesk.publish.publisher import Publisher, slugify
 from factdesk.records import VERDICT_LABELS, Claim, FactCheck
+from factdesk.store import Store
 
 EXIT_BAD_INPUT = 1
 EXIT_ERROR = 2
 
 
 class Context:
-    def __init__(self, store: str | None, config: Config) -> None:
+    def __init__(self, store: str | None, config: Config, create: bool = False) -> None:
         self.explicit_store = store
         self.config = config
+        self.create = create
 
     @contextmanager
-    def desk(self, store: Path | None = None) -> Iterator[FactDesk]:
-        desk = FactDesk(store or resolve_store(self.explicit_store), self.config)
+    def desk(self, store: Path | None = None, create: bool = False) -> Iterator[FactDesk]:
+        """The desk on the store; a store that does not exist yet is an error unless the command adds to it
+        (``create``) or ``--create`` was given, so a mistyped ``--store`` never answers from an empty store."""
+        root = store or resolve_store(self.explicit_store)
+        if not (create or self.create or Store.exists(root)):
+            raise FactdeskError(
+                f"no factdesk store at {root}: check --store (or $FACTDESK_HOME); `factdesk ingest FILES` creates "
+                "one, as does --create"
+            )
+        desk = FactDesk(root, self.config)
         try:
             yield desk
         finally:
@@ -71,11 +81,12 @@ class FactdeskGroup(click.Group):
     type=click.Path(dir_okay=False, exists=True),
     help="TOML settings file (sections: ingest, retrieve, verify, publish).",
 )
+@click.option("--create", is_flag=True, help="Create the store if it does not exist (ingest always does).")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None, config_path: str | None) -> None:
+def cli(ctx: click.Context, store: str | None, config_path: str | None, create: bool) -> None:
     """factdesk: an automated fact-checking desk (ingest → claims → retrieve → verify → explain → publish)."""
     config = Config.from_toml(Path(config_path)) if config_path else Config()
-    ctx.obj = Context(store, config)
+    ctx.obj = Context(store, config, create)
 
 
 @cli.command()
@@ -87,7 +98,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     Bad files or lines are reported as FILE:LINE: REASON and skipped; everything else is stored,
     and the exit code is 1 at the end. Re-ingesting the same files changes nothing.
     """
-    with obj.desk() as desk:
+    with obj.desk(create=True) as desk:
         report = desk.ingest(paths, progress=True)
         stats = desk.store.stats()
     _report_problems(report.problems)
@@ -225,7 +236,7 @@ def demo(obj: Context) -> None:
     from factdesk.demo import DEMO_STORE, demo_claim, demo_corpus
 
     store = Path(obj.explicit_store) if obj.explicit_store else Path(os.environ.get("FACTDESK_HOME") or DEMO_STORE)
-    with obj.desk(store) as desk:
+    with obj.desk(store, create=True) as desk:
         report = desk.ingest([demo_corpus()], progress=True)
         _report_problems(report.problems)
         click.echo(f"Demo store {store}: {desk.store.stats()['documents']} documents ({report.added} new).\n")

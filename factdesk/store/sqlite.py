@@ -128,6 +128,11 @@ def _now() -> str:
 class Store:
     """One SQLite database in a folder. Every write is one transaction."""
 
+    @staticmethod
+    def exists(root: Path) -> bool:
+        """Whether ``root`` holds a store (its database file)."""
+        return (Path(root) / DB_NAME).is_file()
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         try:
