@@ -30,10 +30,11 @@ from factdesk.records import (
     Verdict,
 )
 from factdesk.retrieve import Retriever, retriever_params
-from factdesk.retrieve.credibility import domain, mmr_select
+from factdesk.retrieve.credibility import mmr_select
 from factdesk.retrieve.lexical import fts_query
 from factdesk.retrieve.rerank import Reranker
 from factdesk.store import PassageHit, Store
+from factdesk.urls import domain
 from factdesk.verify.attribution import conclusions, echoes_claimant, reports_claim
 from factdesk.verify.base import Aggregator, Decomposer, StanceModel
 from factdesk.verify.relevance import RelevanceGate, voting_evidence

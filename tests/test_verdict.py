@@ -10,6 +10,7 @@ import pytest
 
 from factdesk import registry
 from factdesk.records import STANCE_LABELS, VERDICT_LABELS, Claim, Document, Evidence, Passage
+from factdesk.urls import domain
 from factdesk.verify.cross_encoder import CrossEncoderStance
 from factdesk.verify.verdict import (
     DEFAULT_MODEL,
@@ -18,7 +19,6 @@ from factdesk.verify.verdict import (
     TrainedVerdictAggregator,
     VerdictFeaturizer,
     VerdictModel,
-    domain_of,
 )
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no trained verdict model at {DEFAULT_MODEL}")
@@ -103,8 +103,10 @@ def test_fact_features_compare_numbers_and_dates() -> None:
 
 
 def test_domains_and_gbdt_export() -> None:
-    assert domain_of("https://web.archive.org/web/2020/https://www.example.com/a?b=1") == "example.com"
-    assert domain_of("http://WWW.News.Example:8080/x") == "news.example"
+    assert domain("https://web.archive.org/web/2020/https://www.example.com/a?b=1") == "example.com"
+    assert domain("http://archive.org/web/2020/https://www.example.com/a") == "example.com"
+    assert domain("http://WWW.News.Example:8080/x") == "news.example"
+    assert domain("example.com/page") == "example.com"  # a bare host, as deny lists write them
     tree = {"left": [1, -1, -1], "right": [2, -1, -1], "feature": [0, -2, -2], "threshold": [0.5, 0, 0],
             "value": [0.0, -1.0, 2.0]}  # fmt: skip
     params = {"learning_rate": 0.5, "init": [0.0, 0.0], "trees": [[tree, tree]]}

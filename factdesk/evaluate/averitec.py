@@ -29,11 +29,12 @@ from factdesk.evaluate.plots import confusion_png, expected_calibration_error, r
 from factdesk.records import STANCE_LABELS, VERDICT_LABELS, Claim, Document, Evidence, Passage
 from factdesk.registry import register
 from factdesk.retrieve.rerank import CrossEncoderReranker
+from factdesk.urls import domain
 from factdesk.verify.aggregate import StanceVoteAggregator
 from factdesk.verify.attribution import echoes_claimant, reports_claim
 from factdesk.verify.cross_encoder import CrossEncoderStance
 from factdesk.verify.relevance import RelevanceGate, relevant
-from factdesk.verify.verdict import STOP_WORDS, TrainedVerdictAggregator, domain_of, tokens
+from factdesk.verify.verdict import STOP_WORDS, TrainedVerdictAggregator, tokens
 
 # split → file under <data_dir>/averitec; "test" is the unofficial labeled subset of Deng et al. (2024).
 SPLIT_FILES = {"train": "train.json", "dev": "dev.json", "test": "deng2024_dce/test.json"}
@@ -122,7 +123,7 @@ def gold_evidence(item: AveritecItem, probabilities: np.ndarray) -> list[Evidenc
     ``from_claimant`` (it casts no support vote); the question, which restates the claim, is not read for that."""
     evidence = []
     for j, ((text, url), row) in enumerate(zip(item.qa, probabilities, strict=True)):
-        doc = Document(id=f"{item.claim.id}-qa{j}", text=text, url=url, outlet=domain_of(url) if url else "")
+        doc = Document(id=f"{item.claim.id}-qa{j}", text=text, url=url, outlet=domain(url) if url else "")
         probs = {label: float(p) for label, p in zip(STANCE_LABELS, row, strict=True)}
         evidence.append(
             Evidence(

@@ -25,9 +25,9 @@ from factdesk.evaluate.plots import confusion_png, expected_calibration_error, r
 from factdesk.records import VERDICT_LABELS, Claim, Document, Evidence, Passage
 from factdesk.registry import register
 from factdesk.verify.aggregate import StanceVoteAggregator
-from factdesk.verify.base import STANCE_LABELS
+from factdesk.verify.base import STANCE_LABELS, softmax
 from factdesk.verify.baseline import LexicalStanceBaseline
-from factdesk.verify.cross_encoder import CrossEncoderStance, softmax
+from factdesk.verify.cross_encoder import CrossEncoderStance
 
 HELD_OUT_PERCENT = 30
 OFFSET_GRID = np.arange(-1.0, 3.01, 0.25)  # log-probability offsets tried for supports and refutes

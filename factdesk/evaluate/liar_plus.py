@@ -39,6 +39,7 @@ from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.evaluate.plots import confusion_png, expected_calibration_error, reliability_png
 from factdesk.registry import register
+from factdesk.verify.base import softmax
 from factdesk.verify.cross_encoder import CrossEncoderStance, sentence_starts
 
 LABELS: tuple[str, ...] = ("pants-fire", "false", "barely-true", "half-true", "mostly-true", "true")
@@ -268,12 +269,7 @@ def fit_logistic(
 
 def predict_logistic(x: np.ndarray | csr_matrix, w: np.ndarray) -> np.ndarray:
     z = x @ w[:-1] + w[-1]
-    return _softmax(np.asarray(z))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
+    return softmax(np.asarray(z))
 
 
 # ---------------------------------------------------------------- speaker history

@@ -9,34 +9,20 @@ the shared benchmark folder); when that file is absent, a notice is logged and n
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from factdesk.store import PassageHit
+from factdesk.urls import domain, read_domain_list
 
 log = logging.getLogger("factdesk")
 DEFAULT_DENY_LIST = "../shared/data/averitec/misinfo_list.txt"
-_ARCHIVED = re.compile(r"^https?://(?:web\.)?archive\.org/web/[^/]+/(.+)$", re.IGNORECASE)
 T = TypeVar("T")
-
-
-@lru_cache(maxsize=65_536)  # every hit of every search asks for it; URLs repeat across lists and claims
-def domain(url: str) -> str:
-    """The site of ``url``, lower-cased without ``www.``; an archive.org snapshot counts as the archived site."""
-    url = url.strip()
-    while match := _ARCHIVED.match(url):
-        url = match.group(1)
-    if "://" not in url:
-        url = "http://" + url
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return host.removeprefix("www.")
 
 
 def source_key(hit: PassageHit) -> str:
@@ -50,11 +36,10 @@ def load_domain_list(path: str) -> frozenset[str]:
     if not path:
         return frozenset()
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return read_domain_list(Path(path))
     except OSError as exc:
         log.warning("deny list %s not loaded (%s); no domains are deny-listed by default", path, exc.strerror)
         return frozenset()
-    return frozenset(d for line in lines if (d := domain(line.split("#", 1)[0])))
 
 
 @dataclass(frozen=True)

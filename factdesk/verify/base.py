@@ -9,9 +9,15 @@ import numpy as np
 
 from factdesk.records import STANCE_LABELS, Claim, Evidence
 
-__all__ = ["STANCE_LABELS", "Aggregator", "Decomposer", "StanceModel", "VerdictScores"]
+__all__ = ["STANCE_LABELS", "Aggregator", "Decomposer", "StanceModel", "VerdictScores", "softmax"]
 
 VerdictScores = dict[str, float]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of a 2-D array."""
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 class StanceModel(Protocol):

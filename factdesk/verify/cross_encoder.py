@@ -21,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
-from factdesk.verify.base import STANCE_LABELS
+from factdesk.verify.base import STANCE_LABELS, softmax
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
 MODEL_FILE = "model.onnx"
@@ -76,11 +76,6 @@ def pad_inputs(rows: Sequence[PairInput], pad_id: int = 0) -> dict[str, np.ndarr
         batch["attention_mask"][row, :n] = 1
         batch["token_type_ids"][row, :n] = r.type_ids
     return batch
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def keyword(word: str) -> str | None:

@@ -18,7 +18,6 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -26,7 +25,8 @@ from factdesk.errors import FactdeskError
 from factdesk.explain.facts import date_mentions, quantities
 from factdesk.records import VERDICT_LABELS, Claim, Evidence
 from factdesk.registry import register
-from factdesk.verify.base import VerdictScores
+from factdesk.urls import domain, read_domain_list
+from factdesk.verify.base import VerdictScores, softmax
 
 log = logging.getLogger("factdesk")
 
@@ -72,21 +72,6 @@ class TextFacts:
     months: frozenset[tuple[int, int]]
     days: frozenset[date]
     words: frozenset[str]
-
-
-def domain_of(url: str) -> str:
-    """The host of ``url`` without ``www.``; a web.archive.org snapshot gives the archived page's host."""
-    parsed = urlparse(url.strip())
-    host = parsed.netloc.lower()
-    if host.endswith("archive.org") and "/http" in parsed.path:
-        return domain_of(parsed.path[parsed.path.index("/http") + 1 :])
-    return host.split(":")[0].removeprefix("www.")
-
-
-def read_domains(path: Path) -> frozenset[str]:
-    """One domain per line (blank lines and ``#`` comments skipped), lower-cased."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(d.strip().lower().removeprefix("www.") for d in lines if d.strip() and not d.startswith("#"))
 
 
 def _listed(domain: str, domains: frozenset[str]) -> bool:
@@ -298,7 +283,7 @@ class VerdictFeaturizer:
         ev_years = set().union(*(f.years for f in facts)) if facts else set()
         ev_months = set().union(*(f.months for f in facts)) if facts else set()
         ev_days = set().union(*(f.days for f in facts)) if facts else set()
-        domains = [domain_of(e.document.url) if e.document.url else "" for e in evidence]
+        domains = [domain(e.document.url) if e.document.url else "" for e in evidence]
         outlets = [e.document.outlet.lower() for e in evidence]
         overlaps = [len(claim_facts.words & f.words) / max(len(claim_facts.words), 1) for f in facts] or [0.0]
         # how strongly the evidence is about the claim: the relevance gate's reading (the stance model's when none)
@@ -346,7 +331,7 @@ class VerdictFeaturizer:
             )
             / max(len(evidence), 1),
             "claim_source_misinfo": float(
-                bool(claim.appearance_url) and _listed(domain_of(claim.appearance_url), self.misinfo)
+                bool(claim.appearance_url) and _listed(domain(claim.appearance_url), self.misinfo)
             ),
             "about_max": float(max(about)),
             "about_mean": float(np.mean(about)),
@@ -456,11 +441,6 @@ def _tree_predict(tree: dict[str, list], z: np.ndarray) -> np.ndarray:
     return np.asarray(tree["value"])[node]
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
 @register("aggregator", "trained-verdict")
 class TrainedVerdictAggregator:
     """The trained verdict model over a claim's evidence. Call ``warm_up()`` once (loads spaCy and the weights);
@@ -490,11 +470,11 @@ class TrainedVerdictAggregator:
         self.model = VerdictModel.from_json(json.loads(self.model_path.read_text(encoding="utf-8")))
         misinfo = Path(self.misinfo_list)
         if misinfo.is_file():
-            self.featurizer.misinfo = read_domains(misinfo)
+            self.featurizer.misinfo = read_domain_list(misinfo)
         else:
             log.info("no misinformation domain list at %s; source credibility features are off", misinfo)
         if self.outlets_list:
-            self.featurizer.outlets = read_domains(Path(self.outlets_list))
+            self.featurizer.outlets = read_domain_list(Path(self.outlets_list))
         if self.model.spec.uses_encoder:
             from factdesk.verify.verdict_encoder import VerdictEncoder
 

@@ -49,6 +49,7 @@ from factdesk.logs import start_run
 from factdesk.records import VERDICT_LABELS, Evidence, claim_from_jsonable, evidence_from_jsonable
 from factdesk.retrieve import rerank
 from factdesk.retrieve.rerank import CrossEncoderReranker
+from factdesk.urls import read_domain_list
 from factdesk.verify import cross_encoder, verdict
 from factdesk.verify.aggregate import StanceVoteAggregator
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance
@@ -63,7 +64,6 @@ from factdesk.verify.verdict import (
     VerdictModel,
     bag_of_words,
     encoder_features,
-    read_domains,
     softmax,
 )
 from factdesk.verify.verdict_encoder import DEFAULT_DIR as VERDICT_ENCODER_DIR
@@ -516,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("fitting on %d items %s", len(y), dict(Counter(LABELS[k] for k in y)))
 
     misinfo_path = args.data_dir / "averitec" / "misinfo_list.txt"
-    featurizer = VerdictFeaturizer(misinfo=read_domains(misinfo_path) if misinfo_path.is_file() else frozenset())
+    featurizer = VerdictFeaturizer(misinfo=read_domain_list(misinfo_path) if misinfo_path.is_file() else frozenset())
     retrieved_texts = [e.passage.text for name in RETRIEVED if name in splits for ev in splits[name].voting for e in ev]
     analyse(featurizer, [*train, *dev], args.run_dir, retrieved_texts)
     evaluated = tuple(n for n in ("dev", RANDOM_OTHER, SIMILAR_OTHER, DEV_RETRIEVED, DEV_REMOVED) if n in splits)
