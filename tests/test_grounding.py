@@ -10,6 +10,7 @@ from conftest import REPO, SHARED_DATA
 from factdesk import Claim, FactDesk
 from factdesk.demo import demo_corpus
 from factdesk.evaluate.averitec import AveritecItem, others_evidence
+from factdesk.evaluate.averitec_retrieval import nee_causes
 from factdesk.evaluate.claim_only import ClaimOnlyModel
 from factdesk.evaluate.grounding import GroundingEvaluator
 from factdesk.explain.render import render
@@ -132,6 +133,21 @@ def test_others_evidence_pairs_each_claim_with_another_claims_answers():
         assert all(p.qa != c.qa and p.claim.text == c.claim.text for p, c in zip(paired, claims, strict=True))
     # "Taxes rose in Texas" is the Ohio claim reworded (cosine above MAX_SIMILARITY): its answers could answer it
     assert others_evidence(claims, seed=1, similar=True)[0].qa == claims[2].qa
+
+
+def test_not_enough_evidence_is_traced_to_its_cause():
+    nee = "Not Enough Evidence"
+    rows = [
+        {"label": nee, "leaning": "", "evidence_about_claim": 0},
+        {"label": nee, "leaning": "Refuted", "evidence_about_claim": 2},
+        {"label": nee, "leaning": nee, "evidence_about_claim": 3},
+        {"label": "Refuted", "leaning": "", "evidence_about_claim": 3},
+    ]
+    assert nee_causes(rows) == {
+        "no_evidence_about_the_claim": 1,
+        "abstained_leaning_Refuted": 1,
+        "verdict_model": 1,
+    }
 
 
 def test_grounding_evaluator_on_real_claims():

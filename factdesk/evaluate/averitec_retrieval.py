@@ -36,11 +36,12 @@ from factdesk.config import Config, RetrieveConfig, VerifyConfig
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.averitec import classification_metrics
 from factdesk.evaluate.base import EvalReport, SystemScores
+from factdesk.records import NOT_ENOUGH_EVIDENCE as NEE
 from factdesk.records import Claim
 from factdesk.registry import register
 from factdesk.retrieve import retriever_params
-from factdesk.retrieve.credibility import domain
 from factdesk.store import PassageHit, Store
+from factdesk.urls import domain
 
 log = logging.getLogger("factdesk")
 AVERITEC_THRESHOLD = 0.25
@@ -230,10 +231,10 @@ class AveritecRetrievalEvaluator:
                 np.mean([ok and r["evidence_score"] > AVERITEC_THRESHOLD for ok, r in zip(right, rows, strict=True)])
             ),
             "seconds_per_claim": seconds / max(len(rows), 1),
-            "nee_rate": float(np.mean([p == "Not Enough Evidence" for p in predicted])),
+            "nee_rate": float(np.mean([p == NEE for p in predicted])),
             **label_scores,
         }
-        return scores, {"claims": rows, "predicted_labels": dict(Counter(predicted))}
+        return scores, {"claims": rows, "predicted_labels": dict(Counter(predicted)), "nee_causes": nee_causes(rows)}
 
     def _claim(self, desk: Any, recorder: _Recorder, item: dict[str, Any]) -> dict[str, Any]:
         claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date")))
@@ -246,12 +247,29 @@ class AveritecRetrievalEvaluator:
         denominator = max(min(len(gold), self.k), 1)
         return {
             "label": check.verdict.label,
+            "leaning": check.verdict.leaning,
+            "evidence_about_claim": sum(e.about_claim for e in check.evidence),
             "recall": len(gold & found) / denominator if gold else 0.0,
             "candidate_recall": len(gold & set(candidates[: self.k])) / denominator if gold else 0.0,
             "candidate_recall_all": len(gold & set(candidates)) / len(gold) if gold else 0.0,
             "evidence_score": evidence_score(predicted, gold_strings(item)),
             "undated_evidence": sum(e.undated for e in evidence),
         }
+
+
+def nee_causes(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Why claims were ruled Not Enough Evidence: no passage passed the relevance gate, the verdict model said so,
+    or it leaned to another label with too little confidence (abstention)."""
+    causes: Counter[str] = Counter()
+    for row in rows:
+        if row["label"] == NEE:
+            if not row["evidence_about_claim"]:
+                causes["no_evidence_about_the_claim"] += 1
+            elif row["leaning"] and row["leaning"] != NEE:
+                causes[f"abstained_leaning_{row['leaning']}"] += 1
+            else:
+                causes["verdict_model"] += 1
+    return dict(causes)
 
 
 def _claim_date(text: str | None) -> date | None:

@@ -133,6 +133,7 @@ class GroundingEvaluator:
                 scores["nee_rate_own_answers_removed_no_near_duplicate"] = _rate(_where(predicted, unique), NEE)
             details["own_answers_removed"] = {
                 "predicted": report.details["hybrid"]["predicted_labels"],
+                "nee_causes": report.details["hybrid"]["nee_causes"],
                 "claims_without_a_near_duplicate": int(unique.sum()),
                 "note": "closed corpus (gold-answer pool), each claim's own answers removed; not the leaderboard. "
                 f"A claim with a near-duplicate in the pool (TF-IDF cosine >= {MAX_SIMILARITY}) may still find "
