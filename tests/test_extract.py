@@ -50,7 +50,7 @@ def test_extracts_checkworthy_sentences_as_claims_that_check_accepts(factdesk, t
 
     claims_file = tmp_path / "claims.jsonl"
     claims_file.write_text(result.stdout, encoding="utf-8")
-    checked = factdesk("check", "--claims", str(claims_file), "--out", str(tmp_path / "out.jsonl"))
+    checked = factdesk("--create", "check", "--claims", str(claims_file), "--out", str(tmp_path / "out.jsonl"))
     assert checked.exit_code == 0, checked.output
     out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [o["id"] for o in out] == [c["id"] for c in claims]

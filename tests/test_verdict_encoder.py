@@ -14,7 +14,14 @@ from factdesk.records import VERDICT_LABELS, Claim, Document, Evidence, Passage
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE
 from factdesk.verify.verdict import DEFAULT_MODEL, ENCODER_FEATURES, TrainedVerdictAggregator
-from factdesk.verify.verdict_encoder import DEFAULT_DIR, ENCODER_FILE, VerdictEncoder, encode, load_tokenizer
+from factdesk.verify.verdict_encoder import (
+    DEFAULT_DIR,
+    ENCODER_FILE,
+    WORD_EMBEDDINGS,
+    VerdictEncoder,
+    encode,
+    load_tokenizer,
+)
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_DIR / ENCODER_FILE).is_file(), reason=f"no trained verdict encoder in {DEFAULT_DIR}"
@@ -68,13 +75,26 @@ def test_rules_on_real_evidence(encoder: VerdictEncoder) -> None:
     np.testing.assert_allclose(alone, logits[1], atol=0.2)
 
 
-def test_refuses_a_stance_model_it_was_not_trained_with(tmp_path: Path) -> None:
-    stance = tmp_path / "stance"
-    stance.mkdir()
-    shutil.copyfile(STANCE_DIR / TOKENIZER_FILE, stance / TOKENIZER_FILE)
-    (stance / MODEL_FILE).write_bytes((STANCE_DIR / MODEL_FILE).read_bytes()[:-1] + b"\0")
+def _stance_copy(folder: Path, change: str) -> Path:
+    """A copy of the shipped stance model with one initializer (found by ``change`` in its name) scaled by 1.01."""
+    import onnx
+    from onnx import numpy_helper
+
+    folder.mkdir()
+    shutil.copyfile(STANCE_DIR / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+    model = onnx.load(str(STANCE_DIR / MODEL_FILE))
+    target = next(i for i in model.graph.initializer if change in i.name and i.name.endswith("_scale"))
+    target.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(target) * 1.01, target.name))
+    onnx.save(model, str(folder / MODEL_FILE))
+    return folder
+
+
+def test_is_tied_to_the_stance_models_word_embeddings_not_to_its_file(tmp_path: Path) -> None:
+    other_table = _stance_copy(tmp_path / "other_table", WORD_EMBEDDINGS)
     with pytest.raises(FactdeskError, match="another stance model"):
-        VerdictEncoder(stance_dir=str(stance)).warm_up()
+        VerdictEncoder(stance_dir=str(other_table)).warm_up()
+    retrained = _stance_copy(tmp_path / "retrained", "onnx::MatMul")  # another weight, the same table (stage 3)
+    VerdictEncoder(stance_dir=str(retrained)).warm_up()
     with pytest.raises(FactdeskError, match=f"{ENCODER_FILE} not found"):
         VerdictEncoder(model_dir=str(tmp_path)).warm_up()
 

@@ -2,7 +2,8 @@
 
 Every claim occurs twice, once with evidence that supports it and once with evidence that refutes it, so a model
 that reads only the claim scores 0.5. The claims come from the FEVER shared-task dev set (400 of dev's and 430 of
-test's are FEVER dev claims; the stance model never trained on FEVER dev or on this set).
+test's are FEVER dev claims). The stance model never trained on a claim of this set: its stage 3 trains on other
+FEVER dev claims' pairs only).
 
 Systems, measured in the same run:
 
@@ -296,7 +297,8 @@ class FeverSymmetricEvaluator:
                 + "; every v0.2 claim occurs once as SUPPORTS and once as REFUTES, so it can only score 0.5",
                 "claim_only_fever": fever_details,
                 "claims_origin": "FEVER-Symmetric claims come from the FEVER shared-task dev set (400 dev / 430 "
-                "test claims are FEVER dev claims); the stance model excluded FEVER dev and FEVER-Symmetric",
+                "test claims are FEVER dev claims); the stance model never trained on a FEVER-Symmetric claim "
+                "(stage 3 trains on other FEVER dev claims' pairs only)",
                 "preprocessing": "FEVER/PTB bracket tokens undone (-LRB- -> '(' ...), as in stance training",
                 "confusion_3way_rows_gold_cols_pred": matrix_3way,
                 "confusion_2way_rows_gold_cols_pred": matrix_2way,

@@ -32,8 +32,10 @@ WORD_EMBEDDINGS = "inner.bert.embeddings.word_embeddings.weight"
 EVIDENCE_SEPARATOR = " | "
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def table_sha256(table: np.ndarray) -> str:
+    """SHA-256 of a word-embedding table as the encoder reads it. The encoder is tied to this table, not to the
+    stance model's file: a stance model retrained with the table frozen and carried over keeps it."""
+    return hashlib.sha256(np.ascontiguousarray(table, dtype=np.float32).tobytes()).hexdigest()
 
 
 def word_embeddings(stance_model: Path) -> np.ndarray:
@@ -118,7 +120,8 @@ class VerdictEncoder:
                     f"verdict encoder: {path} not found; train it with `factdesk train verdict-encoder`"
                 )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta["stance_model_sha256"] != file_sha256(stance):
+        self._table = word_embeddings(stance)
+        if meta["word_embeddings_sha256"] != table_sha256(self._table):
             raise FactdeskError(
                 f"{model} was trained on the word embeddings of another stance model than {stance}; "
                 "retrain it with `factdesk train verdict-encoder`"
@@ -126,7 +129,6 @@ class VerdictEncoder:
         self.labels, self.max_length = tuple(meta["labels"]), int(meta["max_length"])
         if self.labels != VERDICT_LABELS:
             raise FactdeskError(f"{meta_path}: labels {self.labels} are not factdesk's {VERDICT_LABELS}")
-        self._table = word_embeddings(stance)
         self._tokenizer = load_tokenizer(self.stance_dir)
         self._session = cpu_session(model)
 

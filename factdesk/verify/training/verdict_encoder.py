@@ -56,8 +56,9 @@ from factdesk.verify.verdict_encoder import (
     META_FILE,
     VerdictEncoder,
     encode,
-    file_sha256,
     load_tokenizer,
+    table_sha256,
+    word_embeddings,
 )
 
 log = logging.getLogger("factdesk.train.verdict_encoder")
@@ -251,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "labels": list(VERDICT_LABELS),
         "max_length": args.max_length,
         "evidence_separator": EVIDENCE_SEPARATOR,
-        "stance_model_sha256": file_sha256(args.stance_dir / MODEL_FILE),
+        "word_embeddings_sha256": table_sha256(word_embeddings(args.stance_dir / MODEL_FILE)),
     }
     (int8.parent / META_FILE).write_text(json.dumps(meta) + "\n", encoding="utf-8")
     encoder = VerdictEncoder(str(int8.parent), str(args.stance_dir))
