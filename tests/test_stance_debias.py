@@ -7,23 +7,20 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch", reason="stage-3 training needs the `train` extra")
-
 from factdesk.evaluate.base import detokenize
 from factdesk.evaluate.contrast import ContrastEditor
 from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.cross_encoder import MODEL_FILE
-from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
-from factdesk.verify.training.stance_debias import (
+from factdesk.verify.training.debias_data import (
     carry_word_embeddings,
     changed_words,
-    claim_only_log_probs,
     contrast_pairs,
     fever_training_pairs,
     passage_negations,
     reported_rulings,
 )
+from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
 from factdesk.verify.verdict_encoder import WORD_EMBEDDINGS, table_sha256, word_embeddings
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -67,6 +64,9 @@ def test_claim_only_model_learns_the_wording_cue_out_of_fold() -> None:
         StancePair(f"claim {i} was {'not ' if i % 2 else ''}built", "p", REFUTES if i % 2 else SUPPORTS, "x")
         for i in range(40)
     ]
+    pytest.importorskip("torch", reason="stage-3 training needs the `train` extra")
+    from factdesk.verify.training.stance_debias import claim_only_log_probs  # needs torch too
+
     log_probs = claim_only_log_probs(pairs, seed=13)  # columns: supports, refutes
     assert log_probs.shape == (40, 2)
     negated = log_probs[1::2]

@@ -30,7 +30,6 @@ import hashlib
 import json
 import logging
 import random
-import re
 import shutil
 import sys
 import time
@@ -40,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 import torch
 import torch.nn.functional as F
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -48,15 +46,24 @@ from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
-from factdesk.evaluate.base import detokenize
 from factdesk.evaluate.contrast import ContrastEditor
-from factdesk.evaluate.fever_symmetric import SPLITS, SYSTEM_2WAY, FeverSymmetricEvaluator, load_pairs
+from factdesk.evaluate.fever_symmetric import SPLITS, SYSTEM_2WAY, FeverSymmetricEvaluator
 from factdesk.logs import start_run
 from factdesk.retrieve import train_reranker
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
 from factdesk.verify.training import stance_data
+from factdesk.verify.training.debias_data import (
+    CONTRAST,
+    CONTRAST_SOURCES,
+    carry_word_embeddings,
+    contrast_pairs,
+    fever_training_pairs,
+    folded,
+    passage_negations,
+    reported_rulings,
+)
 from factdesk.verify.training.from_onnx import bert_state_dict
 from factdesk.verify.training.stance import (
     base_model_path,
@@ -67,18 +74,12 @@ from factdesk.verify.training.stance import (
     training_versions,
 )
 from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
-from factdesk.verify.verdict_encoder import WORD_EMBEDDINGS
 
 DEBIAS_FILE = "debias.json"
-CONTRAST = "contrast_"  # source prefix of edited pairs
 MAX_STANCE_DROP = 1.0  # points of mean stance dev macro-F1 a shipped stage 3 may lose
 MAX_RECALL_DROP = 0.02  # relevance recall@10 a shipped stage 3 may lose
 RELEVANCE = len(STANCE_LABELS)
 TWO_WAY = [STANCE_LABELS.index(SUPPORTS), STANCE_LABELS.index(REFUTES)]
-# Fact-verification sources whose supported claims are edited into contrast pairs.
-CONTRAST_SOURCES = frozenset(
-    {"fever_dev", "covidfact", "healthver", "fm2", "climate_fever", "scifact", "sufficient_facts"}
-)
 log = logging.getLogger("factdesk.stance_debias")
 
 
@@ -109,123 +110,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def _folded(text: str) -> str:
-    return " ".join(detokenize(text).lower().split())
-
-
-def fever_training_pairs(data_dir: Path, dev_sets: dict[str, list[StancePair]]) -> list[StancePair]:
-    """FEVER dev pairs whose claim is in no FEVER-Symmetric split and no stance dev set."""
-    held = {_folded(p.claim) for s in SPLITS for p in load_pairs(data_dir, s)}
-    v01 = data_dir / "nli" / "fever_symmetric" / "symmetric_v0.1"
-    for path in sorted(v01.glob("*.jsonl")):
-        held |= {_folded(json.loads(line)["claim"]) for line in path.read_text(encoding="utf-8").splitlines() if line}
-    held |= {_folded(p.claim) for pairs in dev_sets.values() for p in pairs}
-    pairs = [p for p in stance_data.fever_dev_pairs(data_dir / "nli") if _folded(p.claim) not in held]
-    return list(dict.fromkeys(pairs))
-
-
-_WORD = re.compile(r"[\w.,%$£€-]+")
-
-
-def changed_words(original: str, edited: str) -> tuple[str, str]:
-    """The words of ``original`` an edit replaced, and what replaced them (whole words on both sides)."""
-    start = 0
-    while start < min(len(original), len(edited)) and original[start] == edited[start]:
-        start += 1
-    end = 0
-    while end < min(len(original), len(edited)) - start and original[-1 - end] == edited[-1 - end]:
-        end += 1
-    while start > 0 and _WORD.fullmatch(original[start - 1]):
-        start -= 1
-    while end > 0 and _WORD.fullmatch(original[len(original) - end]):
-        end -= 1
-    return original[start : len(original) - end].strip(" .,"), edited[start : len(edited) - end].strip(" .,")
-
-
-def contrast_pairs(
-    supported: Sequence[StancePair], editor: ContrastEditor, limit: int
-) -> list[tuple[StancePair, StancePair]]:
-    """Up to ``limit`` (original, edited) pairs: the edited claim is refuted by the passage that supports the
-    original. One edit per pair, a number, date or entity edit preferred to a negation, negations at most half.
-
-    A negation always flips the stance; a changed number, date or entity only when the passage states the
-    original value and not the new one (otherwise the passage may be silent on it)."""
-    out: list[tuple[StancePair, StancePair]] = []
-    negations = 0
-    for p in tqdm(supported, desc="contrast edits", mininterval=30, file=sys.stderr):
-        passage = p.passage.lower()
-        valid = []
-        for edit in editor.edits(p.claim):
-            old, new = changed_words(edit.original, edit.edited)
-            if edit.kind == "negation" or (old and old.lower() in passage and new.lower() not in passage):
-                valid.append(edit)
-        valid.sort(key=lambda e: e.kind == "negation")
-        if not valid or (valid[0].kind == "negation" and negations >= limit // 2):
-            continue
-        negations += valid[0].kind == "negation"
-        out.append((p, StancePair(valid[0].edited, p.passage, REFUTES, f"{CONTRAST}{valid[0].kind}")))
-        if len(out) >= limit:
-            break
-    return out
-
-
-def passage_negations(
-    supported: Sequence[StancePair], editor: ContrastEditor, limit: int, max_words: int = 60
-) -> list[tuple[StancePair, StancePair]]:
-    """(original, edited) pairs with the edit on the evidence side: in a short supporting passage, the sentence
-    sharing most words with the claim is negated, and the passage then refutes the claim."""
-    editor.warm_up()
-    out: list[tuple[StancePair, StancePair]] = []
-    for p in tqdm(supported, desc="passage negations", mininterval=30, file=sys.stderr):
-        if len(p.passage.split()) > max_words:
-            continue
-        claim_words = set(_WORD.findall(p.claim.lower()))
-        sentences = [s.text for s in editor._nlp(p.passage).sents]
-        best = max(sentences, key=lambda s: len(claim_words & set(_WORD.findall(s.lower()))))
-        negation = next((e for e in editor.edits(best) if e.kind == "negation"), None)
-        if negation is None:
-            continue
-        passage = p.passage.replace(best, negation.edited, 1)
-        out.append((p, StancePair(p.claim, passage, REFUTES, f"{CONTRAST}passage_negation")))
-        if len(out) >= limit:
-            break
-    return out
-
-
-# A published ruling on a reported claim, in either direction: the claim's words are in the passage both times,
-# so only the ruling tells them apart (the project's own wording).
-RULINGS = {
-    REFUTES: (
-        "The claim that {} is false.",
-        "Reports that {} do not hold up.",
-        "There is no truth to the claim that {}.",
-        "Fact-checkers found it is not true that {}.",
-    ),
-    SUPPORTS: (
-        "The claim that {} is accurate.",
-        "Reports that {} have been confirmed.",
-        "There is truth to the claim that {}.",
-        "Fact-checkers found it is true that {}.",
-    ),
-}
-
-
-def reported_rulings(claims: Sequence[str], seed: int) -> list[tuple[StancePair, StancePair]]:
-    """For each claim, a passage ruling it false and one ruling it true (the same template family)."""
-    rng = random.Random(seed)
-    out = []
-    for claim in claims:
-        body = claim.strip().rstrip(".")  # its first letter kept: it may start a name
-        k = rng.randrange(len(RULINGS[REFUTES]))
-        out.append(
-            tuple(StancePair(claim, RULINGS[label][k].format(body), label, f"{CONTRAST}ruling") for label in RULINGS)
-        )
-    return out
-
-
 def claim_only_log_probs(pairs: Sequence[StancePair], seed: int, folds: int = 2) -> np.ndarray:
     """Out-of-fold log P(supports), log P(refutes) of a logistic regression on the claim's words, shape (n, 2)."""
-    fold = np.array([int(hashlib.sha1(f"{seed}:{_folded(p.claim)}".encode()).hexdigest(), 16) % folds for p in pairs])
+    fold = np.array([int(hashlib.sha1(f"{seed}:{folded(p.claim)}".encode()).hexdigest(), 16) % folds for p in pairs])
     gold = np.array([p.label == REFUTES for p in pairs], dtype=int)
     out = np.zeros((len(pairs), 2))
     for k in range(folds):
@@ -308,22 +195,6 @@ def train(
             )  # fmt: skip
             window = np.zeros(4)
     return time.time() - start
-
-
-def carry_word_embeddings(source: Path, target: Path) -> None:
-    """Overwrite ``target``'s word-embedding initializers with ``source``'s (same names, same quantisation)."""
-    old = {i.name: i for i in onnx.load(str(source)).graph.initializer if i.name.startswith(WORD_EMBEDDINGS)}
-    model = onnx.load(str(target))
-    replaced = 0
-    for i, init in enumerate(model.graph.initializer):
-        if init.name in old:
-            if tuple(init.dims) != tuple(old[init.name].dims):
-                raise SystemExit(f"{target}: {init.name} has dims {init.dims}, {source} has {old[init.name].dims}")
-            model.graph.initializer[i].CopyFrom(old[init.name])
-            replaced += 1
-    if replaced != len(old):
-        raise SystemExit(f"{target}: {replaced} of {len(old)} word-embedding initializers of {source} found")
-    onnx.save(model, str(target))
 
 
 def fever_symmetric(model_dir: Path, data_dir: Path) -> dict[str, float]:
