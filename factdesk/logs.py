@@ -1,4 +1,4 @@
-"""Logging for long jobs (training): a logger writes to a file and to stderr."""
+"""Logging: the CLI's messages on stderr at the level -v/-q choose, and long jobs (training) to a file too."""
 
 from __future__ import annotations
 
@@ -28,3 +28,27 @@ def start_run(log: logging.Logger, module: str, run_dir: Path, argv: Sequence[st
     command = f"python -m {module} " + shlex.join(sys.argv[1:] if argv is None else argv)
     log.info("command: %s", command)
     return command
+
+
+class _Stderr(logging.StreamHandler):
+    """A handler that writes to whatever ``sys.stderr`` is when a record is emitted (it may be replaced)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+def log_to_stderr(level: int) -> None:
+    """factdesk's messages at ``level`` and above go to stderr as ``LEVEL: message`` (set once, re-levelled after)."""
+    logger = logging.getLogger("factdesk")
+    handler = next((h for h in logger.handlers if isinstance(h, _Stderr)), None)
+    if handler is None:
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+    handler.setLevel(level)
+    logger.setLevel(level)

@@ -155,3 +155,12 @@ def test_checks_are_stored_with_provenance_and_audited(factdesk, store, small_co
     assert payload["provenance"]["stance_model"]
     assert payload["provenance"]["corpus_version"] == "1"
     assert actions == ["ingest", "check"]
+
+
+@pytest.mark.parametrize(("flags", "shown"), [([], True), (["-q"], False), (["-v"], True)])
+def test_warnings_reach_the_user_unless_quiet(factdesk, small_corpus, monkeypatch, tmp_path, flags, shown):
+    monkeypatch.setenv("FACTDESK_MISINFO_LIST", str(tmp_path / "missing.txt"))
+    result = factdesk(*flags, "check", "The Harwick bridge reopened to traffic", "--date", "2022-06-01")
+    assert result.exit_code == 0
+    warned = f"WARNING: no misinformation domain list at {tmp_path / 'missing.txt'}" in result.stderr
+    assert warned == shown, result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from factdesk.claims import parse_claim_date, read_claims
 from factdesk.config import Config, resolve_store
 from factdesk.errors import FactdeskError, InputProblem
 from factdesk.explain import FORMATS, check_record, render
+from factdesk.logs import log_to_stderr
 from factdesk.pipeline import VERSION, FactDesk
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
@@ -82,9 +84,14 @@ class FactdeskGroup(click.Group):
     help="TOML settings file (sections: ingest, retrieve, verify, publish).",
 )
 @click.option("--create", is_flag=True, help="Create the store if it does not exist (ingest always does).")
+@click.option("-v", "--verbose", count=True, help="Say more on stderr: -v what each step does, -vv debug detail.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr (no warnings).")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None, config_path: str | None, create: bool) -> None:
+def cli(
+    ctx: click.Context, store: str | None, config_path: str | None, create: bool, verbose: int, quiet: bool
+) -> None:
     """factdesk: an automated fact-checking desk (ingest → claims → retrieve → verify → explain → publish)."""
+    log_to_stderr(logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)])
     config = Config.from_toml(Path(config_path)) if config_path else Config()
     ctx.obj = Context(store, config, create)
 

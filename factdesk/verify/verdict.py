@@ -472,7 +472,7 @@ class TrainedVerdictAggregator:
         if misinfo.is_file():
             self.featurizer.misinfo = read_domain_list(misinfo)
         else:
-            log.info("no misinformation domain list at %s; source credibility features are off", misinfo)
+            log.warning("no misinformation domain list at %s; source credibility features are off", misinfo)
         if self.outlets_list:
             self.featurizer.outlets = read_domain_list(Path(self.outlets_list))
         if self.model.spec.uses_encoder:
