@@ -15,7 +15,9 @@ then read from the store by rowid, which applies it again. No later passage can 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -115,7 +117,15 @@ class LexicalIndex:
         self._index = None
         self._searcher = None
         self._recorded = False
-        shutil.rmtree(self.path, ignore_errors=True)
+        # Moved aside before deleting: another open view of the index may still write a file into the folder,
+        # which would make a plain delete leave it behind.
+        if self.path.exists():
+            doomed = self.path.with_name(f"{self.path.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+            self.path.rename(doomed)
+            if doomed.is_dir():
+                shutil.rmtree(doomed, ignore_errors=True)
+            else:
+                doomed.unlink(missing_ok=True)
         self.path.mkdir(parents=True)
         self._open()
 
