@@ -284,6 +284,11 @@ class ContrastEditor:
                 edits.append(ContrastEdit(kind, claim, edited))
         return edits
 
+    def sentences(self, text: str) -> list[str]:
+        """``text`` split into sentences by the same spaCy pipeline."""
+        self.warm_up()
+        return [s.text for s in self._nlp(text).sents]
+
     def entity_pool(self, texts: Iterable[str], min_count: int = 1) -> dict[str, list[str]]:
         """PERSON / ORG / GPE entities found in ``texts``, per label, most frequent first (then alphabetical);
         case-insensitive duplicates, entities with line breaks, links or over 40 characters are left out."""

@@ -194,16 +194,15 @@ def train(
     import torch
     import torch.nn.functional as F
 
+    from factdesk.verify.training.stance import linear_warmup_decay
+
     rng = random.Random(args.seed)
     size = 1 + args.hard
     order = rng.sample(range(len(groups)), len(groups))
     batches = [order[i : i + args.groups_per_batch] for i in range(0, len(order), args.groups_per_batch)]
     total, warmup = len(batches), max(1, int(args.warmup * len(batches)))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
-    )
-    pointwise_target = torch.tensor([1.0] + [0.0] * (size - 1))
+    scheduler = linear_warmup_decay(optimizer, total, warmup)
     model.train()
     start = window_start = time.time()
     window = np.zeros(3)
@@ -214,8 +213,7 @@ def train(
         inputs = {k: torch.from_numpy(v) for k, v in pad_batch(encodings).items()}
         logits = model(**inputs).logits
         relevance = logits[: len(batch) * size, RELEVANCE].view(len(batch), size)
-        listwise = F.cross_entropy(relevance, torch.zeros(len(batch), dtype=torch.long))
-        pointwise = F.binary_cross_entropy_with_logits(relevance, pointwise_target.expand(len(batch), size))
+        listwise, pointwise = group_losses(relevance)
         stance = F.cross_entropy(
             logits[len(batch) * size :, :RELEVANCE], torch.tensor([STANCE_LABELS.index(p.label) for p in stance_pairs])
         )
@@ -243,6 +241,18 @@ def train(
             log.info("step %d: monitor recall@10 %.4f", step, monitor(torch_scorer(model, tokenizer)))
             model.train()
     return time.time() - start
+
+
+def group_losses(relevance: Any) -> tuple[Any, Any]:
+    """The listwise (softmax cross-entropy) and pointwise (logistic) relevance losses of groups' logits, shape
+    (groups, 1 + negatives), each group's positive first."""
+    import torch
+    import torch.nn.functional as F
+
+    target = torch.zeros_like(relevance)
+    target[:, 0] = 1.0
+    listwise = F.cross_entropy(relevance, torch.zeros(len(relevance), dtype=torch.long))
+    return listwise, F.binary_cross_entropy_with_logits(relevance, target)
 
 
 def torch_scorer(model: PreTrainedModel, tokenizer: Tokenizer, batch_size: int = 64) -> Any:

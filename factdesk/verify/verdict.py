@@ -74,8 +74,8 @@ class TextFacts:
     words: frozenset[str]
 
 
-def _listed(domain: str, domains: frozenset[str]) -> bool:
-    parts = domain.split(".")
+def _listed(host: str, domains: frozenset[str]) -> bool:
+    parts = host.split(".")
     return any(".".join(parts[i:]) in domains for i in range(len(parts) - 1))
 
 

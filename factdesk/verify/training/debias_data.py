@@ -94,13 +94,12 @@ def passage_negations(
 ) -> list[tuple[StancePair, StancePair]]:
     """(original, edited) pairs with the edit on the evidence side: in a short supporting passage, the sentence
     sharing most words with the claim is negated, and the passage then refutes the claim."""
-    editor.warm_up()
     out: list[tuple[StancePair, StancePair]] = []
     for p in tqdm(supported, desc="passage negations", mininterval=30, file=sys.stderr):
         if len(p.passage.split()) > max_words:
             continue
         claim_words = set(_WORD.findall(p.claim.lower()))
-        sentences = [s.text for s in editor._nlp(p.passage).sents]
+        sentences = editor.sentences(p.passage)
         best = max(sentences, key=lambda s: len(claim_words & set(_WORD.findall(s.lower()))))
         negation = next((e for e in editor.edits(best) if e.kind == "negation"), None)
         if negation is None:

@@ -148,6 +148,13 @@ def evaluate(predict: Predictor, dev_sets: dict[str, list[StancePair]]) -> dict[
     return results
 
 
+def linear_warmup_decay(optimizer: torch.optim.Optimizer, total: int, warmup: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """The learning rate rises linearly over ``warmup`` steps, then falls linearly to 0 at step ``total``."""
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
+
+
 def train(
     args: argparse.Namespace, mixture: list[StancePair], dev_sets: dict[str, list[StancePair]], tokenizer: Tokenizer
 ) -> tuple[PreTrainedModel, float]:
@@ -174,9 +181,7 @@ def train(
         {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=args.lr)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
-    )
+    scheduler = linear_warmup_decay(optimizer, total, warmup)
     step, spent = 0, 0.0
     if resume:
         state = torch.load(ckpt / "trainer_state.pt", weights_only=False)

@@ -69,6 +69,7 @@ from factdesk.verify.training.stance import (
     base_model_path,
     evaluate,
     export_onnx,
+    linear_warmup_decay,
     quantize_int8,
     seed_everything,
     training_versions,
@@ -78,7 +79,7 @@ from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
 DEBIAS_FILE = "debias.json"
 MAX_STANCE_DROP = 1.0  # points of mean stance dev macro-F1 a shipped stage 3 may lose
 MAX_RECALL_DROP = 0.02  # relevance recall@10 a shipped stage 3 may lose
-RELEVANCE = len(STANCE_LABELS)
+RELEVANCE = train_reranker.RELEVANCE
 TWO_WAY = [STANCE_LABELS.index(SUPPORTS), STANCE_LABELS.index(REFUTES)]
 log = logging.getLogger("factdesk.stance_debias")
 
@@ -99,6 +100,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--replay", type=int, default=4, help="stage-1 stance pairs replayed per step")
     ap.add_argument("--hard", type=int, default=3, help="hard negatives in the relevance group of each step")
     ap.add_argument("--pool", type=int, default=20)
+    ap.add_argument("--pointwise-weight", type=float, default=0.5, help="as stage 2's, for the relevance groups")
     ap.add_argument("--plain-weight", type=float, default=0.3, help="weight of the plain 3-way term")
     ap.add_argument("--stage1-pairs", type=int, default=60000)
     ap.add_argument("--max-length", type=int, default=128)
@@ -153,11 +155,7 @@ def train(
     total, warmup = len(batches), max(1, int(args.warmup * len(batches)))
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
-    )
-    size = 1 + args.hard
-    pointwise_target = torch.tensor([1.0] + [0.0] * (size - 1))
+    scheduler = linear_warmup_decay(optimizer, total, warmup)
     log_bias = torch.from_numpy(bias).float()
     model.train()
     start = time.time()
@@ -178,9 +176,8 @@ def train(
             logits[n : n + r, :RELEVANCE], torch.tensor([STANCE_LABELS.index(p.label) for p in stance_pairs])
         )
         relevance = logits[n + r :, RELEVANCE][None]
-        listwise = F.cross_entropy(relevance, torch.zeros(1, dtype=torch.long))
-        pointwise = F.binary_cross_entropy_with_logits(relevance, pointwise_target[None])
-        loss = poe + args.plain_weight * plain + stance + listwise + 0.5 * pointwise
+        listwise, pointwise = train_reranker.group_losses(relevance)
+        loss = poe + args.plain_weight * plain + stance + listwise + args.pointwise_weight * pointwise
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -269,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     symmetric = {k: fever_symmetric(v, args.data_dir) for k, v in compared.items()}
     monitor, _ = train_reranker.monitor_task(train_reranker.load_claims(folder / "dev.json"), train_claims)
-    recall = {k: monitor(CrossEncoderReranker(str(v), 128).score_pairs) for k, v in compared.items()}
+    recall = {k: monitor(CrossEncoderReranker(str(v), args.max_length).score_pairs) for k, v in compared.items()}
     log.info(
         "stance dev macro-F1: %s",
         {k: {n: m[n] if n == "mean_macro_f1" else m[n]["macro_f1"] for n in m} for k, m in dev.items()},

@@ -46,6 +46,7 @@ from factdesk.verify.training.from_onnx import bert_state_dict
 from factdesk.verify.training.stance import (
     base_model_path,
     export_logits,
+    linear_warmup_decay,
     quantize_int8,
     seed_everything,
     training_versions,
@@ -146,9 +147,7 @@ def train(
     total = sum(len(p) for p in plan)
     warmup = max(1, int(args.warmup * total))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
-    )
+    scheduler = linear_warmup_decay(optimizer, total, warmup)
     counts = np.bincount(y[list(indices)], minlength=len(VERDICT_LABELS)).clip(min=1)
     weights = torch.tensor(np.sqrt(len(indices) / (len(VERDICT_LABELS) * counts)), dtype=torch.float32)
     targets = torch.from_numpy(y)
