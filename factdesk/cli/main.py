@@ -38,9 +38,10 @@ class Context:
         self.create = create
 
     @contextmanager
-    def desk(self, store: Path | None = None, create: bool = False) -> Iterator[FactDesk]:
+    def desk(self, store: Path | None = None, create: bool = False, write: bool = False) -> Iterator[FactDesk]:
         """The desk on the store; a store that does not exist yet is an error unless the command adds to it
-        (``create``) or ``--create`` was given, so a mistyped ``--store`` never answers from an empty store."""
+        (``create``) or ``--create`` was given, so a mistyped ``--store`` never answers from an empty store.
+        A command that adds to the store or otherwise writes to it (``write``) fails at once if it is read-only."""
         root = store or resolve_store(self.explicit_store)
         if not (create or self.create or Store.exists(root)):
             raise FactdeskError(
@@ -49,6 +50,8 @@ class Context:
             )
         desk = FactDesk(root, self.config)
         try:
+            if create or write:
+                desk.store.require_writable()
             yield desk
         finally:
             desk.close()
@@ -175,9 +178,14 @@ def check(
             )
             click.echo(line, err=fmt not in ("text", "markdown"))
         result = desk.check(one, as_of=cutoff, save=False)
-        check_id = desk.save(result)
+        check_id = None if desk.store.read_only else desk.save(result)
         click.echo(_render(desk, result, fmt))
-    click.echo(f"Saved as fact-check {check_id}; publish it with `factdesk publish {check_id} --out DIR`.", err=True)
+    saved = (
+        f"Saved as fact-check {check_id}; publish it with `factdesk publish {check_id} --out DIR`."
+        if check_id is not None
+        else f"Not saved: the store {desk.store.root} is read-only."
+    )
+    click.echo(saved, err=True)
 
 
 def _render(desk: FactDesk, check: FactCheck, fmt: str) -> str:
@@ -225,13 +233,16 @@ def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date |
         for claim in tqdm(todo, desc="check", unit="claim", disable=None):
             if claim.id in done:
                 continue
-            check = desk.check(claim, as_of=cutoff)
+            check = desk.check(claim, as_of=cutoff, save=not desk.store.read_only)
             out.write(json.dumps(check_record(check), ensure_ascii=False) + "\n")
             out.flush()
             os.fsync(out.fileno())
             done.add(claim.id)
+        unsaved = f" Not saved in the read-only store {desk.store.root}." if desk.store.read_only and todo else ""
     _report_problems(problems)
-    click.echo(f"{len(todo)} checked, {len(claims) - len(todo)} already in {out_path}, {len(problems)} problems.")
+    click.echo(
+        f"{len(todo)} checked, {len(claims) - len(todo)} already in {out_path}, {len(problems)} problems.{unsaved}"
+    )
     if problems:
         sys.exit(EXIT_BAD_INPUT)
 
@@ -260,7 +271,7 @@ def publish(obj: Context, check_id: int, out: Path) -> None:
 
     A published version is immutable; change it with `factdesk correct`.
     """
-    with obj.desk() as desk:
+    with obj.desk(write=True) as desk:
         publication = Publisher(desk.store, desk.config.publish).publish(check_id, out)
     click.echo(f"Published {publication.slug} v{publication.version} in {publication.folder}")
 
@@ -274,7 +285,7 @@ def publish(obj: Context, check_id: int, out: Path) -> None:
 @click.pass_obj
 def correct(obj: Context, slug: str, note: str, check_id: int | None, label: str | None, out: Path) -> None:
     """Publish a corrected version of SLUG; every earlier version stays retrievable."""
-    with obj.desk() as desk:
+    with obj.desk(write=True) as desk:
         publication = Publisher(desk.store, desk.config.publish).correct(slug, note, out, check_id, label)
     click.echo(f"Published {publication.slug} v{publication.version} in {publication.folder}")
 
@@ -312,7 +323,7 @@ def info(obj: Context) -> None:
 @click.pass_obj
 def index(obj: Context, rebuild: bool) -> None:
     """Bring the retrieval index up to date with the store (ingest does this too), or rebuild it from the store."""
-    with obj.desk() as desk:
+    with obj.desk(write=True) as desk:
         rebuilt = desk.index(rebuild=rebuild, progress=True)
         retriever = desk.retriever.name
     click.echo(

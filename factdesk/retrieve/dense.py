@@ -223,6 +223,7 @@ class DenseIndex:
                 self._index, self._last = index, record[1]
                 return
             log.warning("%s does not match the store's record of it; rebuilding it", self.path.name)
+        self.store.require_writable(f"its dense index {self.path.name} needs rebuilding (`factdesk index`)")
         self._index, self._last = self._new(Index), 0
 
     def _new(self, index_type: Any) -> Any:
@@ -241,6 +242,8 @@ class DenseIndex:
         """Embeds and indexes passages added to the store since the last sync; returns how many."""
         if self._index is None:
             self.load()
+        if self.store.passages_after(self.last_id(), 1):
+            self.store.require_writable(f"its dense index {self.path.name} is behind it (`factdesk index`)")
         added = 0
         while rows := self.store.passages_after(self.last_id(), batch):
             self.add([row[0] for row in rows], self._embed([row[1] for row in rows]))

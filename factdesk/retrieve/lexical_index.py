@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -72,6 +73,7 @@ class LexicalIndex:
         self._last_id = 0
         self._newest = UNDATED  # the latest published day indexed
         self._recorded = False  # whether the store's record describes the open index
+        self._links: tempfile.TemporaryDirectory[str] | None = None  # see _folder
 
     @property
     def size(self) -> int:
@@ -94,6 +96,7 @@ class LexicalIndex:
                 log.warning("%s cannot be opened (%s); rebuilding it", self.path.name, exc)
             else:
                 log.warning("%s does not match the store's record of it; rebuilding it", self.path.name)
+        self.store.require_writable(f"its lexical index {self.path.name} needs rebuilding (`factdesk index`)")
         self._create()
 
     def _schema(self) -> Any:
@@ -109,9 +112,21 @@ class LexicalIndex:
         """Opens the folder's index and reads how many passages it holds and its largest rowid."""
         import tantivy
 
-        self._index = tantivy.Index(self._schema(), str(self.path), reuse=True)
+        self._index = tantivy.Index(self._schema(), str(self._folder()), reuse=True)
         self._index.register_tokenizer(TOKENIZER, self._analyzer)
         self._refresh()
+
+    def _folder(self) -> Path:
+        """The folder tantivy opens. Tantivy takes a lock file even to read, so a read-only store's index is opened
+        through a temporary folder of links to its files, in which it can take one."""
+        if not self.store.read_only:
+            return self.path
+        if self._links is None:
+            self._links = tempfile.TemporaryDirectory(prefix="factdesk-tantivy-")
+            for entry in self.path.iterdir():
+                if not entry.name.endswith(".lock"):
+                    (Path(self._links.name) / entry.name).symlink_to(entry.resolve())
+        return Path(self._links.name)
 
     def _create(self) -> None:
         self._index = None
@@ -155,6 +170,7 @@ class LexicalIndex:
             self.load()
         added = 0
         if self.store.dated_passages_after(self._last_id, 1):
+            self.store.require_writable(f"its lexical index {self.path.name} is behind it (`factdesk index`)")
             try:
                 writer = self._index.writer(WRITER_HEAP, INDEX_THREADS)
             except ValueError as exc:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -133,23 +134,58 @@ class Store:
         """Whether ``root`` holds a store (its database file)."""
         return (Path(root) / DB_NAME).is_file()
 
+    @staticmethod
+    def is_read_only(root: Path) -> bool:
+        """Whether the store in ``root`` cannot be written: its folder or database is not writable by us, or is
+        write-protected (no write permission for anyone, which root would otherwise ignore)."""
+        paths = [p for p in (Path(root), Path(root) / DB_NAME) if p.exists()]
+        return any(not os.access(p, os.W_OK) or not p.stat().st_mode & 0o222 for p in paths)
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.read_only = Store.exists(self.root) and Store.is_read_only(self.root)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False)
+            if self.read_only:
+                self._conn = sqlite3.connect(
+                    self._read_only_uri(), uri=True, isolation_level=None, check_same_thread=False
+                )
+            else:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._conn = sqlite3.connect(self.root / DB_NAME, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise FactdeskError(f"{self.root}: cannot open store: {exc}") from exc
         self._conn.row_factory = sqlite3.Row
         self._hits: OrderedDict[int, PassageHit] = OrderedDict()  # stored rows never change, so never stale
         self._hits_lock = threading.Lock()
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        if self.read_only:
+            return  # no schema set-up: a read-only store is read as it is
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
         with self.transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('corpus_version', '0')")
+
+    def _read_only_uri(self) -> str:
+        """An SQLite URI that never writes: ``immutable`` (no -shm or -wal file is made) unless a -wal file is
+        there, whose transactions must then be read through the shared-memory file."""
+        path = (self.root / DB_NAME).resolve()
+        wal = path.with_name(f"{DB_NAME}-wal")
+        return f"{path.as_uri()}?mode=ro" + ("" if wal.exists() else "&immutable=1")
+
+    def require_writable(self, why: str = "this command writes to it") -> None:
+        """Raises the error a write to a read-only store gets: one line naming the folder, and why it must write."""
+        if self.read_only:
+            raise FactdeskError(f"the store {self.root} is read-only; {why}")
+
+    def _table_ready(self, table: str, create: Callable[[sqlite3.Connection], object]) -> bool:
+        """Makes a table that is created on first use; a read-only store is only asked whether it has it."""
+        if self.read_only:
+            return self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+        with self.transaction() as conn:
+            create(conn)
+        return True
 
     def close(self) -> None:
         self._conn.close()
@@ -162,6 +198,7 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.require_writable()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
@@ -378,8 +415,8 @@ class Store:
 
     def reviews(self, claimant: str | None = None) -> list[Review]:
         """Imported fact-checks in import order, optionally of one claimant (case-insensitive)."""
-        with self.transaction() as conn:
-            _intake_tables(conn)
+        if not self._table_ready("reviews", _intake_tables):
+            return []
         rows = self._conn.execute(
             "SELECT * FROM reviews WHERE ? IS NULL OR claimant = ? COLLATE NOCASE ORDER BY id",
             (claimant and claimant.strip(), claimant and claimant.strip()),
@@ -401,8 +438,8 @@ class Store:
 
     def vectors(self, model: str, keys: Sequence[str]) -> dict[str, bytes]:
         """Cached embeddings of ``model`` by text key."""
-        with self.transaction() as conn:
-            _intake_tables(conn)
+        if not self._table_ready("embeddings", _intake_tables):
+            return {}
         found: dict[str, bytes] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
@@ -414,6 +451,8 @@ class Store:
         return found
 
     def add_vectors(self, model: str, vectors: Iterable[tuple[str, bytes]]) -> None:
+        if self.read_only:
+            return  # a cache: a read-only store is read from, never added to
         with self.transaction() as conn:
             _intake_tables(conn)
             conn.executemany(
@@ -486,8 +525,8 @@ class Store:
 
     def passage_index_record(self, model: str) -> tuple[int, int] | None:
         """(passages indexed, largest rowid indexed) of the index named ``model``, if one was recorded."""
-        with self.transaction() as conn:
-            conn.execute(_PASSAGE_INDEX_SCHEMA)
+        if not self._table_ready("passage_index", lambda conn: conn.execute(_PASSAGE_INDEX_SCHEMA)):
+            return None
         row = self._conn.execute("SELECT count, last_id FROM passage_index WHERE model = ?", (model,)).fetchone()
         return (row[0], row[1]) if row else None
 
