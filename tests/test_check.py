@@ -128,6 +128,49 @@ def test_batch_resumes_after_a_torn_write_without_duplicates(factdesk, small_cor
     assert "0 checked, 4 already in" in factdesk("check", "--claims", str(claims), "--out", str(out)).stdout
 
 
+def test_batch_summary_counts_the_lines_written_and_repeated_ids_apart(factdesk, small_corpus, tmp_path):
+    claims = write_jsonl(
+        tmp_path / "claims.jsonl",
+        [
+            {"id": "k0", "claim": "The Harwick bridge reopened"},
+            {"id": "k1", "claim": "Grain prices rose in autumn"},
+            {"id": "k0", "claim": "The Harwick bridge reopened in May"},
+        ],
+    )
+    out = tmp_path / "out.jsonl"
+
+    result = factdesk("check", "--claims", str(claims), "--out", str(out))
+
+    assert result.exit_code == 1  # a repeated id is a problem of the input
+    assert f"{claims}: duplicate claim id 'k0'; checked once" in result.stderr
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["k0", "k1"]
+    assert f"2 checked, 0 already in {out}, 1 skipped as repeated ids, 0 failed, 0 bad lines." in result.stdout
+
+
+def test_batch_claims_that_fail_are_counted_apart_and_a_rerun_checks_them(factdesk, small_corpus, tmp_path):
+    claims = write_jsonl(
+        tmp_path / "claims.jsonl",
+        [
+            {"id": "bridge", "claim": "The Harwick bridge reopened to traffic", "date": "2022-06-01"},
+            {"id": "penguins", "claim": "Penguins nest on Antarctic ice"},  # nothing about it: no LLM call
+        ],
+    )
+    out = tmp_path / "out.jsonl"
+    closed_port = "http://127.0.0.1:1/v1"
+
+    result = factdesk("check", "--claims", str(claims), "--out", str(out), "--llm", closed_port)
+
+    assert result.exit_code == 1
+    assert f"{claims}: claim 'bridge' not checked: LLM endpoint {closed_port}/chat/completions" in result.stderr
+    assert f"1 checked, 0 already in {out}, 0 skipped as repeated ids, 1 failed, 0 bad lines." in result.stdout
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["penguins"]
+
+    again = factdesk("check", "--claims", str(claims), "--out", str(out))
+    assert again.exit_code == 0, again.output
+    assert f"1 checked, 1 already in {out}, 0 skipped as repeated ids, 0 failed, 0 bad lines." in again.stdout
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["penguins", "bridge"]
+
+
 def test_bad_claim_lines_are_reported_and_the_rest_checked(factdesk, small_corpus, tmp_path):
     claims = tmp_path / "claims.jsonl"
     claims.write_text(

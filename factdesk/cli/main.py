@@ -219,29 +219,42 @@ def _done_ids(out_path: Path) -> set[str]:
 
 
 def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date | None) -> None:
+    """Checks each claim whose id is not in ``out_path`` yet and appends its line; the summary counts every valid
+    input line once: written, already in the output, skipped as a repeated id, or failed (reported, not written)."""
     items = list(read_claims(claims_path))
     problems = [item.problem for item in items if item.problem]
-    claims = [item.claim for item in items if item.claim]
+    bad_lines = len(problems)
+    claims: dict[str, Claim] = {}
+    for item in items:
+        if item.claim is None:
+            continue
+        if item.claim.id in claims:
+            problems.append(InputProblem(str(claims_path), None, f"duplicate claim id {item.claim.id!r}; checked once"))
+        else:
+            claims[item.claim.id] = item.claim
+    repeated = len(problems) - bad_lines
     done = _done_ids(out_path)
-    todo = [c for c in claims if c.id not in done]
-    seen: set[str] = set()
-    for claim in todo:
-        if claim.id in seen:
-            problems.append(InputProblem(str(claims_path), None, f"duplicate claim id {claim.id!r}; checked once"))
-        seen.add(claim.id)
+    todo = [c for c in claims.values() if c.id not in done]
+    written = failed = 0
     with obj.desk() as desk, out_path.open("a", encoding="utf-8") as out:
+        if todo:
+            desk.warm_up()  # a model that cannot load stops the batch here, not once per claim
         for claim in tqdm(todo, desc="check", unit="claim", disable=None):
-            if claim.id in done:
+            try:
+                check = desk.check(claim, as_of=cutoff, save=not desk.store.read_only)
+            except FactdeskError as exc:  # e.g. the --llm endpoint failed on this claim; a rerun retries it
+                problems.append(InputProblem(str(claims_path), None, f"claim {claim.id!r} not checked: {exc}"))
+                failed += 1
                 continue
-            check = desk.check(claim, as_of=cutoff, save=not desk.store.read_only)
             out.write(json.dumps(check_record(check), ensure_ascii=False) + "\n")
             out.flush()
             os.fsync(out.fileno())
-            done.add(claim.id)
-        unsaved = f" Not saved in the read-only store {desk.store.root}." if desk.store.read_only and todo else ""
+            written += 1
+        unsaved = f" Not saved in the read-only store {desk.store.root}." if desk.store.read_only and written else ""
     _report_problems(problems)
     click.echo(
-        f"{len(todo)} checked, {len(claims) - len(todo)} already in {out_path}, {len(problems)} problems.{unsaved}"
+        f"{written} checked, {len(claims) - len(todo)} already in {out_path}, {repeated} skipped as repeated ids, "
+        f"{failed} failed, {bad_lines} bad lines.{unsaved}"
     )
     if problems:
         sys.exit(EXIT_BAD_INPUT)
