@@ -58,6 +58,41 @@ def test_text_and_markdown_reports_name_claim_claimant_verdict_and_sources(factd
     assert markdown.startswith("# ") and "## Evidence" in markdown and "https://test-wire.example/early" in markdown
 
 
+def test_markdown_keeps_multi_line_passages_inside_their_list_items(factdesk, tmp_path):
+    corpus = write_jsonl(
+        tmp_path / "docs.jsonl",
+        [
+            doc(
+                "lines",
+                "The Harwick bridge reopened to traffic on 3 May 2022\nafter repairs.\n\n- Officials",
+                "2022-05-03",
+            ),
+            doc("more", "Harwick bridge traffic resumed\n# in May 2022, the council said.", "2022-05-04"),
+        ],
+    )
+    assert factdesk("ingest", str(corpus)).exit_code == 0
+    result = factdesk(
+        "check", "The Harwick bridge\nreopened to traffic", "--date", "2022-06-01", "--format", "markdown"
+    )
+    assert result.exit_code == 0, result.output
+
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# True: “The Harwick bridge reopened to traffic”"
+    sections: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        if line.startswith("## "):
+            sections[line] = []
+        elif line and sections:
+            sections[list(sections)[-1]].append(line)
+    assert "## Justification" in sections
+    assert all(line.startswith("- ") for line in sections["## Justification"]), sections["## Justification"]
+    assert any("“The Harwick bridge reopened to traffic on 3 May 2022 after repairs.” [1]" in line for line in lines)
+    [(heading, evidence)] = [(h, items) for h, items in sections.items() if h.startswith("## Evidence")]
+    assert heading.startswith(f"## Evidence ({len(evidence)} passages")
+    assert [line.split(". ", 1)[0] for line in evidence] == [str(n) for n in range(1, len(evidence) + 1)]
+    assert any(line.endswith("“Harwick bridge traffic resumed # in May 2022, the council said.”") for line in evidence)
+
+
 def test_empty_store_gives_not_enough_evidence(factdesk):
     record = json.loads(factdesk("--create", "check", "Anything at all", "--format", "json").stdout)
     assert record["label"] == "Not Enough Evidence"

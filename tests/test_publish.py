@@ -105,6 +105,21 @@ def test_correction_is_a_new_dated_version_and_the_old_one_stays(factdesk, store
         conn.execute("UPDATE publications SET payload = '{}'")
 
 
+def test_a_correction_note_of_several_lines_stays_one_block_quote(factdesk, checked, tmp_path):
+    out = tmp_path / "site"
+    factdesk("publish", checked, "--out", str(out))
+    [v1] = list(out.glob("*/v1"))
+    note = "The repair took 14 months.\n\n# Not 12, as first said.\n- Source: the council."
+
+    assert factdesk("correct", v1.parent.name, "--note", note, "--out", str(out)).exit_code == 0
+
+    quote, report = (v1.parent / "v2" / "report.md").read_text().split("\n\n", 1)
+    first, *others = quote.splitlines()
+    assert first.startswith("> Correction, ") and first.endswith(": The repair took 14 months.")
+    assert others == [">", "> # Not 12, as first said.", "> - Source: the council."]
+    assert report.startswith("# ")  # the report's own heading comes after the quote
+
+
 def test_published_files_cannot_be_silently_replaced(factdesk, checked, tmp_path):
     out = tmp_path / "site"
     factdesk("publish", checked, "--out", str(out))

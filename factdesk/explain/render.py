@@ -145,21 +145,32 @@ def _text(check: FactCheck) -> str:
     return "\n".join(lines)
 
 
+def one_line(text: str) -> str:
+    """``text`` with each run of whitespace, line breaks included, as one space. In Markdown a heading ends at a
+    line break, and a list item or a quoted passage at a blank line or a line that starts like a new block."""
+    return " ".join(text.split())
+
+
+def blockquote(text: str) -> str:
+    """``text`` as one Markdown block quote: each of its lines marked, blank ones too, so its paragraphs stay in."""
+    return "".join(f"> {line}".rstrip() + "\n" for line in text.strip().splitlines()) + "\n"
+
+
 def _markdown(check: FactCheck) -> str:
     verdict = check.verdict
     lines = [
-        f"# {headline(check)}",
+        one_line(f"# {headline(check)}"),
         "",
-        f"**Claimant:** {claimant_line(check)}  ",
+        f"**Claimant:** {one_line(claimant_line(check))}  ",
         f"**Verdict:** {verdict_line(verdict)}",
     ]
     for title, statements in sections(check):
         lines += ["", f"## {title}", ""]
-        lines += [f"- {cited(check, statement)}" for statement in statements]
+        lines += [one_line(f"- {cited(check, statement)}") for statement in statements]
     lines += ["", f"## Evidence ({len(check.evidence)} passages{cutoff_phrase(check)})", ""]
     for number, evidence in enumerate(check.evidence, start=1):
-        passage = " ".join(evidence.passage.text.split())  # one list item, whatever line breaks the passage has
-        lines.append(f"{number}. **{stance_tag(evidence)}** — {_source_line(evidence)}: “{passage}”")
+        item = f"{number}. **{stance_tag(evidence)}** — {_source_line(evidence)}: “{evidence.passage.text}”"
+        lines.append(one_line(item))
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from factdesk.config import PublishConfig
 from factdesk.errors import FactdeskError
-from factdesk.explain.render import render, render_html
+from factdesk.explain.render import blockquote, render, render_html
 from factdesk.explain.writer import TemplateWriter, format_date
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
@@ -38,7 +38,7 @@ class Publication:
         """File name → content; rendering is deterministic, so a version always yields the same bytes."""
         return {
             "index.html": render_html(self.check, self.claim_review, self.corrections),
-            "report.md": "".join(f"> {note}\n\n" for note in self.corrections) + render(self.check, "markdown"),
+            "report.md": "".join(map(blockquote, self.corrections)) + render(self.check, "markdown"),
             "claimreview.json": json.dumps(self.claim_review, ensure_ascii=False, indent=2) + "\n",
             "averitec.json": json.dumps(averitec_record(self.check), ensure_ascii=False, indent=2) + "\n",
             "factcheck.json": json.dumps(to_jsonable(self.check), ensure_ascii=False, indent=2) + "\n",
