@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,18 @@ from conftest import doc, write_jsonl
 
 from factdesk.records import STANCE_LABELS, UNRELATED, VERDICT_LABELS
 
-OUTPUT_KEYS = {"id", "claim", "label", "rating", "confidence", "leaning", "probabilities", "evidence", "justification"}
+OUTPUT_KEYS = {
+    "id",
+    "claim",
+    "label",
+    "rating",
+    "confidence",
+    "leaning",
+    "probabilities",
+    "evidence",
+    "justification",
+    "statements",
+}
 EVIDENCE_KEYS = {"doc_id", "url", "outlet", "published", "passage", "start", "end", "stance", "about_claim", "score"}
 
 
@@ -40,6 +52,28 @@ def test_json_report_follows_the_schema_and_respects_the_claim_date(factdesk, sm
     used = [e["doc_id"] for e in record["evidence"]]
     assert used[0] == "early" and "late" not in used
     assert all(set(e) == EVIDENCE_KEYS and e["stance"] in (*STANCE_LABELS, UNRELATED) for e in record["evidence"])
+
+
+def test_json_report_has_the_stored_id_and_each_sentence_with_its_citations(factdesk, store, small_corpus):
+    result = factdesk("check", "The Harwick bridge reopened to traffic", "--date", "2022-06-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+
+    assert "Saved as fact-check 1;" in result.stderr and record["id"] == "1"
+    with sqlite3.connect(store / "factdesk.sqlite3") as conn:
+        texts = dict(conn.execute("SELECT id, text FROM documents"))
+    assert record["statements"] and record["statements"][0]["kind"] == "verdict"
+    cited = [c for statement in record["statements"] for c in statement["citations"]]
+    assert cited, record["statements"]
+    for citation in cited:
+        assert set(citation) == {"doc_id", "evidence", "start", "end", "quote"}
+        assert citation["quote"] == texts[citation["doc_id"]][citation["start"] : citation["end"]]
+        passage = record["evidence"][citation["evidence"] - 1]
+        assert passage["doc_id"] == citation["doc_id"]
+        assert passage["start"] <= citation["start"] < citation["end"] <= passage["end"]
+    for statement in record["statements"]:  # the flat text, kept as it was, is the statements with their [n] marks
+        marks = "".join(f" [{n}]" for n in sorted({c["evidence"] for c in statement["citations"]}))
+        assert statement["text"] + marks in record["justification"]
 
 
 def test_as_of_overrides_the_cut_off(factdesk, small_corpus):
@@ -225,8 +259,6 @@ def test_bad_claim_lines_are_reported_and_the_rest_checked(factdesk, small_corpu
 
 def test_checks_are_stored_with_provenance_and_audited(factdesk, store, small_corpus):
     factdesk("check", "The Harwick bridge reopened", "--date", "2022-06-01")
-    import sqlite3
-
     with sqlite3.connect(store / "factdesk.sqlite3") as conn:
         payload = json.loads(conn.execute("SELECT payload FROM factchecks").fetchone()[0])
         actions = [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY id")]

@@ -67,8 +67,11 @@ def test_read_commands_answer_from_a_read_only_store_without_writing(factdesk, r
 
     check = factdesk("check", "The Harwick bridge reopened to traffic", "--date", "2022-06-01", "--format", "json")
     assert check.exit_code == 0, check.output
-    assert json.loads(check.stdout)["evidence"], "the lexical and dense indexes were searched"
+    record = json.loads(check.stdout)
+    assert record["evidence"], "the lexical and dense indexes were searched"
     assert f"Not saved: the store {read_only} is read-only." in check.stderr
+    again = factdesk("check", "The Harwick bridge reopened to traffic", "--date", "2022-06-01", "--format", "json")
+    assert record["id"].startswith("sha256:") and json.loads(again.stdout)["id"] == record["id"]  # not stored: a hash
 
     claims = write_jsonl(tmp_path / "claims.jsonl", [{"id": "k1", "claim": "The Harwick bridge reopened"}])
     out = tmp_path / "out.jsonl"

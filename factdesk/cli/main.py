@@ -179,7 +179,7 @@ def check(
             click.echo(line, err=fmt not in ("text", "markdown"))
         result = desk.check(one, as_of=cutoff, save=False)
         check_id = None if desk.store.read_only else desk.save(result)
-        click.echo(_render(desk, result, fmt))
+        click.echo(_render(desk, result, fmt, check_id))
     saved = (
         f"Saved as fact-check {check_id}; publish it with `factdesk publish {check_id} --out DIR`."
         if check_id is not None
@@ -188,7 +188,7 @@ def check(
     click.echo(saved, err=True)
 
 
-def _render(desk: FactDesk, check: FactCheck, fmt: str) -> str:
+def _render(desk: FactDesk, check: FactCheck, fmt: str, check_id: int | None) -> str:
     if fmt == "averitec":
         return json.dumps(averitec_record(check), ensure_ascii=False, indent=2)
     if fmt == "claimreview":
@@ -197,7 +197,7 @@ def _render(desk: FactDesk, check: FactCheck, fmt: str) -> str:
         url = f"{config.base_url}{slugify(check.claim.text)}/draft/"
         review = claim_review(check, rating, url, config.organization, config.organization_url, date.today())
         return json.dumps(review, ensure_ascii=False, indent=2)
-    return render(check, fmt)
+    return render(check, fmt, check_id=check_id)
 
 
 def _done_ids(out_path: Path) -> set[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import textwrap
 from html import escape
 from typing import Any
 
 from factdesk.explain.writer import format_date, source_name
-from factdesk.records import Citation, Evidence, FactCheck, Statement, Verdict
+from factdesk.records import Citation, Evidence, FactCheck, Statement, Verdict, to_jsonable
 
 FORMATS = ("text", "json", "markdown", "html")
 SECTIONS = (
@@ -48,10 +49,23 @@ def justification_text(check: FactCheck) -> str:
     return " ".join(cited(check, s) for s in check.justification)
 
 
-def check_record(check: FactCheck) -> dict[str, Any]:
-    """The batch output line: exactly the documented keys."""
+def record_id(check: FactCheck, check_id: int | None = None) -> str:
+    """The claim's own id (a batch line's), else the stored fact-check's, else a hash of the claim and of what it
+    was checked against (corpus version, cut-off), the same each time that claim is checked against that corpus."""
+    if check.claim.id:
+        return check.claim.id
+    if check_id is not None:
+        return str(check_id)
+    checked = [to_jsonable(check.claim), check.provenance.corpus_version, to_jsonable(check.provenance.evidence_cutoff)]
+    return "sha256:" + hashlib.sha256(json.dumps(checked, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def check_record(check: FactCheck, check_id: int | None = None) -> dict[str, Any]:
+    """The JSON record of a check (``--format json``, and each line of the batch output). ``justification`` is its
+    text with [n] marks; ``statements`` are its sentences, each with the spans it cites: document id, number of the
+    evidence item holding the span (the n of [n]), char offsets in the document, and the quoted words."""
     return {
-        "id": check.claim.id,
+        "id": record_id(check, check_id),
         "claim": check.claim.text,
         "label": check.verdict.label,
         "rating": check.verdict.rating,
@@ -60,6 +74,22 @@ def check_record(check: FactCheck) -> dict[str, Any]:
         "probabilities": {label: round(p, 4) for label, p in check.verdict.probabilities.items()},
         "evidence": [_evidence_record(e) for e in check.evidence],
         "justification": justification_text(check),
+        "statements": [
+            {"text": s.text, "kind": s.kind, "citations": [_citation_record(check, c) for c in s.citations]}
+            for s in check.justification
+        ],
+    }
+
+
+def _citation_record(check: FactCheck, citation: Citation) -> dict[str, Any]:
+    number = evidence_number(check, citation)
+    text = check.evidence[number - 1].document.text
+    return {
+        "doc_id": citation.doc_id,
+        "evidence": number,
+        "start": citation.start,
+        "end": citation.end,
+        "quote": text[citation.start : citation.end],
     }
 
 
@@ -78,9 +108,10 @@ def _evidence_record(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def render(check: FactCheck, fmt: str, claim_review: dict[str, Any] | None = None) -> str:
+def render(check: FactCheck, fmt: str, claim_review: dict[str, Any] | None = None, check_id: int | None = None) -> str:
+    """``check_id``: the stored fact-check's id, if it was stored (the JSON record's id)."""
     if fmt == "json":
-        return json.dumps(check_record(check), ensure_ascii=False, indent=2)
+        return json.dumps(check_record(check, check_id), ensure_ascii=False, indent=2)
     if fmt == "markdown":
         return _markdown(check)
     if fmt == "html":
