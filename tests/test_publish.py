@@ -120,6 +120,60 @@ def test_a_correction_note_of_several_lines_stays_one_block_quote(factdesk, chec
     assert report.startswith("# ")  # the report's own heading comes after the quote
 
 
+def test_correct_accepts_every_rating_of_the_scale_in_any_case(factdesk, tmp_path):
+    config = tmp_path / "politifact.toml"
+    config.write_text('[publish]\nrating_scale = "politifact"\n')
+    corpus = write_jsonl(
+        tmp_path / "docs.jsonl", [doc("a", "The Harwick bridge reopened on 3 May 2022.", "2022-05-03")]
+    )
+    assert factdesk("ingest", str(corpus)).exit_code == 0
+    assert (
+        factdesk("--config", str(config), "check", "The Harwick bridge reopened", "--date", "2022-06-01").exit_code == 0
+    )
+    out = tmp_path / "site"
+    assert factdesk("--config", str(config), "publish", "1", "--out", str(out)).exit_code == 0
+    [v1] = list(out.glob("*/v1"))
+    slug, scale = v1.parent.name, RATING_SCALES["politifact"]
+
+    def correct(*args: str) -> dict:
+        result = factdesk("--config", str(config), "correct", slug, "--note", "Rated.", *args, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        latest = max(v1.parent.glob("v*"), key=lambda folder: int(folder.name[1:]))
+        return json.loads((latest / "claimreview.json").read_text())["reviewRating"]
+
+    rating = correct("--label", "pants ON fire")
+    assert rating == {
+        "@type": "Rating",
+        "alternateName": "Pants on Fire",
+        "ratingValue": 1,
+        "bestRating": 6,
+        "worstRating": 1,
+    }
+    [v2] = list(out.glob("*/v2"))
+    assert json.loads((v2 / "factcheck.json").read_text())["verdict"]["label"] == "Refuted"
+    assert "# Pants on Fire: " in (v2 / "report.md").read_text()
+    assert correct()["alternateName"] == "Pants on Fire"  # a later correction keeps the editor's rating
+    for value, level in enumerate(scale.levels, start=1):
+        assert correct("--label", level.swapcase()) == {
+            "@type": "Rating",
+            "alternateName": level,
+            "ratingValue": value,
+            "bestRating": 6,
+            "worstRating": 1,
+        }
+    assert correct("--label", "refuted")["alternateName"] == "False"  # the verdict labels still work
+
+    bad = factdesk(
+        "--config", str(config), "correct", slug, "--note", "x", "--label", "Pants on Fir", "--out", str(out)
+    )
+    assert bad.exit_code == 2
+    assert bad.stderr == (
+        "error: label 'Pants on Fir' is neither a verdict label nor a rating of the 'politifact' scale; valid labels "
+        "(any case): Supported, Refuted, Not Enough Evidence, Conflicting Evidence/Cherrypicking, Pants on Fire, "
+        "False, Mostly False, Half True, Mostly True, True\n"
+    )
+
+
 def test_published_files_cannot_be_silently_replaced(factdesk, checked, tmp_path):
     out = tmp_path / "site"
     factdesk("publish", checked, "--out", str(out))

@@ -24,7 +24,7 @@ from factdesk.pipeline import VERSION, FactDesk
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
 from factdesk.publish.publisher import Publisher, slugify
-from factdesk.records import VERDICT_LABELS, Claim, FactCheck
+from factdesk.records import Claim, FactCheck
 from factdesk.store import Store
 
 EXIT_BAD_INPUT = 1
@@ -293,7 +293,11 @@ def publish(obj: Context, check_id: int, out: Path) -> None:
 @click.argument("slug")
 @click.option("--note", required=True, help="What changed and why; printed, dated, on the new version.")
 @click.option("--check", "check_id", type=int, help="Publish this newer stored fact-check in place of the last one.")
-@click.option("--label", type=click.Choice(VERDICT_LABELS), help="The editor's verdict, overruling the model's.")
+@click.option(
+    "--label",
+    help="The editor's verdict, overruling the model's: a verdict label (Supported, Refuted, ...) or any rating of "
+    "the publication's scale, e.g. 'Pants on Fire' on politifact's; any case.",
+)
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
 @click.pass_obj
 def correct(obj: Context, slug: str, note: str, check_id: int | None, label: str | None, out: Path) -> None:

@@ -20,7 +20,7 @@ from factdesk.explain.writer import TemplateWriter, format_date
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
 from factdesk.publish.ratings import load_scale
-from factdesk.records import VERDICT_LABELS, FactCheck, Verdict, factcheck_from_jsonable, to_jsonable
+from factdesk.records import FactCheck, Verdict, factcheck_from_jsonable, to_jsonable
 from factdesk.store import Store
 
 
@@ -99,9 +99,8 @@ class Publisher:
         return self._from_row(chosen[-1])
 
     def _overrule(self, check: FactCheck, label: str) -> FactCheck:
-        if label not in VERDICT_LABELS:
-            raise FactdeskError(f"--label must be one of {list(VERDICT_LABELS)}")
-        verdict = Verdict(label, self.scale.rate(label, 1.0).name, 1.0, check.verdict.probabilities)
+        """The editor's ruling: a verdict label, or any rating of the scale (see ``RatingScale.ruling``)."""
+        verdict = Verdict(*self.scale.ruling(label), 1.0, check.verdict.probabilities)
         justification = TemplateWriter().run(check.claim, verdict, check.evidence)
         notes = (
             *check.notes,
@@ -120,7 +119,13 @@ class Publisher:
         today: date | None,
     ) -> Publication:
         day = today or datetime.now(UTC).date()
-        rating = self.scale.rate(check.verdict.label, check.verdict.confidence)
+        verdict = check.verdict
+        # the verdict's own rating if this scale has it (an editor's may be one no label maps to), else the scale's
+        rating = (
+            self.scale.level(verdict.rating)
+            if verdict.rating in self.scale.levels
+            else self.scale.rate(verdict.label, verdict.confidence)
+        )
         review = claim_review(
             check,
             rating,

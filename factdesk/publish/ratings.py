@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from factdesk.errors import FactdeskError
-from factdesk.records import VERDICT_LABELS
+from factdesk.records import NOT_ENOUGH_EVIDENCE, VERDICT_LABELS
 
 NOT_RATED = "Not rated"
 
@@ -40,14 +40,43 @@ class RatingScale:
                     f"rating scale {self.name!r}: {label!r} must map to at most two of its levels {list(self.levels)}"
                 )
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """What an editor may rule with: a verdict label, or any of the scale's ratings."""
+        return (*VERDICT_LABELS, *self.levels)
+
     def rate(self, label: str, confidence: float) -> Rating:
         if label not in VERDICT_LABELS:
             raise FactdeskError(f"unknown verdict label {label!r}; expected one of {list(VERDICT_LABELS)}")
         ratings = self.mapping.get(label, ())
         if not ratings:
             return Rating(NOT_RATED, None, 1, len(self.levels))
-        name = ratings[-1] if confidence >= self.threshold else ratings[0]
+        return self.level(ratings[-1] if confidence >= self.threshold else ratings[0])
+
+    def level(self, name: str) -> Rating:
+        """The rating ``name``, one of the scale's levels."""
         return Rating(name, self.levels.index(name) + 1, 1, len(self.levels))
+
+    def ruling(self, label: str) -> tuple[str, str]:
+        """The (verdict label, rating) of an editor's ``label``, in any case: a verdict label with its rating at full
+        confidence, or one of the scale's ratings (also those no label maps to, such as "Pants on Fire") with the
+        verdict label mapped to the rating nearest it."""
+        wanted = label.strip().casefold()
+        for verdict in VERDICT_LABELS:
+            if verdict.casefold() == wanted:
+                return verdict, self.rate(verdict, 1.0).name
+        for position, level in enumerate(self.levels):
+            if level.casefold() == wanted:
+                nearest = [
+                    (abs(self.levels.index(rating) - position), verdict)
+                    for verdict, ratings in self.mapping.items()
+                    for rating in ratings
+                ]
+                return min(nearest, default=(0, NOT_ENOUGH_EVIDENCE))[1], level
+        raise FactdeskError(
+            f"label {label!r} is neither a verdict label nor a rating of the {self.name!r} scale; "
+            f"valid labels (any case): {', '.join(self.labels)}"
+        )
 
 
 RATING_SCALES: dict[str, RatingScale] = {

@@ -22,7 +22,7 @@ from factdesk.errors import FactdeskError
 from factdesk.explain.render import render_html
 from factdesk.pipeline import FactDesk
 from factdesk.publish.publisher import Publisher
-from factdesk.records import VERDICT_LABELS, Claim
+from factdesk.records import Claim
 
 log = logging.getLogger("factdesk.workbench")
 
@@ -83,8 +83,6 @@ class Workbench:
             return Response(HTTPStatus.SEE_OTHER, location=f"/published/{publication.slug}")
         if match := re.fullmatch(r"/published/([a-z0-9-]+)/correct", path):
             label = form.get("label") or None
-            if label is not None and label not in VERDICT_LABELS:
-                raise FactdeskError(f"field 'label': must be one of {list(VERDICT_LABELS)}")
             publication = self.publisher.correct(match[1], form.get("note", ""), self.out, label=label)
             return Response(HTTPStatus.SEE_OTHER, location=f"/published/{publication.slug}")
         return self._page("Not found", "<p>No such action.</p>", HTTPStatus.NOT_FOUND)
@@ -152,7 +150,9 @@ class Workbench:
             f"{escape(str(v['published_at']))}</li>"
             for v in versions
         )
-        options = "".join(f'<option value="{escape(label)}">{escape(label)}</option>' for label in VERDICT_LABELS)
+        options = "".join(
+            f'<option value="{escape(label)}">{escape(label)}</option>' for label in self.publisher.scale.labels
+        )
         body = (
             f"<section><h2>{escape(slug)} — version {publication.version}</h2><ol>{items}</ol>"
             f'<form method="post" action="/published/{escape(slug)}/correct">'
