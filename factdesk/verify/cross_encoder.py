@@ -22,6 +22,7 @@ import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
 from factdesk.verify.base import STANCE_LABELS, softmax
+from factdesk.verify.negation import without_off_claim_denials
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
 MODEL_FILE = "model.onnx"
@@ -243,10 +244,33 @@ class CrossEncoderStance(OnnxPairModel):
 
     name = "cross-encoder-stance"
 
+    def __init__(
+        self, model_dir: str | None = None, max_length: int = 64, batch_size: int = 32, negation_scope: bool = True
+    ) -> None:
+        super().__init__(model_dir, max_length, batch_size)
+        self.negation_scope = negation_scope
+
     def predict(self, claim: str, passages: Sequence[str]) -> np.ndarray:
         """Probabilities of shape (len(passages), 3), columns in STANCE_LABELS order."""
         return self.predict_pairs([(claim, p) for p in passages])
 
     def predict_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Like `predict`, for (claim, passage) pairs with different claims."""
-        return softmax(self.logits(pairs)[:, : len(STANCE_LABELS)])
+        """Like `predict`, for (claim, passage) pairs with different claims. With ``negation_scope``, a passage
+        read as refuting is read again without the sentences that negate something the claim does not say
+        (``factdesk.verify.negation``); with nothing else left, its refutation counts as neutral."""
+        probs = softmax(self.logits(pairs)[:, : len(STANCE_LABELS)])
+        if not self.negation_scope:
+            return probs
+        refutes, neutral = STANCE_LABELS.index("refutes"), STANCE_LABELS.index("neutral")
+        again: dict[int, str] = {}
+        for i in np.nonzero(probs.argmax(axis=1) == refutes)[0].tolist():
+            rest = without_off_claim_denials(*pairs[i])
+            if rest == "":
+                probs[i, neutral] += probs[i, refutes]
+                probs[i, refutes] = 0.0
+            elif rest is not None:
+                again[i] = rest
+        if again:
+            rows = list(again)
+            probs[rows] = softmax(self.logits([(pairs[i][0], again[i]) for i in rows])[:, : len(STANCE_LABELS)])
+        return probs
