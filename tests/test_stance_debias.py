@@ -7,15 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from factdesk.evaluate.averitec import AveritecItem
 from factdesk.evaluate.base import detokenize
 from factdesk.evaluate.contrast import ContrastEditor
 from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
+from factdesk.records import Claim
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.cross_encoder import MODEL_FILE
 from factdesk.verify.training.debias_data import (
     carry_word_embeddings,
     changed_words,
     contrast_pairs,
+    edited_claims,
     fever_training_pairs,
     passage_negations,
     reported_rulings,
@@ -40,6 +43,21 @@ def test_contrast_pairs_flip_only_where_the_passage_states_what_was_changed() ->
     assert kinds[stated.claim] == "contrast_number"  # a number edit is preferred to a negation
     assert kinds.get(silent.claim) == "contrast_negation"  # the passage does not give the dam's cost
     assert all(edited.label == REFUTES and edited.passage == original.passage for original, edited in pairs)
+
+
+def test_verdict_contrast_claims_are_refuted_by_the_evidence_that_supports_the_original() -> None:
+    qa = (("When did the bridge open? It opened in 2015 after costing 1,200 dollars.", "https://example.org/a"),)
+    supported = AveritecItem(Claim("The bridge opened in 2015.", id="c1"), "Supported", qa)
+    refuted = AveritecItem(Claim("The bridge opened in 2015.", id="c2"), "Refuted", qa)
+    silent = AveritecItem(Claim("The tunnel opened in 1990.", id="c3"), "Supported", qa)
+    edited = edited_claims([supported, refuted, silent], ContrastEditor())
+    by_id = {i.claim.id: i for i in edited}
+    assert {"c1-negation-edit", "c1-date-edit"} <= set(by_id)
+    assert "c3-date-edit" not in by_id  # 1990 is not in the evidence: it may be silent on the new year
+    assert not any(i.startswith("c2") for i in by_id)  # only supported claims are edited
+    assert by_id["c1-date-edit"].claim.text == "The bridge opened in 2022."
+    assert by_id["c1-negation-edit"].claim.text == "The bridge did not open in 2015."
+    assert all(i.label == "Refuted" and i.qa == qa for i in edited)
 
 
 def test_evidence_side_negation_edits_the_sentence_about_the_claim() -> None:

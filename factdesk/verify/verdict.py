@@ -160,6 +160,12 @@ DENSE_FEATURES: tuple[str, ...] = (
     "days_found",
     "claim_has_entities",
     "entities_found",
+    "numbers_missing",
+    "years_missing",
+    "years_conflict",
+    "months_missing",
+    "days_missing",
+    "entities_missing",
     "word_overlap_max",
     "word_overlap_mean",
     "evidence_misinfo",
@@ -279,6 +285,7 @@ class VerdictFeaturizer:
         claim_facts = self.facts(claim.text)
         facts = [self.facts(t) for t in texts]
         joined = " ".join(texts).lower()
+        ev_words = set(tokens(joined))
         ev_numbers = set().union(*(f.numbers for f in facts)) if facts else set()
         ev_years = set().union(*(f.years for f in facts)) if facts else set()
         ev_months = set().union(*(f.months for f in facts)) if facts else set()
@@ -323,6 +330,14 @@ class VerdictFeaturizer:
             "days_found": _found(claim_facts.days, lambda d: d in ev_days),
             "claim_has_entities": float(bool(claim_facts.entities)),
             "entities_found": _found(claim_facts.entities, lambda e: e in joined),
+            # what the claim states that no passage does (0 when the claim states none): a changed year, number
+            # or name is the difference between a supported claim and a false one
+            "numbers_missing": _missing(claim_facts.numbers, lambda v: _near(v, ev_numbers)),
+            "years_missing": _missing(claim_facts.years, lambda y: y in ev_years),
+            "years_conflict": float(bool(ev_years)) * _missing(claim_facts.years, lambda y: y in ev_years),
+            "months_missing": _missing(claim_facts.months, lambda m: m in ev_months),
+            "days_missing": _missing(claim_facts.days, lambda d: d in ev_days),
+            "entities_missing": _missing(claim_facts.entities, lambda e: _named(e, ev_words)),
             "word_overlap_max": max(overlaps),
             "word_overlap_mean": sum(overlaps) / len(overlaps),
             "evidence_misinfo": sum(_listed(d, self.misinfo) for d in domains) / max(len(evidence), 1),
@@ -362,6 +377,15 @@ def _share(texts: Sequence[str], pattern: re.Pattern[str]) -> float:
 
 def _found(items: frozenset[Any], present: Callable[[Any], bool]) -> float:
     return sum(bool(present(i)) for i in items) / len(items) if items else 0.0
+
+
+def _missing(items: frozenset[Any], present: Callable[[Any], bool]) -> float:
+    return 1.0 - _found(items, present) if items else 0.0
+
+
+def _named(entity: str, words: set[str]) -> bool:
+    """Whether any distinctive word of ``entity`` is among ``words`` ("Trump" names "Donald Trump")."""
+    return any(w in words for w in tokens(entity) if len(w) > 2 and w not in STOP_WORDS)
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""The data of the stance model's stage 3 (``stance_debias``), without torch: FEVER pairs that keep every
+"""Contrast data without torch. For the stance model's stage 3 (``stance_debias``): FEVER pairs that keep every
 FEVER-Symmetric claim out, claim- and evidence-side contrast pairs, reported rulings written both ways, and the
-carrying over of the word-embedding table into an exported model."""
+carrying over of the word-embedding table into an exported model. For the verdict model: AVeriTeC claims
+minimally edited so that their own evidence refutes them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import random
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import onnx
 from tqdm import tqdm
 
+from factdesk.evaluate.averitec import AveritecItem
 from factdesk.evaluate.base import detokenize
-from factdesk.evaluate.contrast import ContrastEditor
+from factdesk.evaluate.contrast import ContrastEdit, ContrastEditor
 from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
 from factdesk.verify.training import stance_data
 from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
@@ -62,24 +65,44 @@ def changed_words(original: str, edited: str) -> tuple[str, str]:
     return original[start : len(original) - end].strip(" .,"), edited[start : len(edited) - end].strip(" .,")
 
 
+def refuting_edits(claim: str, evidence: str, editor: ContrastEditor) -> list[ContrastEdit]:
+    """The minimal edits of a claim that ``evidence``, which supports the claim, refutes: a negation always; a
+    changed number, date or entity only when the evidence states the original value and not the new one
+    (otherwise it may be silent on it)."""
+    text = evidence.lower()
+    valid = []
+    for edit in editor.edits(claim):
+        old, new = changed_words(edit.original, edit.edited)
+        if edit.kind == "negation" or (old and old.lower() in text and new.lower() not in text):
+            valid.append(edit)
+    return valid
+
+
+def edited_claims(items: Sequence[AveritecItem], editor: ContrastEditor) -> list[AveritecItem]:
+    """Supported claims minimally edited so that their own gold evidence refutes them (``refuting_edits``: a
+    negation, or a number, date or entity the evidence states otherwise), labelled Refuted: what tells them
+    apart from the originals is only what the evidence says."""
+    out = []
+    for item in tqdm(items, desc="contrast edits", unit="claim", mininterval=10):
+        if item.label != "Supported" or not item.qa:
+            continue
+        evidence = " ".join(text for text, _ in item.qa)
+        for edit in refuting_edits(item.claim.text, evidence, editor):
+            claim = replace(item.claim, id=f"{item.claim.id}-{edit.kind}-edit", text=edit.edited)
+            out.append(AveritecItem(claim, "Refuted", item.qa))
+    return out
+
+
 def contrast_pairs(
     supported: Sequence[StancePair], editor: ContrastEditor, limit: int
 ) -> list[tuple[StancePair, StancePair]]:
     """Up to ``limit`` (original, edited) pairs: the edited claim is refuted by the passage that supports the
-    original. One edit per pair, a number, date or entity edit preferred to a negation, negations at most half.
-
-    A negation always flips the stance; a changed number, date or entity only when the passage states the
-    original value and not the new one (otherwise the passage may be silent on it)."""
+    original (``refuting_edits``). One edit per pair, a number, date or entity edit preferred to a negation,
+    negations at most half."""
     out: list[tuple[StancePair, StancePair]] = []
     negations = 0
     for p in tqdm(supported, desc="contrast edits", mininterval=30, file=sys.stderr):
-        passage = p.passage.lower()
-        valid = []
-        for edit in editor.edits(p.claim):
-            old, new = changed_words(edit.original, edit.edited)
-            if edit.kind == "negation" or (old and old.lower() in passage and new.lower() not in passage):
-                valid.append(edit)
-        valid.sort(key=lambda e: e.kind == "negation")
+        valid = sorted(refuting_edits(p.claim, p.passage, editor), key=lambda e: e.kind == "negation")
         if not valid or (valid[0].kind == "negation" and negations >= limit // 2):
             continue
         negations += valid[0].kind == "negation"

@@ -43,6 +43,7 @@ from factdesk.evaluate.averitec import (
     predict_stance,
 )
 from factdesk.evaluate.averitec import gold_evidence as to_evidence
+from factdesk.evaluate.contrast import ContrastEditor, entity_pool
 from factdesk.evaluate.plots import expected_calibration_error
 from factdesk.explain import facts
 from factdesk.logs import start_run
@@ -54,6 +55,7 @@ from factdesk.verify import cross_encoder, verdict
 from factdesk.verify.aggregate import StanceVoteAggregator
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance
 from factdesk.verify.relevance import RelevanceGate, voting_evidence
+from factdesk.verify.training.debias_data import edited_claims
 from factdesk.verify.training.retrieved import read_rows, rows_path
 from factdesk.verify.verdict import (
     DENSE_FEATURES,
@@ -76,6 +78,8 @@ RANDOM_OTHER = "dev, a random claim's evidence"
 SIMILAR_OTHER = "dev, the most similar claim's evidence"
 DEV_RETRIEVED = "dev, retrieved from the closed corpus"
 DEV_REMOVED = "dev, retrieved with its own answers removed"
+TRAIN_EDITED = "train, minimally edited claims"
+DEV_EDITED = "dev, minimally edited claims"
 # Evidence the pipeline retrieved (``factdesk.verify.training.retrieved``): split name → (AVeriTeC split, variant).
 RETRIEVED = {
     "train, retrieved from the closed corpus": ("train", "own"),
@@ -86,6 +90,7 @@ RETRIEVED = {
 FIT_SPLITS = (
     "train",
     "train, other claims' evidence",
+    TRAIN_EDITED,
     "train, retrieved from the closed corpus",
     "train, retrieved with its own answers removed",
 )
@@ -480,6 +485,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     train, dev = load_split(args.data_dir, "train"), load_split(args.data_dir, "dev")
     log.info("train %d claims %s, dev %d claims", len(train), dict(Counter(i.label for i in train)), len(dev))
     gate = RelevanceGate(args.relevance_threshold, VerifyConfig().min_content_words)
+    editor = ContrastEditor(entity_pool([i.claim.text for i in train]))
 
     splits: dict[str, Split] = {}
     scoring_seconds = 0.0
@@ -492,6 +498,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("dev", dev),
         (RANDOM_OTHER, others_evidence(dev, args.seed)),
         (SIMILAR_OTHER, others_evidence(dev, args.seed, similar=True)),
+        (TRAIN_EDITED, edited_claims(train, editor)),
+        (DEV_EDITED, edited_claims(dev, editor)),
     ):
         evidence, seconds = gated_evidence(items, args.run_dir, gate)
         splits[name] = Split(items, evidence)
@@ -518,8 +526,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     misinfo_path = args.data_dir / "averitec" / "misinfo_list.txt"
     featurizer = VerdictFeaturizer(misinfo=read_domain_list(misinfo_path) if misinfo_path.is_file() else frozenset())
     retrieved_texts = [e.passage.text for name in RETRIEVED if name in splits for ev in splits[name].voting for e in ev]
-    analyse(featurizer, [*train, *dev], args.run_dir, retrieved_texts)
-    evaluated = tuple(n for n in ("dev", RANDOM_OTHER, SIMILAR_OTHER, DEV_RETRIEVED, DEV_REMOVED) if n in splits)
+    edited_texts = [i.claim.text for name in (TRAIN_EDITED, DEV_EDITED) for i in splits[name].items]
+    analyse(featurizer, [*train, *dev], args.run_dir, [*retrieved_texts, *edited_texts])
+    evaluated = tuple(
+        n for n in ("dev", RANDOM_OTHER, SIMILAR_OTHER, DEV_EDITED, DEV_RETRIEVED, DEV_REMOVED) if n in splits
+    )
     dense = {"fit": dense_matrix(featurizer, fit_items, fit_voting)}
     words = {"fit": word_sets(fit_voting)}
     for name in evaluated:
@@ -564,6 +575,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             result[name] = report(probs, split.y)
         result["nee_rate_unrelated_evidence"] = result[RANDOM_OTHER]["accuracy"]
         result["nee_rate_similar_topic_evidence"] = result[SIMILAR_OTHER]["accuracy"]
+        result["refuted_rate_edited_claims"] = result[DEV_EDITED]["accuracy"]
         if DEV_REMOVED in result:
             result["nee_rate_own_answers_removed"] = result[DEV_REMOVED]["accuracy"]
         result["selection_score"] = selection_score(result)
@@ -697,6 +709,7 @@ def _grounding_row(name: str, r: dict[str, Any]) -> str:
         r.get("nee_rate_own_answers_removed"),
         r["nee_rate_unrelated_evidence"],
         r["nee_rate_similar_topic_evidence"],
+        r.get("refuted_rate_edited_claims"),
         r["selection_score"],
     ]
     return f"| {name} | " + " | ".join("-" if c is None else f"{c:.3f}" for c in cells) + " |"
@@ -718,7 +731,8 @@ def model_card(meta: dict[str, Any], model: VerdictModel, encoder: dict[str, Any
     grounding_header = (
         "| | gold evidence: accuracy | macro-F1 | F1 NEE | F1 Conflicting | closed corpus (gold-answer pool), "
         "retrieved evidence: accuracy | macro-F1 | NEE, own answers removed | NEE, random claim's evidence | "
-        "NEE, similar claim's evidence | selection score |\n|---|---|---|---|---|---|---|---|---|---|---|"
+        "NEE, similar claim's evidence | Refuted, edited claims | selection score |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     grounding_rows = "\n".join(_grounding_row(name, r) for name, r in meta["candidates"].items())
     references = "\n".join(_row(f"{name} (dev)", r) for name, r in meta["references_dev"].items())
@@ -751,6 +765,10 @@ The AVeriTeC misinformation domain list (also CC BY-NC 4.0) is not shipped; the 
   evidence (a random claim's, and the most similar claim's below 0.5 TF-IDF cosine: same topic, another event),
   labelled Not Enough Evidence; those that keep a passage after the gate are training examples. The model is
   fitted on {sum(meta["fit_labels"].values()):,} items ({_counts(meta["fit_labels"])}).
+- **Minimally edited claims.** Each train claim rated Supported is also edited so that its own evidence refutes it
+  (a negation; or a number, year, month or named entity the evidence states otherwise: `factdesk.evaluate.contrast`)
+  and labelled Refuted: only the evidence tells the edit from the original, so the model must read whether the
+  evidence states what the claim does. The same edits of dev claims are the table's "Refuted, edited claims".
 - Selection: AVeriTeC `dev.json` ({meta["dev_claims"]} claims): {meta["selected_on"]}.
 - Calibration: {meta["calibration"]}, on the train claims with their own evidence only (never dev, so dev ECE is
   honest).
