@@ -58,6 +58,33 @@ UNIT_FAMILIES = {
     "per cent": "percent",
 }
 _NOT_UNITS = {"and", "the", "of", "to", "in", "on", "at", "for", "with", "from", "by", "or"}
+_SCALES = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9}
+_CURRENCY_SIGNS = {"$": "USD", "£": "GBP", "€": "EUR"}
+_UNIT_NAMES = {"%": "%", "percent": "%", "per cent": "%", "mile": "mile", "miles": "mile", "km": "km"}
+_UNIT_NAMES |= {"dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
+_UNIT_NAMES |= {u: "km" for u in ("kilometre", "kilometres", "kilometer", "kilometers")}
+_UNIT_NAMES |= {u: "square mile" for u in ("square mile", "square miles", "sq mile", "sq miles")}
+_UNIT_NAMES |= {u: "km²" for u in ("square kilometres", "square kilometers", "sq km", "km²", "km2")}
+_UNIT_WORDS = "|".join(
+    re.escape(u).replace(r"\ ", r"\s+").replace("sq", r"sq\.?") for u in sorted(_UNIT_NAMES, key=len, reverse=True)
+)
+_AMOUNT = re.compile(
+    rf"(?<![\w.,:$£€])(?P<sign>[$£€])?\s?(?P<number>{_NUMBER[1:-1]})"
+    rf"(?:\s*(?P<scale>{'|'.join(_SCALES)})\b)?(?:\s*(?P<unit>{_UNIT_WORDS})(?!\w))?(?![\w%]|:\d)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A figure normalised: ``value`` with its scale applied ("2 million" is 2,000,000) and ``unit`` a currency
+    code, "%", a unit of length or area, or "" for a plain count."""
+
+    value: float
+    unit: str
+    text: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +135,21 @@ def quantities(text: str) -> Iterator[Quantity]:
             unit = unit[:-1]
         value = float(match.group(1).replace(",", ""))
         yield Quantity(value, unit, text[match.start() : end], match.start(), end)
+
+
+def amounts(text: str) -> Iterator[Amount]:
+    """Figures with their currency, scale and unit ("$750", "33.1%", "2 million", "$1.5 billion", "12 miles");
+    calendar dates and bare years (1800-2100) are not figures."""
+    dates = [(d.start, d.end) for d in date_mentions(text, 2000)]
+    for match in _AMOUNT.finditer(text):
+        if any(start <= match.start() < end for start, end in dates):
+            continue
+        sign, number, scale, unit = match.group("sign", "number", "scale", "unit")
+        value = float(number.replace(",", ""))
+        if not (sign or scale or unit) and re.fullmatch(r"\d{4}", number) and 1800 <= value <= 2100:
+            continue
+        unit = _CURRENCY_SIGNS.get(sign or "") or _UNIT_NAMES.get(re.sub(r"[\s.]+", " ", (unit or "").lower()), "")
+        yield Amount(value * _SCALES.get((scale or "").lower(), 1.0), unit, match.group(0), match.start(), match.end())
 
 
 def sentence_containing(text: str, start: int, end: int) -> tuple[int, int]:
