@@ -3,6 +3,7 @@
 from factdesk.evaluate import (
     averitec,
     averitec_retrieval,
+    checkworthiness,
     climate_fever,
     fever_symmetric,
     grounding,
@@ -15,6 +16,7 @@ __all__ = [
     "accuracy",
     "averitec",
     "averitec_retrieval",
+    "checkworthiness",
     "climate_fever",
     "confusion",
     "fever_symmetric",

@@ -73,6 +73,23 @@ def reliability_png(
     return _save(fig, path)
 
 
+def precision_recall_png(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]], base_rate: float, path: Path, title: str
+) -> Path:
+    """Precision against recall, one line per system ``name: (recalls, precisions)``, and the base rate."""
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    for name, (recalls, precisions) in curves.items():
+        ax.step(recalls, precisions, where="post", label=name)
+    ax.axhline(base_rate, linestyle="--", color="grey", label=f"base rate ({base_rate:.2f})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize=8)
+    return _save(fig, path)
+
+
 def _save(fig: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
