@@ -1,4 +1,5 @@
-"""Speed of `factdesk extract` on a 10,000-word transcript (target: under 5 s on 2 cores).
+"""Speed of `factdesk extract` on a 10,000-word transcript (target: under 5 s on 2 cores), with the trained
+check-worthiness model (the default) and the rule-based scorer in the same run, and the ratio of the two.
 
 The transcript is made, with a fixed seed, from the sentences of the project's own transcripts in
 benchmarks/data/checkworthy/, in speaker turns. Reported: the whole command as a user runs it (a new process:
@@ -21,7 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from factdesk.claims.extract import ClaimExtractor
+from factdesk.claims.extract import SCORERS, ClaimExtractor
 
 HERE = Path(__file__).resolve().parent
 SPEAKERS = ("OKAFOR", "LINDQVIST", "MODERATOR")
@@ -53,45 +54,48 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "extract_speed.json")
     args = parser.parse_args()
     text, words = transcript(args.words)
+    results = {}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "transcript.txt"
         path.write_text(text, encoding="utf-8")
-        command = [sys.executable, "-m", "factdesk", "extract", str(path), "--speaker", "Okafor", "--date"]
-        command.append("2024-05-02")
-        cli_seconds = []
+        cli_seconds: dict[str, list[float]] = {scorer: [] for scorer in SCORERS}
+        claims = {}
+        for _ in range(args.repeats):  # the scorers alternate, so a busy spell on shared cores hits both
+            for scorer in SCORERS:
+                command = [sys.executable, "-m", "factdesk", "extract", str(path), "--speaker", "Okafor"]
+                command += ["--date", "2024-05-02", "--scorer", scorer]
+                started = time.perf_counter()
+                done = subprocess.run(command, capture_output=True, text=True, env=os.environ, check=True)
+                cli_seconds[scorer].append(time.perf_counter() - started)
+                claims[scorer] = len(done.stdout.splitlines())
+    for scorer in SCORERS:
+        extractor = ClaimExtractor(scorer=scorer)
+        started = time.perf_counter()
+        extractor.warm_up()
+        load_seconds = time.perf_counter() - started
+        run_seconds = []
         for _ in range(args.repeats):
             started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, env=os.environ, check=True)
-            cli_seconds.append(time.perf_counter() - started)
-        claims = len(done.stdout.splitlines())
-    extractor = ClaimExtractor()
-    started = time.perf_counter()
-    extractor.warm_up()
-    load_seconds = time.perf_counter() - started
-    run_seconds = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        extractor.run(text, "Okafor", date(2024, 5, 2))
-        run_seconds.append(time.perf_counter() - started)
-    result = {
-        "words": words,
-        "claims": claims,
-        "cpus": os.cpu_count(),
-        "cli_seconds_median": round(statistics.median(cli_seconds), 2),
-        "cli_seconds_all": [round(s, 2) for s in cli_seconds],
-        "model_load_seconds": round(load_seconds, 2),
-        "extract_seconds_median": round(statistics.median(run_seconds), 2),
-        "words_per_second": round(words / statistics.median(run_seconds)),
-        "cli_words_per_second": round(words / statistics.median(cli_seconds)),
-    }
-    print(
-        "| words | claims | CLI total, median (s) | CLI runs (s) | model load (s) | extraction, median (s) | words/s |"
-    )
+            extractor.run(text, "Okafor", date(2024, 5, 2))
+            run_seconds.append(time.perf_counter() - started)
+        results[scorer] = {
+            "claims": claims[scorer],
+            "cli_seconds_median": round(statistics.median(cli_seconds[scorer]), 2),
+            "cli_seconds_all": [round(s, 2) for s in cli_seconds[scorer]],
+            "model_load_seconds": round(load_seconds, 2),
+            "extract_seconds_median": round(statistics.median(run_seconds), 2),
+            "words_per_second": round(words / statistics.median(run_seconds)),
+        }
+    ratio = results["model"]["cli_seconds_median"] / results["rules"]["cli_seconds_median"]
+    result = {"words": words, "cpus": os.cpu_count(), "cli_ratio_model_to_rules": round(ratio, 3), **results}
+    print("| scorer | claims | CLI total, median (s) | CLI runs (s) | load (s) | extraction, median (s) | words/s |")
     print("|---|---|---|---|---|---|---|")
-    print(
-        f"| {words} | {claims} | {result['cli_seconds_median']} | {result['cli_seconds_all']} "
-        f"| {result['model_load_seconds']} | {result['extract_seconds_median']} | {result['words_per_second']} |"
-    )
+    for scorer, r in results.items():
+        print(
+            f"| {scorer} | {r['claims']} | {r['cli_seconds_median']} | {r['cli_seconds_all']} "
+            f"| {r['model_load_seconds']} | {r['extract_seconds_median']} | {r['words_per_second']} |"
+        )
+    print(f"whole command, model / rules: {result['cli_ratio_model_to_rules']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"written: {args.out}")

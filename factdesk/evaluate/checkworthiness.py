@@ -103,7 +103,9 @@ class CheckworthinessEvaluator:
         features = rules.features(texts)
         model = load_model()
         scores = {
-            f"factdesk model ({model.name})": ClaimExtractor(scorer="model").scores(texts, features),
+            f"factdesk model ({model.name}{'; in-sample' if split == 'dev' else ''})": ClaimExtractor(
+                scorer="model"
+            ).scores(texts, features),
             "rule-based scorer": rules.scores(texts, features),
             "always-Yes": np.ones(len(texts)),
         }
