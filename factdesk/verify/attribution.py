@@ -5,7 +5,7 @@ independent confirmation of the claim, so they cast no support vote."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from factdesk.records import Claim, Passage
 
@@ -14,7 +14,7 @@ _REPORTING = re.compile(
     r"according to|briefing|statement)\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[A-Za-z]+")
+WORD = re.compile(r"[A-Za-z]+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _MIN_ORGANISATION_WORDS = 2
 
@@ -25,12 +25,12 @@ def echoes_claimant(claim: Claim, text: str) -> bool:
     surname = _surname(claim.claimant)
     if surname and re.search(rf"\b{re.escape(surname)}\b", text):
         return True
-    organisation = {_stem(w) for w in _WORD.findall(claim.claimant_role.rpartition(",")[2]) if len(w) > 2}
+    organisation = {stem(w) for w in WORD.findall(claim.claimant_role.rpartition(",")[2]) if len(w) > 2}
     organisation -= {"the", "and", "for"}
     if len(organisation) < _MIN_ORGANISATION_WORDS:
         return False
     for sentence in _SENTENCE.split(text):
-        named = organisation & {_stem(w) for w in _WORD.findall(sentence)}
+        named = organisation & {stem(w) for w in WORD.findall(sentence)}
         if len(named) >= _MIN_ORGANISATION_WORDS and _REPORTING.search(sentence):
             return True
     return False
@@ -42,7 +42,7 @@ _CLAIMED = re.compile(
     r"viral|posts? (?:say|said|claim)|it is (?:false|untrue|not true) that)\b",
     re.IGNORECASE,
 )
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     "the and for with from that this these those was were are has have had its their they them which who what "
     "when where will would could should been being than then there into onto over about after before".split()
 )
@@ -83,7 +83,12 @@ def conclusions(passages: Sequence[Passage], text: str) -> list[Passage]:
 
 
 def _content(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in _STOP}
+    return content_stems(WORD.findall(text))
+
+
+def content_stems(words: Iterable[str], stop: frozenset[str] = STOP_WORDS) -> set[str]:
+    """Stems of the words that carry content: longer than two letters and not in ``stop``."""
+    return {stem(w) for w in words if len(w) > 2 and w.lower() not in stop}
 
 
 def _surname(claimant: str) -> str:
@@ -91,6 +96,6 @@ def _surname(claimant: str) -> str:
     return words[-1].strip(".,") if words and len(words[-1]) >= 3 else ""
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     """Crude prefix stem, so "Russia's"/"Russian" and "Defence"/"defense" meet."""
     return word.lower()[:5]

@@ -12,37 +12,28 @@ from __future__ import annotations
 
 import re
 
+from factdesk.verify.attribution import STOP_WORDS, WORD, content_stems
+
 _NEGATOR = re.compile(r"\b(?:not|never|no|none|nothing|neither|nor|cannot)\b|n['’]t\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?;])[\"'’”)\]]*\s+")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_STOP = frozenset(
-    """the and for with from that this these those was were are has have had its their they them which who what
-    when where will would could should been being than then there into onto over about after before also only
-    not never none nothing neither nor cannot can does did doing done any all some such very more most much many
-    other another just even still yet out off near behind under between through during without within among
-    claim claims claimed said says say according""".split()
+# More words that say nothing of what a sentence asserts: quantifiers, negators, reporting verbs, "claim".
+_STOP = STOP_WORDS | frozenset(
+    """according all also among another any behind between can cannot claim claimed claims did does doing done
+    during even just many more most much near neither never none nor not nothing off only other out said say says
+    some still such through under very within without yet""".split()
 )
-STEM = 5  # characters compared: "regrouped" and "regrouping" meet, "Russia" and "Russian" meet
-
-
-def _stem(word: str) -> str:
-    return word.lower().replace("’", "'").split("'")[0][:STEM]
-
-
-def _content(words: list[str]) -> set[str]:
-    return {_stem(w) for w in words if len(w) > 2 and w.lower() not in _STOP}
 
 
 def off_claim_denials(claim: str, passage: str) -> list[str]:
     """The sentences of ``passage`` that negate something ``claim`` does not mention (see the module docstring)."""
     if "?" in passage:
         return []
-    wanted = _content(_WORD.findall(claim))
+    wanted = content_stems(WORD.findall(claim), _STOP)
     off = []
     for sentence in _SENTENCE.split(passage):
         if not _NEGATOR.search(sentence):
             continue
-        said = _content([w for w in _WORD.findall(sentence) if w[0].islower()])
+        said = content_stems([w for w in WORD.findall(sentence) if w[0].islower()], _STOP)
         if said and not said & wanted:
             off.append(sentence)
     return off
