@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, date, datetime
 from pathlib import Path
-
-import numpy as np
 
 from factdesk import registry
 from factdesk.claims.matching import ClaimMatcher, Match
@@ -21,7 +19,6 @@ from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
 from factdesk.records import (
     NOT_ENOUGH_EVIDENCE,
-    STANCE_LABELS,
     Claim,
     Evidence,
     FactCheck,
@@ -30,14 +27,11 @@ from factdesk.records import (
     Verdict,
 )
 from factdesk.retrieve import Retriever, retriever_params
-from factdesk.retrieve.credibility import mmr_select
-from factdesk.retrieve.lexical import fts_query
 from factdesk.retrieve.rerank import Reranker
-from factdesk.store import PassageHit, Store
-from factdesk.urls import domain
-from factdesk.verify.attribution import conclusions, echoes_claimant, reports_claim
+from factdesk.store import Store
 from factdesk.verify.base import Aggregator, Decomposer, StanceModel
-from factdesk.verify.relevance import RelevanceGate, voting_evidence
+from factdesk.verify.relevance import voting_evidence
+from factdesk.verify.weigh import EvidenceWeigher
 
 VERSION = "0.1.0"
 log = logging.getLogger("factdesk")
@@ -56,10 +50,11 @@ class FactDesk:
         self.aggregator: Aggregator = registry.create("aggregator", self.config.verify.aggregator)
         reranker = self.config.verify.reranker
         self.reranker: Reranker | None = registry.create("reranker", reranker) if reranker else None
-        if self.config.verify.rerank_weight + self.config.verify.relevance_weight > 1.0:
-            raise FactdeskError("[verify] rerank_weight + relevance_weight must be at most 1 (the rest is retrieval)")
         decomposer = self.config.verify.decomposer
         self.decomposer: Decomposer | None = registry.create("decomposer", decomposer) if decomposer else None
+        self.weigher = EvidenceWeigher(
+            self.retriever, self.stance, self.reranker, self.decomposer, self.config.retrieve, self.config.verify
+        )
         explain = self.config.explain
         writer_params = (
             {"url": explain.llm_url, "model": explain.llm_model, "api_key_env": explain.llm_api_key_env}
@@ -68,20 +63,14 @@ class FactDesk:
         )
         self.writer = registry.create("writer", explain.writer, **writer_params)
         self.fallback_writer = TemplateWriter()
-        self.citations = CitationChecker(self.store.document, self.stance, self.claim_stance)
+        self.citations = CitationChecker(self.store.document, self.stance, self.weigher.claim_stance)
         self.rating_scale = load_scale(self.config.publish.rating_scale)
-        self.gate = RelevanceGate(self.config.verify.relevance_threshold, self.config.verify.min_content_words)
         self._warm = False
 
     def warm_up(self) -> None:
         if not self._warm:
             try:
-                self.retriever.warm_up()
-                self.stance.warm_up()
-                if self.reranker is not None:
-                    self.reranker.warm_up()
-                if self.decomposer is not None:
-                    self.decomposer.warm_up()
+                self.weigher.warm_up()
                 self.aggregator.warm_up()
             except OSError as exc:
                 raise FactdeskError(f"cannot load a model: {exc}") from exc
@@ -145,12 +134,9 @@ class FactDesk:
         return check
 
     def gather(self, claim: Claim, cutoff: date | None) -> list[Evidence]:
-        """The evidence for ``claim``, published no later than ``cutoff``: retrieved passages and the retrieved
-        documents' conclusions, weighed and passed through the relevance gate, then the claimant's earlier words."""
+        """The evidence for ``claim`` published no later than ``cutoff`` (see ``EvidenceWeigher.gather``)."""
         self.warm_up()
-        hits = self._with_conclusions(self.retriever.run(self.store, claim, cutoff))
-        evidence = self._weigh(claim, hits)
-        return evidence + self._earlier_statements(claim, evidence)
+        return self.weigher.gather(self.store, claim, cutoff)
 
     def _rule(self, scores: dict[str, float]) -> Verdict:
         """The ruling: the likeliest label, unless its probability is below ``abstain_below`` (then Not Enough
@@ -193,107 +179,6 @@ class FactDesk:
     def save(self, check: FactCheck) -> int:
         """Stores a fact-check (and its claim) and returns its id, for ``publish``."""
         return self.store.add_factcheck(check)
-
-    def _weigh(self, claim: Claim, hits: list[PassageHit]) -> list[Evidence]:
-        """Scores every candidate's stance (and relevance, with a reranker), then keeps the ``top_k`` ranked
-        highest by ``rerank_weight · reranker + relevance_weight · stance relevance + the rest · retrieval``."""
-        if not hits:
-            return []
-        texts = [hit.passage.text for hit in hits]
-        probabilities = self.claim_stance(claim, texts)
-        reranked = self.reranker.run(claim.text, texts) if self.reranker is not None else np.zeros(len(hits))
-        best_score = max(hit.score for hit in hits) or 1.0
-        verify = self.config.verify
-        rerank_weight = verify.rerank_weight if self.reranker is not None else 0.0
-        retrieval_weight = 1.0 - verify.rerank_weight - verify.relevance_weight
-        weighed = []
-        for hit, row, rerank in zip(hits, probabilities, reranked, strict=True):
-            relevance = float(1.0 - row[STANCE_LABELS.index("neutral")])
-            stance = STANCE_LABELS[int(np.argmax(row))]
-            ranking = (
-                rerank_weight * float(rerank)
-                + verify.relevance_weight * relevance
-                + retrieval_weight * hit.score / best_score
-            )
-            scores = {"retrieval": float(hit.score), "relevance": relevance}
-            if self.reranker is not None:
-                scores["rerank"] = float(rerank)
-            weighed.append(
-                (
-                    ranking,
-                    Evidence(
-                        passage=hit.passage,
-                        document=hit.document,
-                        stance=stance,
-                        stance_probabilities={label: float(p) for label, p in zip(STANCE_LABELS, row, strict=True)},
-                        scores=scores,
-                        from_claimant=echoes_claimant(claim, hit.passage.text)
-                        or reports_claim(claim, hit.passage.text),
-                        question=hit.question,
-                    ),
-                )
-            )
-        about = reranked if self.reranker is not None else [e.relevance for _, e in weighed]
-        gated = self.gate.apply([e for _, e in weighed], about)
-        weighed = [(rank, e) for (rank, _), e in zip(weighed, gated, strict=True)]
-        kept = [(rank, e) for rank, e in weighed if e.relevance >= self.config.verify.min_relevance]
-        chosen = mmr_select(
-            kept,
-            relevance=lambda item: item[0],
-            source=lambda item: domain(item[1].document.url) or item[1].document.outlet.lower(),
-            k=self.config.retrieve.top_k,
-            trade_off=self.config.retrieve.mmr_trade_off,
-        )
-        return [e for _, e in chosen]
-
-    def _with_conclusions(self, hits: list[PassageHit]) -> list[PassageHit]:
-        """The hits, and the conclusion of each retrieved document that the hits left out ("That is false.", with
-        the passage before it), scored as its document's best hit: a document is read for its verdict, whatever
-        cap on passages per document the retriever applied."""
-        best: dict[str, PassageHit] = {}
-        for hit in hits:
-            if hit.passage.doc_id not in best or hit.score > best[hit.passage.doc_id].score:
-                best[hit.passage.doc_id] = hit
-        seen = {(h.passage.doc_id, h.passage.end) for h in hits}
-        added = []
-        for doc_id, top in best.items():
-            for passage in conclusions(self.store.passages(doc_id), top.document.text):
-                if (doc_id, passage.end) not in seen:
-                    added.append(replace(top, passage=passage))
-        return hits + added
-
-    def _earlier_statements(self, claim: Claim, found: list[Evidence]) -> list[Evidence]:
-        """Passages from before the claim's date in which the claimant (or their organisation) speaks: what they
-        said earlier is evidence too, as the claimant's own record. They cast no support vote."""
-        if not (claim.claimant and claim.date):
-            return []
-        query = fts_query(f"{claim.claimant} {claim.claimant_role.rpartition(',')[2]}")
-        seen = {(e.passage.doc_id, e.passage.start) for e in found}
-        before = claim.date - timedelta(days=1)
-        hits = [
-            hit
-            for hit in self.store.search_passages(query, before, self.config.retrieve.candidates)
-            if hit.document.published is not None
-            and (hit.passage.doc_id, hit.passage.start) not in seen
-            and echoes_claimant(claim, hit.passage.text)
-        ]
-        return self._weigh(claim, hits)[: self.config.verify.earlier_statements]
-
-    def claim_stance(self, claim: Claim, passages: Sequence[str]) -> np.ndarray:
-        """Stance towards the whole claim and each of its parts: a passage refutes the claim if it refutes any
-        part, and supports it only if it supports the whole."""
-        parts = self.decomposer.run(claim.text) if self.decomposer is not None else []
-        whole = self.stance.predict(claim.text, passages)
-        if not parts:
-            return whole
-        each = np.stack([whole, *(self.stance.predict(part, passages) for part in parts)])
-        supports = whole[:, STANCE_LABELS.index("supports")]
-        refutes = each[:, :, STANCE_LABELS.index("refutes")].max(axis=0)
-        combined = np.zeros_like(whole)
-        combined[:, STANCE_LABELS.index("supports")] = supports
-        combined[:, STANCE_LABELS.index("refutes")] = refutes
-        combined[:, STANCE_LABELS.index("neutral")] = np.clip(1.0 - supports - refutes, 0.0, None)
-        return combined / combined.sum(axis=1, keepdims=True)
 
     def describe(self) -> dict[str, object]:
         return {"store": str(self.store.root), "config": asdict(self.config), **self.store.stats()}

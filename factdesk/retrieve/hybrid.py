@@ -7,7 +7,7 @@ where w_list is ``lexical_weight`` for a BM25 list and 1 for a dense one (``benc
 it, ``rrf_k`` and ``mmr_trade_off``).
 
 Each passage keeps the (sub-)question of the list that contributed most to its score. Reranking happens
-downstream: ``FactDesk._weigh`` scores every candidate with the trained stance model and its relevance output
+downstream: ``EvidenceWeigher.weigh`` scores every candidate with the trained stance model and its relevance output
 (``factdesk.retrieve.rerank``) and ranks by a weighted sum of the reranker score, the stance relevance
 (1 − P(neutral)) and this score (``[verify] rerank_weight``, ``relevance_weight``). Nothing published after
 the cut-off comes back from any list: tantivy checks its ``published`` field (see ``LexicalIndex.search``),
