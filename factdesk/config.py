@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,6 +13,27 @@ from factdesk.errors import FactdeskError
 
 DEFAULT_STORE = Path(".factdesk")
 STORE_ENV = "FACTDESK_HOME"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A registered component by ``name``, and the keyword arguments its constructor takes. In TOML either a
+    name (``aggregator = "stance-vote"``) or a table (``[verify.aggregator]`` with ``name`` and the arguments);
+    in Python a plain name is accepted too. An empty name means none (a reranker or decomposer left out)."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.name)
+
+
+def _named_components(config: Any) -> None:
+    """Accepts a plain name wherever a ``Component`` goes (``VerifyConfig(stance_model="lexical-baseline")``)."""
+    for item in fields(config):
+        value = getattr(config, item.name)
+        if item.type == "Component" and isinstance(value, str):
+            object.__setattr__(config, item.name, Component(value))
 
 
 @dataclass(frozen=True)
@@ -25,7 +47,7 @@ class RetrieveConfig:
     """``hybrid``: BM25 + dense (ANN) over the claim and its sub-queries, fused by RRF, with source lists and MMR
     across sources; ``fts5``: FTS5 BM25 on the claim alone. The other settings apply to ``hybrid`` only."""
 
-    retriever: str = "hybrid"
+    retriever: Component = field(default_factory=partial(Component, "hybrid"))
     candidates: int = 40
     top_k: int = 8
     max_per_document: int = 2
@@ -45,15 +67,19 @@ class RetrieveConfig:
     deny_list_file: str = "../shared/data/averitec/misinfo_list.txt"  # AVeriTeC's list (CC BY-NC, not shipped)
     domain_weights: dict[str, float] = field(default_factory=dict)  # reliability, default 1.0
 
+    __post_init__ = _named_components
+
 
 @dataclass(frozen=True)
 class VerifyConfig:
-    stance_model: str = "cross-encoder"
-    aggregator: str = "trained-verdict"  # or "stance-vote" (no training data needed)
-    decomposer: str = "spacy-clauses"  # "" tests the claim only as a whole
+    stance_model: Component = field(default_factory=partial(Component, "cross-encoder"))
+    # "stance-vote" needs no training data.
+    aggregator: Component = field(default_factory=partial(Component, "trained-verdict"))
+    decomposer: Component = field(default_factory=partial(Component, "spacy-clauses"))  # "": the whole claim only
     earlier_statements: int = 2  # passages, dated before the claim, in which the claimant speaks
     verdict_evidence: int = 3  # the most relevant passages the aggregator weighs (0: all); see README
-    reranker: str = "cross-encoder-relevance"  # scores how well each candidate answers the claim; "" for none
+    # How well each candidate answers the claim (the stance model's relevance output); "" for none.
+    reranker: Component = field(default_factory=partial(Component, "cross-encoder-relevance"))
     rerank_weight: float = 0.5  # evidence ranking: this much reranker score,
     relevance_weight: float = 0.25  # this much stance relevance (1 - P(neutral)), the rest retrieval score
     min_relevance: float = 0.0
@@ -65,13 +91,18 @@ class VerifyConfig:
     # and the report says which way the evidence leaned and what is missing. 0 never abstains.
     abstain_below: float = 0.4
 
+    __post_init__ = _named_components
+
 
 @dataclass(frozen=True)
 class ExplainConfig:
-    writer: str = "template"  # or "llm": an OpenAI-compatible chat-completions endpoint
+    # Or "llm": an OpenAI-compatible chat-completions endpoint.
+    writer: Component = field(default_factory=partial(Component, "template"))
     llm_url: str = ""
     llm_model: str = "gpt-4o-mini"
     llm_api_key_env: str = "FACTDESK_LLM_API_KEY"
+
+    __post_init__ = _named_components
 
 
 @dataclass(frozen=True)
@@ -109,7 +140,9 @@ def _build(kind: type[T], raw: dict[str, Any], where: str) -> T:
         if key not in known:
             raise FactdeskError(f"{where}: unknown setting {key!r}; expected one of {sorted(known)}")
         default = getattr(kind(), key)
-        if is_dataclass(default):
+        if isinstance(default, Component):
+            values[key] = _build_component(value, default, f"{where}: {key}")
+        elif is_dataclass(default):
             if not isinstance(value, dict):
                 raise FactdeskError(f"{where}: [{key}] must be a table")
             values[key] = _build(type(default), value, f"{where} [{key}]")
@@ -118,6 +151,18 @@ def _build(kind: type[T], raw: dict[str, Any], where: str) -> T:
         else:
             values[key] = value
     return kind(**values)
+
+
+def _build_component(value: Any, default: Component, where: str) -> Component:
+    if isinstance(value, str):
+        return Component(value)
+    if not isinstance(value, dict):
+        raise FactdeskError(f"{where} must be a component name or a table, got {value!r}")
+    params = dict(value)
+    name = params.pop("name", default.name)
+    if not isinstance(name, str):
+        raise FactdeskError(f"{where}: name must be str, got {name!r}")
+    return Component(name, params)
 
 
 def resolve_store(explicit: str | Path | None) -> Path:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 
 from factdesk import registry
@@ -25,16 +27,45 @@ from factdesk.records import (
     Provenance,
     Statement,
     Verdict,
+    to_jsonable,
 )
 from factdesk.retrieve import Retriever, retriever_params
 from factdesk.retrieve.rerank import Reranker
 from factdesk.store import Store
-from factdesk.verify.base import Aggregator, Decomposer, StanceModel
+from factdesk.verify.base import Aggregator, StanceModel
 from factdesk.verify.relevance import voting_evidence
 from factdesk.verify.weigh import EvidenceWeigher
 
 VERSION = "0.1.0"
+PACKAGE = Path(__file__).resolve().parent
 log = logging.getLogger("factdesk")
+
+
+def model_hashes(*components: object) -> dict[str, str]:
+    """Each model file the components read (``model_files()``, where they have one) with its SHA-256, by path
+    relative to the package for shipped models."""
+    files = [path for c in components if c is not None for path in getattr(c, "model_files", list)()]
+    return {_shown(path): _sha256(path) for path in files if path.is_file()}
+
+
+def _sha256(path: Path) -> str:
+    stat = path.stat()
+    return _digest(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _digest(path: Path, _mtime_ns: int, _size: int) -> str:
+    """SHA-256 of ``path``, computed once per version of the file (its modification time and size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _shown(path: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(PACKAGE.parent)) if resolved.is_relative_to(PACKAGE.parent) else str(resolved)
 
 
 class FactDesk:
@@ -43,35 +74,48 @@ class FactDesk:
     def __init__(self, store: str | Path, config: Config | None = None) -> None:
         self.config = config or Config()
         self.store = Store(Path(store))
-        self.retriever: Retriever = registry.create(
-            "retriever", self.config.retrieve.retriever, **retriever_params(self.config.retrieve)
-        )
-        self.stance: StanceModel = registry.create("stance", self.config.verify.stance_model)
-        self.aggregator: Aggregator = registry.create("aggregator", self.config.verify.aggregator)
-        reranker = self.config.verify.reranker
-        self.reranker: Reranker | None = registry.create("reranker", reranker) if reranker else None
-        decomposer = self.config.verify.decomposer
-        self.decomposer: Decomposer | None = registry.create("decomposer", decomposer) if decomposer else None
+        retrieve, verify, explain = self.config.retrieve, self.config.verify, self.config.explain
         self.weigher = EvidenceWeigher(
-            self.retriever, self.stance, self.reranker, self.decomposer, self.config.retrieve, self.config.verify
+            retriever=registry.build("retriever", retrieve.retriever, **retriever_params(retrieve)),
+            stance=registry.build("stance", verify.stance_model),
+            reranker=registry.build("reranker", verify.reranker) if verify.reranker else None,
+            decomposer=registry.build("decomposer", verify.decomposer) if verify.decomposer else None,
+            retrieve=retrieve,
+            verify=verify,
         )
-        explain = self.config.explain
+        self.aggregator: Aggregator = registry.build("aggregator", verify.aggregator)
         writer_params = (
             {"url": explain.llm_url, "model": explain.llm_model, "api_key_env": explain.llm_api_key_env}
-            if explain.writer == "llm"
+            if explain.writer.name == "llm"
             else {}
         )
-        self.writer = registry.create("writer", explain.writer, **writer_params)
+        self.writer = registry.build("writer", explain.writer, **writer_params)
         self.fallback_writer = TemplateWriter()
         self.citations = CitationChecker(self.store.document, self.stance, self.weigher.claim_stance)
         self.rating_scale = load_scale(self.config.publish.rating_scale)
         self._warm = False
+        self._models: dict[str, str] = {}
+
+    @property
+    def retriever(self) -> Retriever:
+        return self.weigher.retriever
+
+    @property
+    def stance(self) -> StanceModel:
+        return self.weigher.stance
+
+    @property
+    def reranker(self) -> Reranker | None:
+        return self.weigher.reranker
 
     def warm_up(self) -> None:
         if not self._warm:
             try:
                 self.weigher.warm_up()
                 self.aggregator.warm_up()
+                self._models = model_hashes(
+                    self.retriever, self.stance, self.reranker, self.weigher.decomposer, self.aggregator
+                )
             except OSError as exc:
                 raise FactdeskError(f"cannot load a model: {exc}") from exc
             self._warm = True
@@ -126,6 +170,8 @@ class FactDesk:
                 evidence_cutoff=cutoff,
                 created=datetime.now(UTC),
                 factdesk_version=VERSION,
+                config=to_jsonable(self.config),
+                models=self._models,
             ),
             notes=tuple(notes),
         )

@@ -114,6 +114,10 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
+    """How a check was made. ``config``: the resolved settings; ``models``: each model file the components read,
+    by path (relative to the package when shipped), with its SHA-256. Checks stored before these were recorded
+    have them empty."""
+
     stance_model: str
     aggregator: str
     retriever: str
@@ -121,6 +125,8 @@ class Provenance:
     evidence_cutoff: date | None
     created: datetime
     factdesk_version: str
+    config: dict[str, Any] = field(default_factory=dict)
+    models: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

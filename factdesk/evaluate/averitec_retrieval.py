@@ -202,7 +202,7 @@ class AveritecRetrievalEvaluator:
             if name == "hybrid":
                 inner.vector_cache = self.cache
             recorder = _Recorder(inner)
-            desk.retriever = recorder
+            desk.weigher.retriever = recorder
             if not desk.store.stats()["documents"]:
                 desk.ingest([corpus], progress=progress)
             desk.warm_up()

@@ -13,6 +13,6 @@ __all__ = ["Fts5Retriever", "HybridRetriever", "Retriever", "retriever_params"]
 
 def retriever_params(config: RetrieveConfig) -> dict[str, Any]:
     """The settings of ``config`` that its retriever takes, for ``registry.create("retriever", ...)``."""
-    kind = HybridRetriever if config.retriever == "hybrid" else Fts5Retriever
+    kind = HybridRetriever if config.retriever.name == "hybrid" else Fts5Retriever
     taken = {f.name for f in fields(kind) if f.init} - {"name"}
     return {key: value for key, value in asdict(config).items() if key in taken}

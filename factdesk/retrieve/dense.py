@@ -118,6 +118,10 @@ class MiniLMOnnxPassageEmbedder:
         folder = Path(self.model_dir) if self.model_dir else DEFAULT_EMBEDDER_DIR
         return f"{_model_name(folder)}-{self.max_length}"
 
+    def model_files(self) -> list[Path]:
+        folder = Path(self.model_dir) if self.model_dir else DEFAULT_EMBEDDER_DIR
+        return [folder / "model.onnx", folder / "tokenizer.json"]
+
     def warm_up(self) -> None:
         if self._session is not None:
             return

@@ -132,6 +132,10 @@ class HybridRetriever:
         index.use_cache(self._cache)
         return index
 
+    def model_files(self) -> list[Path]:
+        """The embedder's model files, where it names them (after ``warm_up``)."""
+        return list(getattr(self._embedder, "model_files", list)()) if self.dense else []
+
     def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
         self.warm_up()
         assert self._planner is not None

@@ -188,6 +188,9 @@ class OnnxPairModel:
         self._pad_id = 0
         self._outputs = 0
 
+    def model_files(self) -> list[Path]:
+        return [self.model_dir / MODEL_FILE, self.model_dir / TOKENIZER_FILE]
+
     def warm_up(self) -> None:
         """Load the tokenizer and the ONNX session (once)."""
         if self._session is not None:

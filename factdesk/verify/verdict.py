@@ -506,6 +506,14 @@ class TrainedVerdictAggregator:
             self.featurizer.encoder.warm_up()
         self.featurizer.warm_up()
 
+    def model_files(self) -> list[Path]:
+        """The verdict model, the encoder's files when it reads one, and the domain lists it was given."""
+        files = [self.model_path]
+        if self.featurizer.encoder is not None:
+            files += self.featurizer.encoder.model_files()
+        lists = [Path(self.misinfo_list), *([Path(self.outlets_list)] if self.outlets_list else [])]
+        return files + [path for path in lists if path.is_file()]
+
     def run(self, claim: Claim, evidence: Sequence[Evidence]) -> VerdictScores:
         if not evidence:  # the model only ever saw claims with evidence; with none there is nothing to weigh
             return {label: float(label == "Not Enough Evidence") for label in VERDICT_LABELS}

@@ -109,6 +109,10 @@ class VerdictEncoder:
         self._tokenizer: Tokenizer | None = None
         self._table: np.ndarray | None = None
 
+    def model_files(self) -> list[Path]:
+        stance = [self.stance_dir / STANCE_MODEL_FILE, self.stance_dir / TOKENIZER_FILE]
+        return [self.model_dir / ENCODER_FILE, self.model_dir / META_FILE, *stance]
+
     def warm_up(self) -> None:
         if self._session is not None:
             return
