@@ -80,6 +80,8 @@ class VerifyConfig:
     verdict_evidence: int = 3  # the most relevant passages the aggregator weighs (0: all); see README
     # How well each candidate answers the claim (the stance model's relevance output); "" for none.
     reranker: Component = field(default_factory=partial(Component, "cross-encoder-relevance"))
+    # Reads each chosen passage with the stance model and the verdict encoder; "" tags by the stance model alone.
+    reader: Component = field(default_factory=partial(Component, "verdict-encoder"))
     rerank_weight: float = 0.5  # evidence ranking: this much reranker score,
     relevance_weight: float = 0.25  # this much stance relevance (1 - P(neutral)), the rest retrieval score
     min_relevance: float = 0.0

@@ -82,6 +82,7 @@ class FactDesk:
             decomposer=registry.build("decomposer", verify.decomposer) if verify.decomposer else None,
             retrieve=retrieve,
             verify=verify,
+            reader=registry.build("reader", verify.reader) if verify.reader else None,
         )
         self.aggregator: Aggregator = registry.build("aggregator", verify.aggregator)
         writer_params = (
@@ -113,8 +114,9 @@ class FactDesk:
             try:
                 self.weigher.warm_up()
                 self.aggregator.warm_up()
+                weigher = self.weigher
                 self._models = model_hashes(
-                    self.retriever, self.stance, self.reranker, self.weigher.decomposer, self.aggregator
+                    weigher.retriever, weigher.stance, weigher.reranker, weigher.reader, self.aggregator
                 )
             except OSError as exc:
                 raise FactdeskError(f"cannot load a model: {exc}") from exc

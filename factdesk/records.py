@@ -53,7 +53,9 @@ class Claim:
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """A passage weighed against a claim. ``scores`` holds ``retrieval`` and ``relevance`` (0–1); ``question``
-    is the (sub-)question of the claim the passage was retrieved for, in AVeriTeC's question–answer form."""
+    is the (sub-)question of the claim the passage was retrieved for, in AVeriTeC's question–answer form.
+    ``stance_probabilities`` are the stance model's; ``reading``, where a passage reader made one, is how the
+    passage reads as evidence for the claim (``STANCE_LABELS`` probabilities), and ``stance`` is its likeliest."""
 
     passage: Passage
     document: Document
@@ -62,6 +64,12 @@ class Evidence:
     scores: dict[str, float]
     from_claimant: bool = False
     question: str = ""
+    reading: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def leaning(self) -> dict[str, float]:
+        """How the passage reads for the claim: its reading where one was made, else the stance model's."""
+        return self.reading or self.stance_probabilities
 
     @property
     def relevance(self) -> float:
@@ -170,6 +178,7 @@ def evidence_from_jsonable(item: dict[str, Any]) -> Evidence:
         scores=item["scores"],
         from_claimant=item["from_claimant"],
         question=item.get("question", ""),
+        reading=item.get("reading", {}),
     )
 
 

@@ -32,7 +32,9 @@ from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.urls import domain
 from factdesk.verify.aggregate import StanceVoteAggregator
 from factdesk.verify.attribution import echoes_claimant, reports_claim
+from factdesk.verify.base import PassageReader
 from factdesk.verify.cross_encoder import CrossEncoderStance
+from factdesk.verify.reading import EncoderPassageReader
 from factdesk.verify.relevance import RelevanceGate, relevant
 from factdesk.verify.verdict import STOP_WORDS, TrainedVerdictAggregator, tokens
 
@@ -148,9 +150,11 @@ def with_evidence(
     progress: bool,
     reranker: CrossEncoderReranker | None = None,
     gate: RelevanceGate | None = None,
+    reader: PassageReader | None = None,
 ) -> list[list[Evidence]]:
     """Scores every gold QA pair of every item against its claim; with a reranker and a gate, the passages not
-    about the claim are tagged ``unrelated`` (they stay in the list and cast no vote)."""
+    about the claim are tagged ``unrelated`` (they stay in the list and cast no vote); with a reader, the others
+    are read as the pipeline reads them."""
     pairs = [(item.claim.text, text) for item in items for text, _ in item.qa]
     probabilities = predict_stance(stance, pairs, progress)
     relevance = reranker.run_pairs(pairs) if reranker is not None and pairs else np.ones(len(pairs))
@@ -159,6 +163,8 @@ def with_evidence(
         evidence = gold_evidence(item, probabilities[start : start + len(item.qa)])
         if gate is not None:
             evidence = gate.apply(evidence, relevance[start : start + len(item.qa)].tolist())
+        if reader is not None:
+            evidence = reader.run(item.claim, evidence)
         out.append(evidence)
         start += len(item.qa)
     return out
@@ -245,7 +251,7 @@ class AveritecEvaluator:
         started = time.perf_counter()
         stance.warm_up()
         trained.warm_up()
-        gated = with_evidence(items, stance, progress, reranker, gate)
+        gated = with_evidence(items, stance, progress, reranker, gate, EncoderPassageReader())
         evidence = [relevant(e) for e in gated]
         stance_seconds = time.perf_counter() - started
         started = time.perf_counter()

@@ -48,6 +48,7 @@ from factdesk.records import VERDICT_LABELS
 from factdesk.registry import register
 from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.verify.cross_encoder import CrossEncoderStance
+from factdesk.verify.reading import EncoderPassageReader
 from factdesk.verify.relevance import RelevanceGate, relevant
 from factdesk.verify.verdict import TrainedVerdictAggregator
 
@@ -172,10 +173,11 @@ class _Judge:
         self.progress = progress
         self.stance, self.reranker = CrossEncoderStance(), CrossEncoderReranker()
         self.aggregator = TrainedVerdictAggregator()
+        self.reader = EncoderPassageReader()
 
     def verdicts(self, items: Sequence[AveritecItem]) -> list[str]:
         self.aggregator.warm_up()
-        gated = with_evidence(items, self.stance, self.progress, self.reranker, self.gate)
+        gated = with_evidence(items, self.stance, self.progress, self.reranker, self.gate, self.reader)
         labels = []
         for item, evidence in zip(items, gated, strict=True):
             scores = self.aggregator.run(item.claim, relevant(evidence))

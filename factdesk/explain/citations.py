@@ -47,8 +47,7 @@ class CitationChecker:
         self, claim: Claim, label: str, statements: Sequence[Statement], weighed: Sequence[Evidence] = ()
     ) -> list[CitationCheck]:
         recorded = {
-            (e.passage.doc_id, e.passage.start, e.passage.end): [e.stance_probabilities[k] for k in STANCE_LABELS]
-            for e in weighed
+            (e.passage.doc_id, e.passage.start, e.passage.end): [e.leaning[k] for k in STANCE_LABELS] for e in weighed
         }
         return [self._check_one(claim, label, statement, recorded) for statement in statements]
 

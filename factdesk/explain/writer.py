@@ -65,7 +65,7 @@ def lead_evidence(verdict: Verdict, evidence: Sequence[Evidence]) -> list[Eviden
         sides = []
         for stance in ("supports", "refutes"):
             taking = [e for e in independent if e.stance == stance]
-            strongest = sorted(independent, key=lambda e: e.stance_probabilities[stance], reverse=True)
+            strongest = sorted(independent, key=lambda e: e.leaning[stance], reverse=True)
             sides += [e for e in (taking or strongest)[:2] if all(e is not chosen for chosen in sides)]
         return sides
     stance = LEAD_STANCE.get(verdict.label)
@@ -73,8 +73,8 @@ def lead_evidence(verdict: Verdict, evidence: Sequence[Evidence]) -> list[Eviden
         return independent
     leaning = [e for e in independent if e.stance == stance]
     return leaning or sorted(
-        (e for e in independent if e.stance_probabilities[stance] > e.stance_probabilities[OPPOSITE[stance]]),
-        key=lambda e: e.stance_probabilities[stance],
+        (e for e in independent if e.leaning[stance] > e.leaning[OPPOSITE[stance]]),
+        key=lambda e: e.leaning[stance],
         reverse=True,
     )
 
@@ -101,7 +101,7 @@ def verdict_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidenc
     lead = lead_evidence(verdict, evidence)
     if stance := LEAD_STANCE.get(verdict.label):
         # a passage that leans only just is left out: rescoring it in another batch can tip it the other way
-        lead = [e for e in lead if e.stance_probabilities[stance] - e.stance_probabilities[OPPOSITE[stance]] > CLEAR]
+        lead = [e for e in lead if e.leaning[stance] - e.leaning[OPPOSITE[stance]] > CLEAR]
     lead = lead[:3]
     if not lead and stance:
         weighed = sorted((e for e in evidence if not e.from_claimant), key=lambda e: e.relevance, reverse=True)[:3]

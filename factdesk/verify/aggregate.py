@@ -26,9 +26,9 @@ class StanceVoteAggregator:
 
     def run(self, claim: Claim, evidence: Sequence[Evidence]) -> VerdictScores:
         support = self._noisy_or(
-            [e.stance_probabilities["supports"] for e in evidence if e.stance == "supports" and not e.from_claimant]
+            [e.leaning["supports"] for e in evidence if e.stance == "supports" and not e.from_claimant]
         )
-        refute = self._noisy_or([e.stance_probabilities["refutes"] for e in evidence if e.stance == "refutes"])
+        refute = self._noisy_or([e.leaning["refutes"] for e in evidence if e.stance == "refutes"])
         return {
             "Supported": support * (1 - refute),
             "Refuted": refute * (1 - support),

@@ -9,7 +9,7 @@ import numpy as np
 
 from factdesk.records import STANCE_LABELS, Claim, Evidence
 
-__all__ = ["STANCE_LABELS", "Aggregator", "Decomposer", "StanceModel", "VerdictScores", "softmax"]
+__all__ = ["STANCE_LABELS", "Aggregator", "Decomposer", "PassageReader", "StanceModel", "VerdictScores", "softmax"]
 
 VerdictScores = dict[str, float]
 
@@ -27,6 +27,17 @@ class StanceModel(Protocol):
 
     def predict(self, claim: str, passages: Sequence[str]) -> np.ndarray:
         """Shape ``(len(passages), 3)``: probabilities in ``STANCE_LABELS`` order."""
+        ...
+
+
+class PassageReader(Protocol):
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def run(self, claim: Claim, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """The evidence with each passage about the claim given its ``reading`` and the stance that reading
+        implies; passages not about the claim unchanged."""
         ...
 
 

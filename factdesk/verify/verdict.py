@@ -27,6 +27,7 @@ from factdesk.records import VERDICT_LABELS, Claim, Evidence
 from factdesk.registry import register
 from factdesk.urls import domain, read_domain_list
 from factdesk.verify.base import VerdictScores, softmax
+from factdesk.verify.reading import consistent_with_readings
 
 log = logging.getLogger("factdesk")
 
@@ -471,14 +472,20 @@ class TrainedVerdictAggregator:
     ``run`` does it on first use otherwise.
 
     ``misinfo_list``: misinformation domains, one per line (default: $FACTDESK_MISINFO_LIST, else the AVeriTeC
-    list in ../shared/data; none when absent). ``outlets_list``: more low-credibility domains or outlet names."""
+    list in ../shared/data; none when absent). ``outlets_list``: more low-credibility domains or outlet names.
+    ``follow_readings``: never rule what the passages' readings contradict (``reading.consistent_with_readings``)."""
 
     name = "trained-verdict"
 
     def __init__(
-        self, model_path: str | None = None, misinfo_list: str | None = None, outlets_list: str | None = None
+        self,
+        model_path: str | None = None,
+        misinfo_list: str | None = None,
+        outlets_list: str | None = None,
+        follow_readings: bool = True,
     ) -> None:
         self.model_path = Path(model_path) if model_path else DEFAULT_MODEL
+        self.follow_readings = follow_readings
         self.misinfo_list = misinfo_list or os.environ.get(MISINFO_ENV) or str(DEFAULT_MISINFO)
         self.outlets_list = outlets_list
         self.model: VerdictModel | None = None
@@ -522,4 +529,5 @@ class TrainedVerdictAggregator:
         self.featurizer.analyse([claim.text, *(e.passage.text for e in evidence)])
         probs = self.model.probabilities(self.featurizer.vector(claim, evidence, self.model.spec))[0]
         scores = dict(zip(self.model.labels, map(float, probs), strict=True))
-        return {label: scores[label] for label in VERDICT_LABELS}
+        ordered = {label: scores[label] for label in VERDICT_LABELS}
+        return consistent_with_readings(ordered, evidence) if self.follow_readings else ordered

@@ -21,6 +21,7 @@ from tokenizers import Tokenizer
 
 from factdesk.errors import FactdeskError
 from factdesk.records import VERDICT_LABELS
+from factdesk.verify.base import softmax
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.cross_encoder import MODEL_FILE as STANCE_MODEL_FILE
 from factdesk.verify.cross_encoder import TOKENIZER_FILE, PairInput, cpu_session, pad_inputs
@@ -105,6 +106,7 @@ class VerdictEncoder:
         self.stance_dir = Path(stance_dir) if stance_dir else STANCE_DIR
         self.labels: tuple[str, ...] = ()
         self.max_length = 0
+        self.train_marginal: np.ndarray | None = None  # mean out-of-fold probabilities on its training claims
         self._session: ort.InferenceSession | None = None
         self._tokenizer: Tokenizer | None = None
         self._table: np.ndarray | None = None
@@ -131,6 +133,9 @@ class VerdictEncoder:
                 "retrain it with `factdesk train verdict-encoder`"
             )
         self.labels, self.max_length = tuple(meta["labels"]), int(meta["max_length"])
+        if meta.get("out_of_fold_train_logits"):
+            logits = np.array(list(meta["out_of_fold_train_logits"].values()), dtype=float)
+            self.train_marginal = softmax(logits).mean(axis=0)
         if self.labels != VERDICT_LABELS:
             raise FactdeskError(f"{meta_path}: labels {self.labels} are not factdesk's {VERDICT_LABELS}")
         self._tokenizer = load_tokenizer(self.stance_dir)

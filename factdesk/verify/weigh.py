@@ -18,7 +18,7 @@ from factdesk.retrieve.rerank import Reranker
 from factdesk.store import PassageHit, Store
 from factdesk.urls import domain
 from factdesk.verify.attribution import conclusions, echoes_claimant, reports_claim
-from factdesk.verify.base import Decomposer, StanceModel
+from factdesk.verify.base import Decomposer, PassageReader, StanceModel
 from factdesk.verify.relevance import RelevanceGate
 
 
@@ -35,10 +35,12 @@ class EvidenceWeigher:
         decomposer: Decomposer | None,
         retrieve: RetrieveConfig,
         verify: VerifyConfig,
+        reader: PassageReader | None = None,
     ) -> None:
         if verify.rerank_weight + verify.relevance_weight > 1.0:
             raise FactdeskError("[verify] rerank_weight + relevance_weight must be at most 1 (the rest is retrieval)")
         self.retriever, self.stance, self.reranker, self.decomposer = retriever, stance, reranker, decomposer
+        self.reader = reader
         self.retrieve, self.verify = retrieve, verify
         self.gate = RelevanceGate(verify.relevance_threshold, verify.min_content_words)
 
@@ -49,6 +51,8 @@ class EvidenceWeigher:
             self.reranker.warm_up()
         if self.decomposer is not None:
             self.decomposer.warm_up()
+        if self.reader is not None:
+            self.reader.warm_up()
 
     def gather(self, store: Store, claim: Claim, cutoff: date | None) -> list[Evidence]:
         """The evidence for ``claim``, published no later than ``cutoff``: retrieved passages and the retrieved
@@ -59,7 +63,8 @@ class EvidenceWeigher:
 
     def weigh(self, claim: Claim, hits: list[PassageHit]) -> list[Evidence]:
         """Scores every candidate's stance (and relevance, with a reranker), then keeps the ``top_k`` ranked
-        highest by ``rerank_weight · reranker + relevance_weight · stance relevance + the rest · retrieval``."""
+        highest by ``rerank_weight · reranker + relevance_weight · stance relevance + the rest · retrieval``, read
+        by the passage reader (where there is one)."""
         if not hits:
             return []
         texts = [hit.passage.text for hit in hits]
@@ -101,7 +106,8 @@ class EvidenceWeigher:
             k=self.retrieve.top_k,
             trade_off=self.retrieve.mmr_trade_off,
         )
-        return [e for _, e in chosen]
+        chosen_evidence = [e for _, e in chosen]
+        return self.reader.run(claim, chosen_evidence) if self.reader is not None else chosen_evidence
 
     @staticmethod
     def with_conclusions(store: Store, hits: list[PassageHit]) -> list[PassageHit]:
