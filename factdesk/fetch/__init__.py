@@ -1,0 +1,1 @@
+"""Fetching from the web: an SSRF-safe HTTP client."""
