@@ -222,9 +222,10 @@ def _bomb(handler: Handler, _web: LoopbackWeb, _query: dict[str, list[str]]) -> 
     _send(handler, gzip_bomb(), "text/html", Content_Encoding="gzip")
 
 
-def _numbered_page(handler: Handler, _web: LoopbackWeb, _query: dict[str, list[str]]) -> None:
-    """Distinct news pages for the benchmark: /page/N."""
-    number = handler.path.rsplit("/", 1)[1]
+def _numbered_page(handler: Handler, _web: LoopbackWeb, query: dict[str, list[str]]) -> None:
+    """Distinct news pages for the benchmark: /page/N, answered after ``delay`` seconds (a network's latency)."""
+    time.sleep(float(query.get("delay", ["0"])[0]))
+    number = urlsplit(handler.path).path.rsplit("/", 1)[1]
     page = NEWS_WITH_METADATA.replace("Saturday", f"Saturday (report {number})")
     _send(handler, page.encode(), "text/html; charset=utf-8")
 
