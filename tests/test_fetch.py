@@ -6,11 +6,17 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import signal
 import socket
+import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from conftest import REPO, run_subprocess
 from loopback_web import LoopbackWeb, gzip_bomb
 
 from factdesk.fetch import FetchLog, HttpFetcher, WarcArchive, safety
@@ -323,3 +329,41 @@ def test_local_files_take_metadata_from_options(factdesk, store, tmp_path):
     assert (doc["title"], doc["outlet"], doc["published"]) == ("Troops leave Izium", "Meridian Wire", "2022-09-10")
     bad = factdesk("ingest", str(page), "--published", "10/09/2022")
     assert bad.exit_code == 2 and "--published: expected YYYY-MM-DD" in bad.stderr
+
+
+def test_kill_during_url_ingest_loses_nothing_and_the_rerun_fetches_nothing_twice(store, config, web):
+    urls = [web.url(f"/page/{n}?delay=0.2") for n in range(1000, 1040)]
+    db = store / "factdesk.sqlite3"
+    args = [sys.executable, "-m", "factdesk", "--store", str(store), "--config", str(config), "ingest", *urls]
+
+    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and len(logged(db)) < 5:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = logged(db)
+    assert 0 < len(done) < len(urls), "the kill must land mid-run"
+    with sqlite3.connect(db) as conn:
+        unstored = conn.execute(
+            "SELECT COUNT(*) FROM fetches f WHERE NOT EXISTS (SELECT 1 FROM fetched_documents d"
+            " JOIN documents ON documents.id = d.doc_id WHERE d.fetch_id = f.id)"
+        ).fetchone()[0]
+    assert unstored == 0, "a fetch is logged only with its documents"
+    hits = {url: web.hits[urlsplit(url).path] for url in done}
+
+    rerun = run_subprocess("--store", str(store), "--config", str(config), "ingest", *urls, cwd=REPO)
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"40 URLs: {40 - len(done)} fetched, {len(done)} fetched before" in rerun.stdout
+    assert {url: web.hits[urlsplit(url).path] for url in done} == hits
+    assert len(documents(store)) == 40
+
+
+def logged(db: Path) -> set[str]:
+    try:
+        with sqlite3.connect(db) as conn:
+            return {row[0] for row in conn.execute("SELECT url FROM fetches")}
+    except sqlite3.OperationalError:  # no store or no fetches table yet
+        return set()
+
