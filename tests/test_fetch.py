@@ -20,6 +20,7 @@ from conftest import REPO, run_subprocess
 from loopback_web import LoopbackWeb, gzip_bomb
 
 from factdesk.fetch import FetchLog, HttpFetcher, WarcArchive, safety
+from factdesk.fetch.archive import record_bytes
 from factdesk.store import Store
 
 FETCH_SETTINGS = """[retrieve]
@@ -367,3 +368,37 @@ def logged(db: Path) -> set[str]:
     except sqlite3.OperationalError:  # no store or no fetches table yet
         return set()
 
+
+def test_published_reports_link_each_fetched_source_to_its_archived_copy(factdesk, store, config, web, tmp_path):
+    light = config.read_text().replace(
+        '[retrieve]\nretriever = "fts5"\n',
+        '[retrieve]\nretriever = "fts5"\n[verify]\nstance_model = "lexical-baseline"\naggregator = "stance-vote"\n'
+        'reranker = ""\ndecomposer = ""\n',
+    )
+    config.write_text(light)
+    assert factdesk("--config", str(config), "ingest", web.url("/news/meta.html")).exit_code == 0
+    checked = factdesk(
+        "--config", str(config), "check", "Russian troops abandoned positions around Izium", "--date", "2022-09-12"
+    )
+    assert checked.exit_code == 0, checked.output
+    with Store(store) as s:
+        record = FetchLog(s).sources(documents(store)["news/meta.html"]["id"])[0]
+
+    published = factdesk("--config", str(config), "publish", "1", "--out", str(tmp_path / "site"))
+
+    assert published.exit_code == 0, published.output
+    [folder] = list((tmp_path / "site").glob("*/v1"))
+    copy = folder / "archive" / f"{record.sha256}.warc.gz"
+    assert f'<a href="archive/{record.sha256}.warc.gz" class="archived">archived copy</a>' in (
+        (folder / "index.html").read_text()
+    )
+    from warcio.archiveiterator import ArchiveIterator
+
+    with copy.open("rb") as handle:
+        records = [
+            (item.rec_headers.get_header("WARC-Target-URI"), hashlib.sha256(item.content_stream().read()).hexdigest())
+            for item in ArchiveIterator(handle)
+        ]
+    assert records == [(web.url("/news/meta.html"), record.sha256)]
+    again = factdesk("--config", str(config), "publish", "1", "--out", str(tmp_path / "site"))
+    assert again.exit_code == 0 and copy.read_bytes() == record_bytes(store, record.warc)

@@ -78,3 +78,10 @@ class WarcArchive:
 
     def verify(self, record: WarcRecord, expected_sha256: str) -> bool:
         return sha256(self.payload(record)).hexdigest() == expected_sha256
+
+
+def record_bytes(root: Path, record: WarcRecord) -> bytes:
+    """The record's own bytes: one gzip member, itself a valid ``.warc.gz``. Raises OSError."""
+    with (Path(root) / record.file).open("rb") as handle:
+        handle.seek(record.offset)
+        return handle.read(record.length)

@@ -121,3 +121,24 @@ def _record(row: sqlite3.Row) -> FetchRecord:
         sha256=row["sha256"],
         warc=WarcRecord(row["warc_file"], row["warc_offset"], row["warc_length"]),
     )
+
+
+def archived_copies(store: Store, doc_ids: list[str]) -> dict[str, dict[str, object]]:
+    """For each fetched document among ``doc_ids``: the file name its archived copy gets in a publication
+    (``archive/<sha256>.warc.gz``), the fetched URL and time, and where the record lies in the store's archive."""
+    log = FetchLog(store)
+    copies: dict[str, dict[str, object]] = {}
+    for doc_id in dict.fromkeys(doc_ids):
+        records = log.sources(doc_id)
+        if records:
+            first = records[0]
+            copies[doc_id] = {
+                "file": f"archive/{first.sha256}.warc.gz",
+                "url": first.final_url,
+                "fetched_at": first.fetched_at.isoformat(),
+                "sha256": first.sha256,
+                "warc_file": first.warc.file,
+                "warc_offset": first.warc.offset,
+                "warc_length": first.warc.length,
+            }
+    return copies
