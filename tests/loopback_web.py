@@ -239,6 +239,7 @@ ROUTES: dict[str, Route] = {
     "/news/cp1252-says-utf8.html": _html(CHARSET_PAGE, charset="utf-8", encoding="cp1252"),
     "/news/utf8-says-latin1.html": _html(CHARSET_PAGE.replace("this week", "on Sunday"), charset="iso-8859-1"),
     "/report.pdf": lambda h, _w, _q: _send(h, PDF, "application/pdf"),
+    "/broken.pdf": lambda h, _w, _q: _send(h, PDF[: len(PDF) // 3], "application/pdf"),
     "/feed.xml": lambda h, _w, _q: _send(h, FEED.encode(), "application/rss+xml"),
     "/note.txt": lambda h, _w, _q: _send(h, TEXT_NOTE.encode(), "text/plain; charset=utf-8"),
     "/image.png": lambda h, _w, _q: _send(h, b"\x89PNG\r\n\x1a\n", "image/png"),

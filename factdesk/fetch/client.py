@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from hashlib import sha256
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import brotli
 
@@ -24,6 +24,7 @@ from factdesk.fetch.errors import FetchError
 REDIRECTS = {301, 302, 303, 307, 308}
 RETRY_STATUS = {429, 500, 502, 503, 504}
 CHUNK = 65_536
+_URL_SAFE = "/?#[]@!$&'()*+,;=:%~-._"  # reserved characters and escapes already there stay as they are
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +151,14 @@ class HttpClient:
         deadline: float,
     ) -> Response:
         parts = urlsplit(current)
-        path = parts._replace(scheme="", netloc="", fragment="").geturl() or "/"
+        # Non-ASCII paths are percent-encoded and host names IDNA-encoded, as browsers send them.
+        path = quote(parts._replace(scheme="", netloc="", fragment="").geturl() or "/", safe=_URL_SAFE)
+        host = parts.netloc.rpartition("@")[2]
         connection.request(
             "GET",
             path,
             headers={
-                "Host": parts.netloc.rpartition("@")[2],
+                "Host": host if host.isascii() else host.encode("idna").decode("ascii"),
                 "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/pdf,application/rss+xml,"
                 "application/atom+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5",

@@ -46,12 +46,17 @@ def kind_of(response: Response) -> str:
 def documents(response: Response) -> list[Document]:
     """The documents in ``response``; raises FetchError when none can be read."""
     kind = kind_of(response)
-    if kind == "pdf":
-        return [_pdf(response)]
-    if kind == "feed":
-        return _feed(response)
-    text = decode(response.body, response.charset, html=kind == "html")
-    return [_html(response, text) if kind == "html" else _text(response, text)]
+    try:
+        if kind == "pdf":
+            return [_pdf(response)]
+        if kind == "feed":
+            return _feed(response)
+        text = decode(response.body, response.charset, html=kind == "html")
+        return [_html(response, text) if kind == "html" else _text(response, text)]
+    except FetchError:
+        raise
+    except Exception as exc:  # a hostile page may break a parser: it fails alone, not the batch
+        raise FetchError(f"cannot read the {kind}: {type(exc).__name__}: {exc}") from exc
 
 
 def decode(body: bytes, declared: str, html: bool = False) -> str:
