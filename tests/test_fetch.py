@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -404,3 +406,48 @@ def test_published_reports_link_each_fetched_source_to_its_archived_copy(factdes
     assert records == [(web.url("/news/meta.html"), record.sha256)]
     again = factdesk("--config", str(config), "publish", "1", "--out", str(tmp_path / "site"))
     assert again.exit_code == 0 and copy.read_bytes() == record_bytes(store, record.warc)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+def test_https_verifies_the_certificate_against_the_host_name(monkeypatch, tmp_path):
+    """The connection goes to the checked address, yet TLS still verifies the name in the URL."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = LoopbackWeb()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    port = server.server.server_port
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        trusted = fetcher().fetch_one(f"https://localhost:{port}/note.txt")
+        wrong_name = fetcher().fetch_one(f"https://127.0.0.1:{port}/note.txt")
+        monkeypatch.delenv("SSL_CERT_FILE")
+        untrusted = fetcher().fetch_one(f"https://localhost:{port}/note.txt")
+    finally:
+        server.close()
+    assert trusted.error == "" and trusted.documents[0].title == "Field note from Kharkiv"
+    # robots.txt is read first, over the same TLS: its failure names the reason
+    assert "TLS failed with 127.0.0.1" in wrong_name.error and "IP address mismatch" in wrong_name.error
+    assert "TLS failed with localhost" in untrusted.error and "certificate verify failed" in untrusted.error

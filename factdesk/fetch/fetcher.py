@@ -54,7 +54,7 @@ class HttpFetcher:
 
     def __init__(
         self,
-        user_agent: str = "factdesk/0.1",
+        user_agent: str = "factdesk/0.1 (+https://factdesk.example/bot)",
         connect_timeout: float = 10.0,
         read_timeout: float = 20.0,
         total_timeout: float = 60.0,
