@@ -116,8 +116,31 @@ class PublishConfig:
 
 
 @dataclass(frozen=True)
+class FetchConfig:
+    """``factdesk ingest URL``: how pages are fetched (see ``factdesk/fetch``). Sizes in bytes, times in seconds."""
+
+    fetcher: Component = field(default_factory=partial(Component, "http"))
+    user_agent: str = "factdesk/0.1 (+https://factdesk.example/bot)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0  # the longest wait for any bytes
+    total_timeout: float = 60.0  # one attempt, start to last byte
+    retries: int = 2  # for connection errors, timeouts, 429 and 5xx
+    backoff: float = 1.0  # the first retry waits this long, each next one twice as long
+    host_delay: float = 1.0  # between requests to one host (robots.txt's Crawl-delay if longer, up to 30)
+    concurrency: int = 8  # requests in flight
+    max_bytes: int = 20_000_000  # body as sent
+    max_decoded_bytes: int = 50_000_000  # body after gzip/brotli: caps decompression bombs
+    max_redirects: int = 5
+    robots: bool = True
+    allow_private: bool = False  # loopback, private, link-local and metadata addresses: for tests and intranets
+
+    __post_init__ = _named_components
+
+
+@dataclass(frozen=True)
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from factdesk import registry
 from factdesk.claims.matching import ClaimMatcher, Match
@@ -17,6 +18,8 @@ from factdesk.config import Config
 from factdesk.errors import FactdeskError
 from factdesk.explain import TemplateWriter
 from factdesk.explain.citations import CitationChecker
+from factdesk.fetch import fetcher_params, is_url
+from factdesk.fetch.ingest import WebIngester
 from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
 from factdesk.records import (
@@ -131,9 +134,22 @@ class FactDesk:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def ingest(self, paths: Sequence[str | Path], progress: bool = False) -> IngestReport:
-        """Adds documents, then brings the retriever's index up to date (dense retrieval embeds new passages)."""
-        report = Ingester(self.store, self.config.ingest, progress=progress).run([Path(p) for p in paths])
+    def ingest(
+        self,
+        paths: Sequence[str | Path],
+        progress: bool = False,
+        metadata: dict[str, Any] | None = None,
+        refetch: bool = False,
+    ) -> IngestReport:
+        """Adds documents from files, folders and URLs (fetched, archived, and not fetched again unless
+        ``refetch``), then brings the retriever's index up to date. ``metadata`` (url, outlet, title, published)
+        replaces what the files say; it is not applied to fetched pages."""
+        urls = [str(p) for p in paths if is_url(str(p))]
+        files = [Path(p) for p in paths if not is_url(str(p))]
+        report = Ingester(self.store, self.config.ingest, progress=progress, metadata=metadata).run(files)
+        if urls:
+            fetcher = registry.build("fetcher", self.config.fetch.fetcher, **fetcher_params(self.config.fetch))
+            WebIngester(self.store, fetcher, self.config.ingest, progress=progress).run(urls, report, refetch)
         self.index(progress=progress)
         return report
 

@@ -84,7 +84,7 @@ class FactdeskGroup(click.Group):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, exists=True),
-    help="TOML settings file (sections: ingest, retrieve, verify, publish).",
+    help="TOML settings file (sections: ingest, fetch, retrieve, verify, explain, publish).",
 )
 @click.option("--create", is_flag=True, help="Create the store if it does not exist (ingest always does).")
 @click.option("-v", "--verbose", count=True, help="Say more on stderr: -v what each step does, -vv debug detail.")
@@ -100,20 +100,39 @@ def cli(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--url", help="For files: the URL they were published at.")
+@click.option("--outlet", help="For files: the outlet that published them.")
+@click.option("--published", help="For files: when they were published (YYYY-MM-DD).")
+@click.option("--title", help="For files: their title.")
+@click.option("--refetch", is_flag=True, help="Fetch URLs again even if they were fetched before.")
 @click.pass_obj
-def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
-    """Add JSONL, .txt, .md and .html files (or folders of them) to the store.
+def ingest(
+    obj: Context,
+    paths: tuple[str, ...],
+    url: str | None,
+    outlet: str | None,
+    published: str | None,
+    title: str | None,
+    refetch: bool,
+) -> None:
+    """Add JSONL, .txt, .md and .html files (or folders of them), and http(s) URLs, to the store.
 
-    Bad files or lines are reported as FILE:LINE: REASON and skipped; everything else is stored,
-    and the exit code is 1 at the end. Re-ingesting the same files changes nothing.
+    URLs are fetched (HTML, PDF, RSS/Atom, text), archived to WARC beside the store, and not fetched again
+    unless --refetch. --url/--outlet/--published/--title replace what the files say about themselves.
+    Bad files, lines or URLs are reported as FILE:LINE: REASON or URL: REASON and skipped; everything else is
+    stored, and the exit code is 1 at the end. Re-ingesting the same files changes nothing.
     """
+    metadata = {"url": url, "outlet": outlet, "title": title, "published": parse_claim_date(published, "--published")}
     with obj.desk(create=True) as desk:
-        report = desk.ingest(paths, progress=True)
+        report = desk.ingest(
+            paths, progress=True, metadata={k: v for k, v in metadata.items() if v is not None}, refetch=refetch
+        )
         stats = desk.store.stats()
     _report_problems(report.problems)
+    fetched = f"{report.urls} URLs: {report.fetched} fetched, {report.already_fetched} fetched before; "
     click.echo(
-        f"{report.files} files, {report.read} documents read: {report.added} added, "
+        f"{fetched if report.urls else ''}{report.files} files, {report.read} documents read: {report.added} added, "
         f"{report.duplicates} already stored, {len(report.problems)} problems. "
         f"Store now holds {stats['documents']} documents, {stats['passages']} passages."
     )
@@ -381,4 +400,4 @@ def main() -> None:
     cli(prog_name="factdesk")
 
 
-from factdesk.cli import intake, train_eval  # noqa: E402,F401  (claim intake; train and eval commands)
+from factdesk.cli import intake, train_eval, web  # noqa: E402,F401  (claim intake; train and eval; web sources)

@@ -215,7 +215,12 @@ sup a{text-decoration:none}.correction{border-left:4px solid #b35900;padding:.3r
 """
 
 
-def render_html(check: FactCheck, claim_review: dict[str, Any] | None = None, corrections: tuple[str, ...] = ()) -> str:
+def render_html(
+    check: FactCheck,
+    claim_review: dict[str, Any] | None = None,
+    corrections: tuple[str, ...] = (),
+    archived: dict[str, str] | None = None,
+) -> str:
     """A standalone, printable page; every piece of untrusted text is escaped, JSON-LD included."""
     e = escape
     verdict = check.verdict
@@ -253,8 +258,10 @@ def render_html(check: FactCheck, claim_review: dict[str, Any] | None = None, co
         doc = item.document
         source = e(source_name(item))
         link = f'<a href="{e(doc.url)}" rel="nofollow noopener">{source}</a>' if doc.url.startswith("http") else source
+        copy = (archived or {}).get(item.passage.doc_id)
+        snapshot = f' (<a href="{e(copy)}" class="archived">archived copy</a>)' if copy else ""
         parts.append(
-            f'<li id="ev{number}"><span class="stance">{e(stance_tag(item))}</span> — {link}, '
+            f'<li id="ev{number}"><span class="stance">{e(stance_tag(item))}</span> — {link}{snapshot}, '
             f"{e(format_date(doc.published))}<br><q>{e(item.passage.text)}</q></li>"
         )
     parts += ["</ol>", "</article></main></body></html>"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -18,6 +19,9 @@ from factdesk.store import Store, StoredDocument
 @dataclass
 class IngestReport:
     files: int = 0
+    urls: int = 0
+    fetched: int = 0
+    already_fetched: int = 0  # URLs fetched on an earlier run, not fetched again
     read: int = 0
     added: int = 0
     duplicates: int = 0
@@ -31,10 +35,17 @@ class IngestReport:
 class Ingester:
     """Reads documents and commits each batch as one transaction; a rerun skips what is already stored."""
 
-    def __init__(self, store: Store, config: IngestConfig | None = None, progress: bool = False) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: IngestConfig | None = None,
+        progress: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self.store = store
         self.config = config or IngestConfig()
         self.progress = progress
+        self.metadata = metadata or {}  # Document fields that replace what each file says (url, outlet, ...)
         self._pending: list[StoredDocument] = []
         self._pending_hashes: set[str] = set()
 
@@ -57,7 +68,8 @@ class Ingester:
                     if digest in self._pending_hashes:
                         report.duplicates += 1
                         continue
-                    self._pending.append(StoredDocument(item.document, (), digest, item.source))
+                    document = replace(item.document, **self.metadata)
+                    self._pending.append(StoredDocument(document, (), digest, item.source))
                     self._pending_hashes.add(digest)
                     if len(self._pending) >= self.config.batch_size:
                         self._flush(report)

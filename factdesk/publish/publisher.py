@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from factdesk.config import PublishConfig
 from factdesk.errors import FactdeskError
 from factdesk.explain.render import blockquote, render, render_html
 from factdesk.explain.writer import TemplateWriter, format_date
+from factdesk.fetch.archive import WarcRecord, record_bytes
+from factdesk.fetch.log import archived_copies
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
 from factdesk.publish.ratings import load_scale
@@ -33,16 +35,23 @@ class Publication:
     claim_review: dict[str, Any]
     corrections: tuple[str, ...]
     folder: Path | None = None
+    # doc_id → its archived copy (``fetch.log.archived_copies``): the HTML links each fetched source's WARC record
+    archived: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def files(self) -> dict[str, str]:
         """File name → content; rendering is deterministic, so a version always yields the same bytes."""
+        links = {doc_id: str(copy["file"]) for doc_id, copy in self.archived.items()}
         return {
-            "index.html": render_html(self.check, self.claim_review, self.corrections),
+            "index.html": render_html(self.check, self.claim_review, self.corrections, links),
             "report.md": "".join(map(blockquote, self.corrections)) + render(self.check, "markdown"),
             "claimreview.json": json.dumps(self.claim_review, ensure_ascii=False, indent=2) + "\n",
             "averitec.json": json.dumps(averitec_record(self.check), ensure_ascii=False, indent=2) + "\n",
             "factcheck.json": json.dumps(to_jsonable(self.check), ensure_ascii=False, indent=2) + "\n",
         }
+
+
+def _encoded(content: str | bytes) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
 def slugify(text: str) -> str:
@@ -134,12 +143,18 @@ class Publisher:
             self.config.organization_url,
             day,
         )
-        publication = Publication(slug, version, check_id, check, review, corrections)
+        archived = archived_copies(self.store, [item.passage.doc_id for item in check.evidence])
+        publication = Publication(slug, version, check_id, check, review, corrections, archived=archived)
         self.store.add_publication(
             slug,
             version,
             check_id,
-            {"factcheck": to_jsonable(check), "claim_review": review, "corrections": list(corrections)},
+            {
+                "factcheck": to_jsonable(check),
+                "claim_review": review,
+                "corrections": list(corrections),
+                "archived": archived,
+            },
         )
         return self._materialise(publication, out)
 
@@ -153,27 +168,40 @@ class Publisher:
             factcheck_from_jsonable(payload["factcheck"]),
             payload["claim_review"],
             tuple(payload["corrections"]),
+            archived=payload.get("archived", {}),
         )
 
-    @staticmethod
-    def _materialise(publication: Publication, out: Path) -> Publication:
+    def _archived_files(self, publication: Publication) -> dict[str, bytes]:
+        """Each fetched source's WARC record, copied from the store's archive into the version's folder."""
+        files = {}
+        for copy in publication.archived.values():
+            record = WarcRecord(str(copy["warc_file"]), int(copy["warc_offset"]), int(copy["warc_length"]))
+            try:
+                files[str(copy["file"])] = record_bytes(self.store.root, record)
+            except OSError as exc:
+                raise FactdeskError(f"cannot copy the archived copy of {copy['url']}: {exc}") from exc
+        return files
+
+    def _materialise(self, publication: Publication, out: Path) -> Publication:
         """Writes the version's folder atomically (temp folder, then rename); an existing one must match."""
         folder = out / publication.slug / f"v{publication.version}"
-        files = publication.files()
+        files: dict[str, str | bytes] = {**publication.files(), **self._archived_files(publication)}
         if folder.exists():
             for name, content in files.items():
                 path = folder / name
-                if path.exists() and path.read_text(encoding="utf-8") != content:
+                if path.exists() and path.read_bytes() != _encoded(content):
                     raise FactdeskError(f"{path} differs from the published version; published files are immutable")
             missing = {name: content for name, content in files.items() if not (folder / name).exists()}
             for name, content in missing.items():
-                (folder / name).write_text(content, encoding="utf-8")
+                (folder / name).parent.mkdir(exist_ok=True)
+                (folder / name).write_bytes(_encoded(content))
             return replace(publication, folder=folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".v{publication.version}-", dir=folder.parent))
         try:
             for name, content in files.items():
-                (staging / name).write_text(content, encoding="utf-8")
+                (staging / name).parent.mkdir(exist_ok=True)
+                (staging / name).write_bytes(_encoded(content))
             os.rename(staging, folder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

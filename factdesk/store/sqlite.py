@@ -187,6 +187,10 @@ class Store:
             create(conn)
         return True
 
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """The rows of one read statement, for tables other packages keep in the store (``factdesk.fetch``)."""
+        return self._conn.execute(sql, params).fetchall()
+
     def close(self) -> None:
         self._conn.close()
 

@@ -1,0 +1,12 @@
+"""The one error a fetch raises: its message is the reason shown next to the URL."""
+
+from __future__ import annotations
+
+
+class FetchError(Exception):
+    """A URL that could not be fetched or read; ``retry`` when trying again may help (timeouts, 5xx, 429)."""
+
+    def __init__(self, reason: str, retry: bool = False, wait: float = 0.0) -> None:
+        super().__init__(reason)
+        self.retry = retry
+        self.wait = wait  # a server's Retry-After, in seconds
