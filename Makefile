@@ -1,5 +1,5 @@
-# `make demo` and `make test` set up a virtual environment on first use, then run. Every install is held to the
-# versions in constraints.txt (the ones CI tested); `make lock` regenerates it.
+# `make demo`, `make test` and `make test-all` set up a virtual environment on first use, then run. Every install
+# is held to the versions in constraints.txt (the ones CI tested); `make lock` regenerates it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet -c constraints.txt
 LOCK_VENV := .venv-lock
 
-.PHONY: demo test lint lock clean
+.PHONY: demo test test-all lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The fast tier: every test not marked slow.
 test: lint
+	$(BIN)/pytest -m 'not slow'
+
+# Every tier, as CI runs it.
+test-all: lint
 	$(BIN)/pytest
 
 # Pins the newest releases that pyproject.toml allows, every extra included, resolved in a fresh environment
-# (torch stays at the train extra's CPU build). Run `make clean test` after it, and commit both if it passes.
+# (torch stays at the train extra's CPU build). Run `make clean test-all` after it, and commit both if it passes.
 lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
