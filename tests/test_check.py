@@ -156,6 +156,7 @@ def test_bad_arguments_exit_non_zero_with_a_reason(factdesk, args, message):
     assert message in result.stderr
 
 
+@pytest.mark.slow
 def test_batch_of_50_claims_over_1000_documents(factdesk, tmp_path):
     corpus = write_jsonl(tmp_path / "corpus.jsonl", synthetic.corpus(1000))
     ingest = factdesk("ingest", str(corpus))

@@ -15,6 +15,7 @@ needs_averitec = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_averitec
 def test_eval_averitec_writes_json_and_plots(tmp_path: Path) -> None:
     out, plots = tmp_path / "out.json", tmp_path / "plots"

@@ -151,6 +151,7 @@ def test_not_enough_evidence_is_traced_to_its_cause():
     }
 
 
+@pytest.mark.slow
 def test_grounding_evaluator_on_real_claims():
     if not (SHARED_DATA / "averitec").is_dir() or not (SHARED_DATA / "nli" / "fever_symmetric").is_dir():
         pytest.skip(f"AVeriTeC or FEVER-Symmetric not found under {SHARED_DATA}")

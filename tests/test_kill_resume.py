@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import synthetic
 from conftest import REPO, run_subprocess, write_jsonl
 
@@ -22,6 +23,7 @@ def count(db) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_kill_during_ingest_then_rerun(tmp_path):
     corpus = write_jsonl(tmp_path / "big.jsonl", synthetic.corpus(20000, seed=3))
     config = tmp_path / "factdesk.toml"

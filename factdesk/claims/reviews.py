@@ -11,7 +11,7 @@ from typing import Any
 
 from factdesk.errors import FactdeskError, InputProblem
 from factdesk.ingest.readers import parse_iso_date
-from factdesk.store.sqlite import Review, Store
+from factdesk.store import Review, Store
 
 REVIEW_SUFFIXES = {".json", ".jsonld", ".jsonl", ".ndjson"}
 

@@ -15,6 +15,8 @@ from factdesk.errors import FactdeskError
 
 DEFAULT_DATA = Path("../shared/data")
 TRAIN_EXTRA = "pip install -e '.[train]'"
+EVAL_EXTRA = "pip install -e '.[eval]'"
+EVAL_MODULES = ("matplotlib", "nltk", "scipy")
 
 
 def _require(*modules: str) -> None:
@@ -22,6 +24,13 @@ def _require(*modules: str) -> None:
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise FactdeskError(f"training needs {', '.join(missing)} (the `train` extra): {TRAIN_EXTRA}")
+
+
+def _require_eval() -> None:
+    """Evaluation needs the `eval` extra; say so instead of failing with an ImportError."""
+    missing = [m for m in EVAL_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise FactdeskError(f"evaluation needs {', '.join(missing)} (the `eval` extra): {EVAL_EXTRA}")
 
 
 def _data_dir(path: Path) -> Path:
@@ -157,6 +166,7 @@ def eval_benchmark(
     NAME is a registered evaluator (averitec, averitec-retrieval, checkworthiness, climate-fever, fever-symmetric,
     grounding, liar-plus, scifact); an unknown name lists the installed ones.
     """
+    _require_eval()
     import factdesk.evaluate  # noqa: F401  (registers the evaluators)
 
     if name not in registry.names("evaluator"):

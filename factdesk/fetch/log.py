@@ -11,27 +11,6 @@ from factdesk.fetch.archive import WarcRecord
 from factdesk.fetch.client import Response
 from factdesk.store import Store
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS fetches (
-        id INTEGER PRIMARY KEY,
-        url TEXT NOT NULL,
-        final_url TEXT NOT NULL,
-        status INTEGER NOT NULL,
-        content_type TEXT NOT NULL,
-        fetched_at TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        warc_file TEXT NOT NULL,
-        warc_offset INTEGER NOT NULL,
-        warc_length INTEGER NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS fetches_by_url ON fetches(url)",
-    """CREATE TABLE IF NOT EXISTS fetched_documents (
-        doc_id TEXT NOT NULL,
-        fetch_id INTEGER NOT NULL REFERENCES fetches(id),
-        PRIMARY KEY (doc_id, fetch_id)
-    )""",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class FetchRecord:
@@ -45,24 +24,14 @@ class FetchRecord:
 
 
 class FetchLog:
+    """The store's ``fetches`` and ``fetched_documents`` tables (made by the store's migrations)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._created = False
-
-    def _ready(self) -> bool:
-        """Makes the tables on first use; a read-only store is only asked whether it has them."""
-        if self.store.read_only:
-            return bool(self.store.query("SELECT 1 FROM sqlite_master WHERE name = 'fetches'"))
-        if not self._created:
-            with self.store.transaction() as conn:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-            self._created = True
-        return True
 
     def fetched(self, urls: list[str]) -> set[str]:
         """Which of ``urls`` were fetched before (as asked for, before redirects)."""
-        if not urls or not self._ready():
+        if not urls:
             return set()
         found: set[str] = set()
         for i in range(0, len(urls), 500):
@@ -73,7 +42,6 @@ class FetchLog:
 
     def add(self, response: Response, warc: WarcRecord, content_hashes: list[str]) -> int:
         """Logs one fetch with the stored documents whose text hashes are ``content_hashes``, in one transaction."""
-        self._ready()
         with self.store.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO fetches (url, final_url, status, content_type, fetched_at, sha256, warc_file,"
@@ -102,8 +70,6 @@ class FetchLog:
 
     def sources(self, doc_id: str) -> list[FetchRecord]:
         """The fetches that gave document ``doc_id``, earliest first."""
-        if not self._ready():
-            return []
         rows = self.store.query(
             "SELECT f.* FROM fetches f JOIN fetched_documents d ON d.fetch_id = f.id WHERE d.doc_id = ? ORDER BY f.id",
             (doc_id,),

@@ -1,0 +1,222 @@
+"""The store's schema as ordered migrations. The database records its version in ``meta``; opening a store checks
+it, and an older store is brought up to date in one transaction. A migration is never edited once released: a
+change to the schema is a new one at the end."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from factdesk.errors import FactdeskError
+from factdesk.store.audit import audit
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _statements(*sql: str) -> Migration:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in sql:
+            conn.execute(statement)
+
+    return run
+
+
+_CORE = _statements(
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "INSERT INTO meta VALUES ('corpus_version', '0')",
+    """CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        outlet TEXT NOT NULL,
+        title TEXT NOT NULL,
+        published TEXT,
+        author TEXT NOT NULL,
+        language TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE passages (
+        id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(id),
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL
+    )""",
+    "CREATE INDEX passages_by_doc ON passages(doc_id)",
+    "CREATE VIRTUAL TABLE passages_fts USING fts5(text, content='passages', content_rowid='id',"
+    " tokenize='porter unicode61')",
+    """CREATE TABLE claims (
+        id INTEGER PRIMARY KEY,
+        external_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        claimant TEXT NOT NULL,
+        claimant_role TEXT NOT NULL,
+        claim_date TEXT,
+        appearance_url TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX claims_by_claimant ON claims(claimant)",
+    """CREATE TABLE factchecks (
+        id INTEGER PRIMARY KEY,
+        claim_id INTEGER NOT NULL REFERENCES claims(id),
+        label TEXT NOT NULL,
+        rating TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE publications (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        factcheck_id INTEGER NOT NULL REFERENCES factchecks(id),
+        published_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        UNIQUE (slug, version)
+    )""",
+    "CREATE TRIGGER publications_no_update BEFORE UPDATE ON publications"
+    " BEGIN SELECT RAISE(ABORT, 'a published fact-check is immutable; publish a correction instead'); END",
+    "CREATE TRIGGER publications_no_delete BEFORE DELETE ON publications"
+    " BEGIN SELECT RAISE(ABORT, 'a published fact-check is immutable; publish a correction instead'); END",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+)
+
+# Version 1 stores made these tables on first use, so they may already be there.
+_INTAKE_AND_INDEXES = _statements(
+    """CREATE TABLE IF NOT EXISTS reviews (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        claim_reviewed TEXT NOT NULL,
+        rating TEXT NOT NULL,
+        claimant TEXT NOT NULL,
+        claim_date TEXT,
+        review_date TEXT,
+        publisher TEXT NOT NULL,
+        language TEXT NOT NULL,
+        source TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        UNIQUE (url, claim_reviewed)
+    )""",
+    "CREATE INDEX IF NOT EXISTS reviews_by_claimant ON reviews(claimant COLLATE NOCASE)",
+    """CREATE TABLE IF NOT EXISTS embeddings (
+        model TEXT NOT NULL,
+        key TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, key)
+    )""",
+    """CREATE TABLE IF NOT EXISTS passage_index (
+        model TEXT PRIMARY KEY,
+        last_id INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+)
+
+_DOCUMENT_COLUMNS = ("id", "text", "url", "outlet", "title", "published", "author", "language")
+
+
+def _checks_reference_documents(conn: sqlite3.Connection) -> None:
+    """A stored check names each evidence document by id (``document_id``) instead of copying it, when the store
+    holds that document as it was weighed; ``factcheck_documents`` records the references."""
+    conn.execute(
+        """CREATE TABLE factcheck_documents (
+            factcheck_id INTEGER NOT NULL REFERENCES factchecks(id),
+            doc_id TEXT NOT NULL REFERENCES documents(id),
+            PRIMARY KEY (factcheck_id, doc_id)
+        )"""
+    )
+    conn.execute("CREATE INDEX factcheck_documents_by_doc ON factcheck_documents(doc_id)")
+    columns = ", ".join(_DOCUMENT_COLUMNS)
+    stored: dict[str, dict[str, object] | None] = {}
+    for check_id, payload in conn.execute("SELECT id, payload FROM factchecks").fetchall():
+        data = json.loads(payload)
+        referenced: set[str] = set()
+        for item in data["evidence"]:
+            doc_id = item["document"]["id"]
+            if doc_id not in stored:
+                row = conn.execute(f"SELECT {columns} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+                stored[doc_id] = dict(zip(_DOCUMENT_COLUMNS, row, strict=True)) if row else None
+            if item["document"] == stored[doc_id]:
+                del item["document"]
+                item["document_id"] = doc_id
+                referenced.add(doc_id)
+        conn.execute("UPDATE factchecks SET payload = ? WHERE id = ?", (json.dumps(data, ensure_ascii=False), check_id))
+        conn.executemany("INSERT INTO factcheck_documents VALUES (?, ?)", [(check_id, d) for d in sorted(referenced)])
+
+
+# What was fetched from the web (``factdesk.fetch``): each response's URL, final URL, status, time, hash and WARC
+# record, and the stored documents it gave. A URL logged here is not fetched again unless asked.
+_FETCH_LOG = _statements(
+    """CREATE TABLE IF NOT EXISTS fetches (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        final_url TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        warc_file TEXT NOT NULL,
+        warc_offset INTEGER NOT NULL,
+        warc_length INTEGER NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS fetches_by_url ON fetches(url)",
+    """CREATE TABLE IF NOT EXISTS fetched_documents (
+        doc_id TEXT NOT NULL,
+        fetch_id INTEGER NOT NULL REFERENCES fetches(id),
+        PRIMARY KEY (doc_id, fetch_id)
+    )""",
+)
+
+# The schema version is the number of migrations applied; index i brings a store from version i to i + 1.
+MIGRATIONS: tuple[Migration, ...] = (_CORE, _INTAKE_AND_INDEXES, _checks_reference_documents, _FETCH_LOG)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The version a database records; 0 for an empty one."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def check_version(version: int, path: Path) -> None:
+    """Refuses a store made by a newer factdesk, whose schema this code does not know."""
+    if version > SCHEMA_VERSION:
+        raise FactdeskError(
+            f"{path}: the store's schema is version {version}, newer than this factdesk's ({SCHEMA_VERSION});"
+            " upgrade factdesk to open it"
+        )
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Brings the database up to ``SCHEMA_VERSION`` in one transaction, audited unless the store is new; returns
+    the version it was at."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = schema_version(conn)  # again, under the write lock: another process may have migrated it
+        check_version(version, path)
+        for migration in MIGRATIONS[version:]:
+            migration(conn)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        if 0 < version < SCHEMA_VERSION:
+            audit(conn, "migrate", {"from": version, "to": SCHEMA_VERSION})
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return version
