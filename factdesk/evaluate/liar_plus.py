@@ -14,7 +14,7 @@ LIAR-PLUS train2 is not in the offline data (see its PROVENANCE.md), so the mode
 Split ``val`` reports 5-fold cross-validated predictions on val2 (the folds refit stage B with the stored
 settings); split ``test`` applies the stored weights, fitted on all of val2, to test2, with the speaker history of
 LIAR train plus val2. The weights live in ``factdesk/models/liar/liar_plus.json.gz``; ``factdesk train liar`` (or
-``python -m factdesk.verify.training.liar``) rebuilds them.
+``python -m factdesk.training.liar``) rebuilds them.
 """
 
 from __future__ import annotations

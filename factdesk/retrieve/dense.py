@@ -101,7 +101,7 @@ class MiniLMPassageEmbedder:
 @dataclass
 class MiniLMOnnxPassageEmbedder:
     """English all-MiniLM-L6-v2 (symmetric) exported to ONNX with mean pooling and L2 normalisation in the graph,
-    int8 (``factdesk/models/embedder``, made by ``factdesk.retrieve.export_embedder``); onnxruntime and
+    int8 (``factdesk/models/embedder``, made by ``factdesk.training.export_embedder``); onnxruntime and
     tokenizers only. Texts are truncated to ``max_length`` tokens and run in length-sorted batches, padded to
     the longest in each batch."""
 
@@ -128,7 +128,7 @@ class MiniLMOnnxPassageEmbedder:
         if not (folder / "model.onnx").is_file() or not (folder / "tokenizer.json").is_file():
             raise FactdeskError(
                 f"{folder}: model.onnx and tokenizer.json not found; make them with "
-                "`python -m factdesk.retrieve.export_embedder --out DIR`"
+                "`python -m factdesk.training.export_embedder --out DIR`"
             )
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_length)

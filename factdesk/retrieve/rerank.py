@@ -1,7 +1,7 @@
 """Evidence rerankers: score how well each retrieved passage answers what a claim needs.
 
 ``cross-encoder-relevance`` reads the relevance output of the stance cross-encoder, trained on AVeriTeC train
-question–answer evidence by ``factdesk.retrieve.train_reranker`` (``factdesk train reranker``), run with ONNX
+question–answer evidence by ``factdesk.training.reranker`` (``factdesk train reranker``), run with ONNX
 Runtime.
 """
 

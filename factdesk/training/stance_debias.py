@@ -20,7 +20,7 @@ The word embeddings stay frozen, and the exported model carries stage 2's embedd
 verdict encoder reads that table, so it stays valid. The verdict model reads the stance outputs, so retrain it
 after this (``factdesk train verdict``).
 
-    python -m factdesk.verify.training.stance_debias --data-dir ../shared/data --out factdesk/models/stance
+    python -m factdesk.training.stance_debias --data-dir ../shared/data --out factdesk/models/stance
 """
 
 from __future__ import annotations
@@ -49,12 +49,10 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel
 from factdesk.evaluate.contrast import ContrastEditor
 from factdesk.evaluate.fever_symmetric import SPLITS, SYSTEM_2WAY, FeverSymmetricEvaluator
 from factdesk.logs import start_run
-from factdesk.retrieve import train_reranker
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
-from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
-from factdesk.verify.training import stance_data
-from factdesk.verify.training.debias_data import (
+from factdesk.training import reranker as relevance_training
+from factdesk.training import stance_data
+from factdesk.training.debias_data import (
     CONTRAST,
     CONTRAST_SOURCES,
     carry_word_embeddings,
@@ -64,8 +62,8 @@ from factdesk.verify.training.debias_data import (
     passage_negations,
     reported_rulings,
 )
-from factdesk.verify.training.from_onnx import bert_state_dict
-from factdesk.verify.training.stance import (
+from factdesk.training.from_onnx import bert_state_dict
+from factdesk.training.stance import (
     base_model_path,
     evaluate,
     export_onnx,
@@ -74,12 +72,14 @@ from factdesk.verify.training.stance import (
     seed_everything,
     training_versions,
 )
-from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
+from factdesk.training.stance_data import REFUTES, SUPPORTS, StancePair
+from factdesk.verify.base import STANCE_LABELS
+from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
 
 DEBIAS_FILE = "debias.json"
 MAX_STANCE_DROP = 1.0  # points of mean stance dev macro-F1 a shipped stage 3 may lose
 MAX_RECALL_DROP = 0.02  # relevance recall@10 a shipped stage 3 may lose
-RELEVANCE = train_reranker.RELEVANCE
+RELEVANCE = relevance_training.RELEVANCE
 TWO_WAY = [STANCE_LABELS.index(SUPPORTS), STANCE_LABELS.index(REFUTES)]
 log = logging.getLogger("factdesk.stance_debias")
 
@@ -143,7 +143,7 @@ def train(
     units: list[tuple[StancePair, ...]],
     bias: np.ndarray,
     replay: list[StancePair],
-    groups: list[train_reranker.Group],
+    groups: list[relevance_training.Group],
 ) -> float:
     """One pass over the debiasing pairs (contrast pairs stay together), AdamW with warm-up and linear decay."""
     # A contrast pair (original, edited) stays together in a batch; ``bias`` rows follow the flattened units.
@@ -165,7 +165,7 @@ def train(
         group = groups[(step - 1) % len(groups)]
         encodings = tokenizer.encode_batch([(debias[i].claim, debias[i].passage) for i in batch])
         encodings += tokenizer.encode_batch([(p.claim, p.passage) for p in stance_pairs])
-        encodings += train_reranker.encode_group(tokenizer, group)
+        encodings += relevance_training.encode_group(tokenizer, group)
         logits = model(**{k: torch.from_numpy(v) for k, v in pad_batch(encodings).items()}).logits
         n, r = len(batch), len(stance_pairs)
         gold = torch.tensor([STANCE_LABELS.index(debias[i].label) for i in batch])
@@ -176,7 +176,7 @@ def train(
             logits[n : n + r, :RELEVANCE], torch.tensor([STANCE_LABELS.index(p.label) for p in stance_pairs])
         )
         relevance = logits[n + r :, RELEVANCE][None]
-        listwise, pointwise = train_reranker.group_losses(relevance)
+        listwise, pointwise = relevance_training.group_losses(relevance)
         loss = poe + args.plain_weight * plain + stance + listwise + args.pointwise_weight * pointwise
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -207,7 +207,7 @@ def fever_symmetric(model_dir: Path, data_dir: Path) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.stance_debias", args.run_dir, argv)
+    command = start_run(log, "factdesk.training.stance_debias", args.run_dir, argv)
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -235,8 +235,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     steps = -(-len(debias) // args.debias_batch)
     replay = random.Random(args.seed + 1).sample(mixture, min(len(mixture), args.replay * steps))
     folder = args.data_dir / "averitec"
-    train_claims = train_reranker.load_claims(folder / "train.json")
-    groups = train_reranker.mine_groups(train_claims, args)
+    train_claims = relevance_training.load_claims(folder / "train.json")
+    groups = relevance_training.mine_groups(train_claims, args)
     random.Random(args.seed).shuffle(groups)
 
     tokenizer = load_tokenizer(args.init / TOKENIZER_FILE, args.max_length)
@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         k: evaluate(CrossEncoderStance(str(v), stance_max_length).predict_pairs, dev_sets) for k, v in compared.items()
     }
     symmetric = {k: fever_symmetric(v, args.data_dir) for k, v in compared.items()}
-    monitor, _ = train_reranker.monitor_task(train_reranker.load_claims(folder / "dev.json"), train_claims)
+    monitor, _ = relevance_training.monitor_task(relevance_training.load_claims(folder / "dev.json"), train_claims)
     recall = {k: monitor(CrossEncoderReranker(str(v), args.max_length).score_pairs) for k, v in compared.items()}
     log.info(
         "stance dev macro-F1: %s",

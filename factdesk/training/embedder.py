@@ -7,7 +7,7 @@ unanswerable answers dropped). Loss: in-batch negatives (multiple-negatives rank
 scaled cosine matrix of a batch's queries and answers). Batches never hold the same text twice, so a claim's other
 answers are never its negatives. Dev is left for selection (``benchmarks/retrieval_embedders.py``).
 
-    python -m factdesk.retrieve.train_embedder --data-dir ../shared/data --out factdesk/models/embedder
+    python -m factdesk.training.embedder --data-dir ../shared/data --out factdesk/models/embedder
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from factdesk.evaluate.averitec_retrieval import answer_text
 from factdesk.logs import log_to_file
-from factdesk.retrieve.export_embedder import MODEL_FILE, write_embedder
+from factdesk.training.export_embedder import MODEL_FILE, write_embedder
 
 log = logging.getLogger("factdesk.train.embedder")
 NAME = "factdesk-minilm-evidence-v1"
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         {
             "name": NAME,
             "license": "Apache-2.0 (base model); fine-tuned on AVeriTeC train, CC BY-NC 4.0",
-            "command": "python -m factdesk.retrieve.train_embedder " + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": "python -m factdesk.training.embedder " + " ".join(sys.argv[1:] if argv is None else argv),
             "training": {
                 "data": "AVeriTeC train.json (3,068 claims): (claim, answer) and (question, answer) pairs",
                 "pairs": len(pairs),

@@ -20,8 +20,8 @@ from factdesk.evaluate.averitec import AveritecItem
 from factdesk.evaluate.base import detokenize
 from factdesk.evaluate.contrast import ContrastEdit, ContrastEditor
 from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
-from factdesk.verify.training import stance_data
-from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
+from factdesk.training import stance_data
+from factdesk.training.stance_data import REFUTES, SUPPORTS, StancePair
 from factdesk.verify.verdict_encoder import WORD_EMBEDDINGS
 
 CONTRAST = "contrast_"  # source prefix of edited pairs

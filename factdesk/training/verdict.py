@@ -6,7 +6,7 @@ negation and falsity cues, source credibility and (for some candidates) claim an
 fitted on train; for each, 5-fold out-of-fold scores on train set the label offsets (for macro-F1) and the
 temperature (calibration), so dev stays untouched until the candidates are compared on it.
 
-    python -m factdesk.verify.training.verdict --data-dir ../shared/data --out factdesk/models/verdict
+    python -m factdesk.training.verdict --data-dir ../shared/data --out factdesk/models/verdict
 """
 
 from __future__ import annotations
@@ -50,13 +50,13 @@ from factdesk.logs import start_run
 from factdesk.records import VERDICT_LABELS, Evidence, claim_from_jsonable, evidence_from_jsonable
 from factdesk.retrieve import rerank
 from factdesk.retrieve.rerank import CrossEncoderReranker
+from factdesk.training.debias_data import edited_claims
+from factdesk.training.retrieved import read_rows, rows_path
 from factdesk.urls import read_domain_list
 from factdesk.verify import cross_encoder, verdict
 from factdesk.verify.aggregate import StanceVoteAggregator
 from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance
 from factdesk.verify.relevance import RelevanceGate, voting_evidence
-from factdesk.verify.training.debias_data import edited_claims
-from factdesk.verify.training.retrieved import read_rows, rows_path
 from factdesk.verify.verdict import (
     DENSE_FEATURES,
     ENCODER_FEATURES,
@@ -80,7 +80,7 @@ DEV_RETRIEVED = "dev, retrieved from the closed corpus"
 DEV_REMOVED = "dev, retrieved with its own answers removed"
 TRAIN_EDITED = "train, minimally edited claims"
 DEV_EDITED = "dev, minimally edited claims"
-# Evidence the pipeline retrieved (``factdesk.verify.training.retrieved``): split name → (AVeriTeC split, variant).
+# Evidence the pipeline retrieved (``factdesk.training.retrieved``): split name → (AVeriTeC split, variant).
 RETRIEVED = {
     "train, retrieved from the closed corpus": ("train", "own"),
     "train, retrieved with its own answers removed": ("train", "removed"),
@@ -433,7 +433,7 @@ class Split:
 
 
 def retrieved_split(run_dir: Path, split: str, variant: str, gate: RelevanceGate) -> Split | None:
-    """Claims with the evidence the pipeline retrieved for them (``factdesk.verify.training.retrieved``), gated
+    """Claims with the evidence the pipeline retrieved for them (``factdesk.training.retrieved``), gated
     again at ``gate`` (the stance each passage had before the gate is its stance model argmax); None if not
     collected."""
     rows = [r for r in read_rows(rows_path(run_dir, split)) if r["variant"] == variant]
@@ -479,7 +479,7 @@ def with_abstention(probs: np.ndarray, has_votes: np.ndarray) -> np.ndarray:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.verdict", args.run_dir, argv)
+    command = start_run(log, "factdesk.training.verdict", args.run_dir, argv)
     np.random.seed(args.seed)
 
     train, dev = load_split(args.data_dir, "train"), load_split(args.data_dir, "dev")

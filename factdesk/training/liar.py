@@ -10,7 +10,7 @@
 test2 is never read here.
 
     factdesk train liar --data-dir ../shared/data
-    python -m factdesk.verify.training.liar --data-dir ../shared/data [--out factdesk/models/liar/liar_plus.json.gz]
+    python -m factdesk.training.liar --data-dir ../shared/data [--out factdesk/models/liar/liar_plus.json.gz]
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ dev, by the shipped embedder) are reranked; stance: stage 1's held-out dev sets.
 model's word embeddings and the verdict model reads its stance outputs, so retrain both after this
 (``factdesk train verdict-encoder``, then ``factdesk train verdict``).
 
-    python -m factdesk.retrieve.train_reranker --data-dir ../shared/data --out factdesk/models/stance
+    python -m factdesk.training.reranker --data-dir ../shared/data --out factdesk/models/stance
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncod
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-    from factdesk.verify.training.stance_data import StancePair
+    from factdesk.training.stance_data import StancePair
 
 LICENSE = "CC BY-NC 4.0 (AVeriTeC, CC BY-NC 4.0; and stage 1's non-commercial sources)"
 MONITOR_CLAIMS = 150
@@ -162,8 +162,8 @@ def stage1_model(init: Path) -> PreTrainedModel:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from factdesk.verify.training.from_onnx import bert_state_dict
-    from factdesk.verify.training.stance import base_model_path
+    from factdesk.training.from_onnx import bert_state_dict
+    from factdesk.training.stance import base_model_path
 
     state = bert_state_dict(init / MODEL_FILE)
     weight, bias = state.pop("classifier.weight"), state.pop("classifier.bias")
@@ -194,7 +194,7 @@ def train(
     import torch
     import torch.nn.functional as F
 
-    from factdesk.verify.training.stance import linear_warmup_decay
+    from factdesk.training.stance import linear_warmup_decay
 
     rng = random.Random(args.seed)
     size = 1 + args.hard
@@ -301,8 +301,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from factdesk.verify.training import stance_data
-    from factdesk.verify.training.stance import (
+    from factdesk.training import stance_data
+    from factdesk.training.stance import (
         dir_size_mb,
         evaluate,
         export_onnx,
@@ -314,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     args = parse_args(argv)
     wall_start = time.time()
-    command = start_run(log, "factdesk.retrieve.train_reranker", args.run_dir, argv)
+    command = start_run(log, "factdesk.training.reranker", args.run_dir, argv)
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -423,7 +423,7 @@ def model_card(meta: dict[str, Any]) -> str:
     return f"""{STAGE2_HEADING}
 
 The shipped weights are stage 2: the stage-1 model above, trained on with a fourth output, evidence relevance
-(`factdesk.retrieve.train_reranker`; `sigmoid` of logit {meta["relevance_column"]} reads as the chance that the
+(`factdesk.training.reranker`; `sigmoid` of logit {meta["relevance_column"]} reads as the chance that the
 passage answers something a fact-checker needs for the claim). `CrossEncoderStance` reads the first three
 outputs, `factdesk.retrieve.rerank.CrossEncoderReranker` the fourth. Shipped as ONNX ({meta["precision"]}).
 The stage-1 figures above describe the weights before this stage; the stance dev scores of the shipped weights are

@@ -6,7 +6,7 @@ relevance gate. Two variants per claim: ``own`` (its own answers in the pool, la
 ``removed`` (its own answers taken out, so nothing relevant is left to find: labelled Not Enough Evidence). Rows are
 appended to ``<run-dir>/retrieved_<split>.jsonl`` as each claim finishes, so an interrupted run resumes.
 
-    python -m factdesk.verify.training.retrieved --split train --limit 1200
+    python -m factdesk.training.retrieved --split train --limit 1200
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from factdesk.pipeline import FactDesk
 
     args = parse_args(argv)
-    start_run(log, "factdesk.verify.training.retrieved", args.run_dir, argv)
+    start_run(log, "factdesk.training.retrieved", args.run_dir, argv)
     folder = args.data_dir / "averitec"
     splits = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in ("train", "dev")}
     order = list(range(len(splits[args.split])))
