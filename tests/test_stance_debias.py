@@ -11,6 +11,7 @@ from factdesk.evaluate.averitec import AveritecItem
 from factdesk.evaluate.base import detokenize
 from factdesk.evaluate.contrast import ContrastEditor
 from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
+from factdesk.onnx_model import MODEL_FILE
 from factdesk.records import Claim
 from factdesk.training.debias_data import (
     carry_word_embeddings,
@@ -23,7 +24,6 @@ from factdesk.training.debias_data import (
 )
 from factdesk.training.stance_data import REFUTES, SUPPORTS, StancePair
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE
 from factdesk.verify.verdict_encoder import WORD_EMBEDDINGS, table_sha256, word_embeddings
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

@@ -38,9 +38,10 @@ from scipy.sparse import csr_matrix, hstack
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.evaluate.plots import confusion_png, expected_calibration_error, reliability_png
+from factdesk.onnx_model import sentence_starts
 from factdesk.registry import register
 from factdesk.verify.base import softmax
-from factdesk.verify.cross_encoder import CrossEncoderStance, sentence_starts
+from factdesk.verify.cross_encoder import CrossEncoderStance
 
 LABELS: tuple[str, ...] = ("pants-fire", "false", "barely-true", "half-true", "mostly-true", "true")
 TRUE_SIDE = frozenset({"true", "mostly-true", "half-true"})

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import cpu_cores
 from factdesk.registry import create, register
 from factdesk.store import PassageHit, Store
 
@@ -135,7 +136,7 @@ class MiniLMOnnxPassageEmbedder:
         tokenizer.no_padding()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = _cores()
+        options.intra_op_num_threads = cpu_cores()
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
@@ -168,14 +169,6 @@ def _model_name(folder: Path) -> str:
         return str(json.loads(meta.read_text(encoding="utf-8"))["name"])
     except (OSError, ValueError, KeyError):
         return f"all-MiniLM-L6-v2-onnx-{folder.name}"
-
-
-def _cores() -> int:
-    """CPU cores this process may run on (not the host's count, which containers overstate)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from typing import Protocol
 import numpy as np
 
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import OnnxPairModel
 from factdesk.records import STANCE_LABELS
 from factdesk.registry import register
-from factdesk.verify.cross_encoder import OnnxPairModel
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
 RELEVANCE_FILE = "relevance.json"

@@ -43,9 +43,10 @@ from tqdm import tqdm
 from factdesk import registry
 from factdesk.evaluate.averitec_retrieval import answer_text
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
 from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
+from factdesk.verify.cross_encoder import CrossEncoderStance
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel

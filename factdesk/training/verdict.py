@@ -33,6 +33,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
+from factdesk import onnx_model
 from factdesk.config import VerifyConfig
 from factdesk.evaluate.averitec import (
     AveritecEvaluator,
@@ -47,6 +48,7 @@ from factdesk.evaluate.contrast import ContrastEditor, entity_pool
 from factdesk.evaluate.plots import expected_calibration_error
 from factdesk.explain import facts
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE
 from factdesk.records import VERDICT_LABELS, Evidence, claim_from_jsonable, evidence_from_jsonable
 from factdesk.retrieve import rerank
 from factdesk.retrieve.rerank import CrossEncoderReranker
@@ -55,7 +57,7 @@ from factdesk.training.retrieved import read_rows, rows_path
 from factdesk.urls import read_domain_list
 from factdesk.verify import cross_encoder, verdict
 from factdesk.verify.aggregate import StanceVoteAggregator
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance
+from factdesk.verify.cross_encoder import CrossEncoderStance
 from factdesk.verify.relevance import RelevanceGate, voting_evidence
 from factdesk.verify.verdict import (
     DENSE_FEATURES,
@@ -168,7 +170,8 @@ def pair_scores(pairs: Sequence[tuple[str, str]], run_dir: Path) -> dict[str, np
     """Stance probabilities and relevance, ``[supports, refutes, neutral, relevance]``, of each (claim, text)
     pair by its key; pairs already scored are read from the cache (keyed by the model and the code)."""
     model_dir = cross_encoder.DEFAULT_MODEL_DIR
-    files = (Path(cross_encoder.__file__), Path(rerank.__file__), model_dir / MODEL_FILE, model_dir / TOKENIZER_FILE)
+    code = (Path(onnx_model.__file__), Path(cross_encoder.__file__), Path(rerank.__file__))
+    files = (*code, model_dir / MODEL_FILE, model_dir / TOKENIZER_FILE)
     path = run_dir / f"pair_cache_{fingerprint(*files)}.npz"
     cache: dict[str, np.ndarray] = {}
     if path.is_file():

@@ -38,6 +38,7 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
 from factdesk.evaluate.averitec import AveritecItem, classification_metrics, load_split
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, PairInput, pad_inputs
 from factdesk.records import VERDICT_LABELS
 from factdesk.training.from_onnx import bert_state_dict
 from factdesk.training.stance import (
@@ -50,7 +51,6 @@ from factdesk.training.stance import (
 )
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE, PairInput, pad_inputs
 from factdesk.verify.verdict_encoder import (
     ENCODER_FILE,
     EVIDENCE_SEPARATOR,

@@ -20,10 +20,10 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import MODEL_FILE as STANCE_MODEL_FILE
+from factdesk.onnx_model import TOKENIZER_FILE, PairInput, cpu_session, pad_inputs
 from factdesk.records import VERDICT_LABELS
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE as STANCE_MODEL_FILE
-from factdesk.verify.cross_encoder import TOKENIZER_FILE, PairInput, cpu_session, pad_inputs
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "verdict"
 ENCODER_FILE = "encoder.onnx"
