@@ -46,12 +46,12 @@ from factdesk.evaluate.averitec import (
 from factdesk.evaluate.averitec import gold_evidence as to_evidence
 from factdesk.evaluate.contrast import ContrastEditor, entity_pool
 from factdesk.evaluate.plots import expected_calibration_error
-from factdesk.explain import facts
 from factdesk.logs import start_run
 from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE
 from factdesk.records import VERDICT_LABELS, Evidence, claim_from_jsonable, evidence_from_jsonable
 from factdesk.retrieve import rerank
 from factdesk.retrieve.rerank import CrossEncoderReranker
+from factdesk.text import facts
 from factdesk.training.debias_data import edited_claims
 from factdesk.training.retrieved import read_rows, rows_path
 from factdesk.urls import read_domain_list
@@ -783,7 +783,7 @@ it has numbers, dates or entities, its source's URL) and no claim words: its ver
 wording. It reads pooled stance probabilities of the voting passages (max, mean, noisy-OR of the top 3, argmax
 shares, support × refute); negation, falsity ("fake", "hoax", "misleading"), context and "no answer found" cues and
 yes/no answers in the evidence; whether the claim's numbers, years, months, dates and named entities (spaCy NER,
-dateparser, the quantity parser of `factdesk.explain.facts`) appear in the evidence, and whether its numbers conflict;
+dateparser, the quantity parser of `factdesk.text.facts`) appear in the evidence, and whether its numbers conflict;
 word overlap; the share of evidence from misinformation domains or a configured outlet list. The `words` candidates
 add evidence (`e:`) unigrams/bigrams chosen by chi² on train. The `+encoder` candidates add the four
 log-probabilities of the verdict encoder (`encoder.onnx`), a cross-encoder that reads the claim with its voting

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from factdesk.errors import FactdeskError
-from factdesk.explain.facts import date_mentions, quantities
 from factdesk.records import VERDICT_LABELS, Claim, Evidence
 from factdesk.registry import register
+from factdesk.text.facts import date_mentions, quantities
 from factdesk.urls import domain, read_domain_list
 from factdesk.verify.base import VerdictScores, softmax
 
