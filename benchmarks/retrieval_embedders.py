@@ -33,7 +33,7 @@ import numpy as np
 
 from factdesk import registry
 from factdesk.config import IngestConfig
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text
 from factdesk.ingest.chunking import chunk
 from factdesk.records import Document
 from factdesk.retrieve.dense import EMBED_BATCH

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from factdesk.config import IngestConfig, RetrieveConfig
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text
 from factdesk.ingest.chunking import chunk
 from factdesk.ingest.pipeline import Ingester
 from factdesk.records import Claim, Document, Passage

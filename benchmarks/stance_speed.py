@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from factdesk.evaluate.climate_fever import load_claims
+from factdesk.datasets.climate_fever import load_claims
+from factdesk.datasets.scifact import load_pairs
 from factdesk.evaluate.metrics import accuracy, macro_f1
-from factdesk.evaluate.scifact import load_pairs
 from factdesk.ingest.chunking import chunk
 from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.records import Document

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from factdesk.evaluate.averitec import AveritecItem
-from factdesk.evaluate.base import detokenize
+from factdesk.datasets.averitec import AveritecItem
+from factdesk.datasets.fever_symmetric import SPLITS, load_pairs
+from factdesk.datasets.stance_pairs import REFUTES, SUPPORTS, StancePair
+from factdesk.datasets.text import detokenize
 from factdesk.evaluate.contrast import ContrastEditor
-from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
 from factdesk.onnx_model import MODEL_FILE
 from factdesk.records import Claim
 from factdesk.training.debias_data import (
@@ -22,7 +23,6 @@ from factdesk.training.debias_data import (
     passage_negations,
     reported_rulings,
 )
-from factdesk.training.stance_data import REFUTES, SUPPORTS, StancePair
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.verdict_encoder import WORD_EMBEDDINGS, table_sha256, word_embeddings
 

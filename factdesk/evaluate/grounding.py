@@ -29,16 +29,9 @@ from typing import Any
 import numpy as np
 
 from factdesk.config import VerifyConfig
+from factdesk.datasets.averitec import MAX_SIMILARITY, AveritecItem, load_split, others_evidence, tfidf
 from factdesk.errors import FactdeskError
-from factdesk.evaluate.averitec import (
-    MAX_SIMILARITY,
-    AveritecItem,
-    classification_metrics,
-    load_split,
-    others_evidence,
-    tfidf,
-    with_evidence,
-)
+from factdesk.evaluate.averitec import classification_metrics, with_evidence
 from factdesk.evaluate.averitec_retrieval import AveritecRetrievalEvaluator
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.claim_only import ClaimOnlyModel

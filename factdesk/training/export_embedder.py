@@ -166,7 +166,7 @@ def save_tokenizer(src: Path, dst: Path) -> None:
 def sample_passages(data_dir: Path, count: int, seed: int) -> list[str]:
     """A seeded sample of distinct passages of AVeriTeC gold answers (train and dev), chunked as ingest does."""
     from factdesk.config import IngestConfig
-    from factdesk.evaluate.averitec_retrieval import answer_text
+    from factdesk.datasets.averitec import answer_text, load_records
     from factdesk.ingest.chunking import chunk
     from factdesk.records import Document
 
@@ -176,7 +176,7 @@ def sample_passages(data_dir: Path, count: int, seed: int) -> list[str]:
         return []
     texts: set[str] = set()
     for split in ("train", "dev"):
-        for claim in json.loads((folder / f"{split}.json").read_text(encoding="utf-8")):
+        for claim in load_records(data_dir, split):
             for qa in claim["questions"]:
                 for answer in qa["answers"]:
                     if text := answer_text(answer):

@@ -16,7 +16,6 @@ test2 is never read here.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -27,20 +26,17 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from factdesk.datasets.averitec import load_records
+from factdesk.datasets.liar_plus import LABELS, TRUE_SIDE, LiarStatement, read_liar_plus, read_liar_train
 from factdesk.evaluate.liar_plus import (
     DEFAULT_MODEL,
-    LABELS,
-    TRUE_SIDE,
     LiarModel,
-    LiarStatement,
     TfidfSpace,
     cross_validated,
     fit_logistic,
     fit_stage_b,
     label_counts,
     metadata_tokens,
-    read_liar_plus,
-    read_liar_tsv,
     stance_features,
 )
 from factdesk.verify.cross_encoder import CrossEncoderStance
@@ -93,9 +89,7 @@ def fit_stage_a(train: Sequence[LiarStatement], seed: int) -> tuple[dict[str, fl
 
 def fit_averitec(data_dir: Path) -> dict:
     """Justification -> logit(Supported vs Refuted) from AVeriTeC train + dev, class-balanced."""
-    records = []
-    for name in ("train.json", "dev.json"):
-        records += json.loads((data_dir / "averitec" / name).read_text(encoding="utf-8"))
+    records = load_records(data_dir, "train") + load_records(data_dir, "dev")
     docs = [(r.get("justification") or "") for r in records if r["label"] in ("Supported", "Refuted")]
     y = np.array([int(r["label"] == "Supported") for r in records if r["label"] in ("Supported", "Refuted")])
     space = TfidfSpace.fit(docs, AVERITEC_MIN_DF)
@@ -124,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     started = time.time()
 
-    train = read_liar_tsv(args.data_dir / "liar" / "train.tsv")
+    train = read_liar_train(args.data_dir)
     stage_a, stage_a_cv = fit_stage_a(train, args.seed)
     label_total = Counter(s.label for s in train)
     speakers = label_counts(train)

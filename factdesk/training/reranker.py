@@ -41,7 +41,7 @@ from tokenizers import Tokenizer
 from tqdm import tqdm
 
 from factdesk import registry
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text, load_records
 from factdesk.logs import start_run
 from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
@@ -51,7 +51,7 @@ from factdesk.verify.cross_encoder import CrossEncoderStance
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-    from factdesk.training.stance_data import StancePair
+    from factdesk.datasets.stance_pairs import StancePair
 
 LICENSE = "CC BY-NC 4.0 (AVeriTeC, CC BY-NC 4.0; and stage 1's non-commercial sources)"
 MONITOR_CLAIMS = 150
@@ -90,12 +90,6 @@ class Group:
     claim: str
     positive: str
     negatives: tuple[str, ...]
-
-
-def load_claims(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise SystemExit(f"{path} not found: pass --data-dir pointing at shared/data")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def gold_answers(claim: dict[str, Any]) -> list[str]:
@@ -320,8 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
 
     stage1_meta = json.loads((args.init / "stance.json").read_text(encoding="utf-8"))
-    folder = args.data_dir / "averitec"
-    train_claims, dev_claims = load_claims(folder / "train.json"), load_claims(folder / "dev.json")
+    train_claims, dev_claims = load_records(args.data_dir, "train"), load_records(args.data_dir, "dev")
     groups = mine_groups(train_claims, args)
     log.info("%d groups of 1 + %d negatives from %d train claims", len(groups), args.hard, len(train_claims))
     dev_sets, _, mixture = stance_data.training_mixture(args.data_dir, args.stage1_pairs, args.seed)  # stage 1's

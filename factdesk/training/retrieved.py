@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from factdesk.evaluate.averitec_retrieval import _claim_date, _write_corpus
+from factdesk.datasets.averitec import claim_date, load_records, write_corpus
 from factdesk.logs import start_run
 from factdesk.records import Claim, to_jsonable
 
@@ -59,8 +59,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     args = parse_args(argv)
     start_run(log, "factdesk.training.retrieved", args.run_dir, argv)
-    folder = args.data_dir / "averitec"
-    splits = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in ("train", "dev")}
+    splits = {name: load_records(args.data_dir, name) for name in ("train", "dev")}
     order = list(range(len(splits[args.split])))
     if args.limit:
         order = sorted(random.Random(args.seed).sample(order, min(args.limit, len(order))))
@@ -68,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     done = {(r["index"], r["variant"]) for r in read_rows(out)}
     corpus = args.run_dir / "closed_corpus.jsonl"
     if not corpus.is_file():
-        _write_corpus(corpus, splits)
+        write_corpus(corpus, splits)
     with FactDesk(args.run_dir / "closed_corpus_store") as desk:
         desk.retriever.vector_cache = str(args.run_dir.parent / "averitec-retrieval" / "vectors")
         if not desk.store.stats()["documents"]:
@@ -79,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for index in tqdm(order, desc=f"{args.split} claims"):
                 item = splits[args.split][index]
                 claim = Claim(
-                    item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date"))
+                    item["claim"], claimant=item.get("speaker") or "", date=claim_date(item.get("claim_date"))
                 )
                 for variant in VARIANTS:
                     if (index, variant) in done:

@@ -36,10 +36,11 @@ from tokenizers import Encoding, Tokenizer
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
+from factdesk.datasets import climate_fever, stance_pairs
+from factdesk.datasets.stance_pairs import StancePair
 from factdesk.logs import start_run
 from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.training import stance_data
-from factdesk.training.stance_data import StancePair
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import CrossEncoderStance, softmax
 
@@ -391,11 +392,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 s: dict(Counter(p.label for p in mixture if p.source == s)) for s in sorted({p.source for p in mixture})
             },
             "pool_by_source": {k: len(v) for k, v in pool.items()},
-            "licenses": stance_data.SOURCE_LICENSES,
-            "non_commercial_sources": list(stance_data.NON_COMMERCIAL_SOURCES),
+            "licenses": stance_pairs.SOURCE_LICENSES,
+            "non_commercial_sources": list(stance_pairs.NON_COMMERCIAL_SOURCES),
             "held_out": {
                 "climate_fever_heldout": "CLIMATE-FEVER claims with int(sha1(claim_id), 16) % 100 < "
-                f"{stance_data.CLIMATE_FEVER_DEV_PERCENT} (all their evidence "
+                f"{climate_fever.HELD_OUT_PERCENT} (all their evidence "
                 "sentences); the other claims are training data",
                 "scifact_validation": "SciFact claims_validation.csv (official dev), never trained on",
                 "fever_dev_sample": "2,000 seeded pairs of nli/fever_dev_pairs (FEVER dev, 2-way)",

@@ -46,8 +46,11 @@ from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
+from factdesk.datasets.averitec import load_records
+from factdesk.datasets.fever_symmetric import SPLITS
+from factdesk.datasets.stance_pairs import REFUTES, SUPPORTS, StancePair
 from factdesk.evaluate.contrast import ContrastEditor
-from factdesk.evaluate.fever_symmetric import SPLITS, SYSTEM_2WAY, FeverSymmetricEvaluator
+from factdesk.evaluate.fever_symmetric import SYSTEM_2WAY, FeverSymmetricEvaluator
 from factdesk.logs import start_run
 from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
@@ -73,7 +76,6 @@ from factdesk.training.stance import (
     seed_everything,
     training_versions,
 )
-from factdesk.training.stance_data import REFUTES, SUPPORTS, StancePair
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import CrossEncoderStance
 
@@ -235,8 +237,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("claim-only model, out-of-fold accuracy on the debiasing pairs: %.4f", bias_accuracy)
     steps = -(-len(debias) // args.debias_batch)
     replay = random.Random(args.seed + 1).sample(mixture, min(len(mixture), args.replay * steps))
-    folder = args.data_dir / "averitec"
-    train_claims = relevance_training.load_claims(folder / "train.json")
+    train_claims = load_records(args.data_dir, "train")
     groups = relevance_training.mine_groups(train_claims, args)
     random.Random(args.seed).shuffle(groups)
 
@@ -266,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         k: evaluate(CrossEncoderStance(str(v), stance_max_length).predict_pairs, dev_sets) for k, v in compared.items()
     }
     symmetric = {k: fever_symmetric(v, args.data_dir) for k, v in compared.items()}
-    monitor, _ = relevance_training.monitor_task(relevance_training.load_claims(folder / "dev.json"), train_claims)
+    monitor, _ = relevance_training.monitor_task(load_records(args.data_dir, "dev"), train_claims)
     recall = {k: monitor(CrossEncoderReranker(str(v), args.max_length).score_pairs) for k, v in compared.items()}
     log.info(
         "stance dev macro-F1: %s",

@@ -35,14 +35,8 @@ from tqdm import tqdm
 
 from factdesk import onnx_model
 from factdesk.config import VerifyConfig
-from factdesk.evaluate.averitec import (
-    AveritecEvaluator,
-    AveritecItem,
-    classification_metrics,
-    load_split,
-    others_evidence,
-    predict_stance,
-)
+from factdesk.datasets.averitec import AveritecItem, load_split, others_evidence
+from factdesk.evaluate.averitec import AveritecEvaluator, classification_metrics, predict_stance
 from factdesk.evaluate.averitec import gold_evidence as to_evidence
 from factdesk.evaluate.contrast import ContrastEditor, entity_pool
 from factdesk.evaluate.plots import expected_calibration_error

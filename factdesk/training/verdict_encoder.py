@@ -36,7 +36,8 @@ from tokenizers import Tokenizer
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
-from factdesk.evaluate.averitec import AveritecItem, classification_metrics, load_split
+from factdesk.datasets.averitec import AveritecItem, load_split
+from factdesk.evaluate.averitec import classification_metrics
 from factdesk.logs import start_run
 from factdesk.onnx_model import MODEL_FILE, PairInput, pad_inputs
 from factdesk.records import VERDICT_LABELS
