@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from factdesk.config import MISINFO_ENV
 from factdesk.errors import FactdeskError
 from factdesk.records import Claim
 from factdesk.urls import domain
@@ -29,6 +32,26 @@ class AveritecItem:
     claim: Claim
     label: str
     qa: tuple[tuple[str, str], ...]
+
+
+def misinfo_list_path(data_dir: Path) -> Path:
+    """AVeriTeC's list of misinformation domains (CC BY-NC 4.0), one per line."""
+    return Path(data_dir) / "averitec" / "misinfo_list.txt"
+
+
+@contextmanager
+def misinfo_list(data_dir: Path) -> Iterator[Path]:
+    """While open, ``$FACTDESK_MISINFO_LIST`` names AVeriTeC's list in ``data_dir`` unless it is set already, so
+    the components built meanwhile (retrieval's deny list, the verdict model's credibility features) read the list
+    the benchmark comes with. Yields the list in effect."""
+    previous = os.environ.get(MISINFO_ENV)
+    if previous is None:
+        os.environ[MISINFO_ENV] = str(misinfo_list_path(data_dir))
+    try:
+        yield Path(os.environ[MISINFO_ENV])
+    finally:
+        if previous is None:
+            os.environ.pop(MISINFO_ENV, None)
 
 
 def averitec_dir(data_dir: Path) -> Path:

@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from factdesk.config import VerifyConfig
-from factdesk.datasets.averitec import SPLIT_FILES, AveritecItem, averitec_dir, load_split
+from factdesk.datasets.averitec import SPLIT_FILES, AveritecItem, averitec_dir, load_split, misinfo_list
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.evaluate.plots import confusion_png, expected_calibration_error, reliability_png
@@ -138,7 +138,8 @@ class AveritecEvaluator:
         stance, reranker = CrossEncoderStance(), CrossEncoderReranker()
         verify = VerifyConfig()
         gate = RelevanceGate(verify.relevance_threshold, verify.min_content_words)
-        trained = TrainedVerdictAggregator(self.model_path)
+        with misinfo_list(data_dir):
+            trained = TrainedVerdictAggregator(self.model_path)
         vote = StanceVoteAggregator()
         started = time.perf_counter()
         stance.warm_up()

@@ -32,7 +32,7 @@ import numpy as np
 
 from factdesk import registry
 from factdesk.config import Config, RetrieveConfig, VerifyConfig
-from factdesk.datasets.averitec import answer_text, claim_date, load_records, write_corpus
+from factdesk.datasets.averitec import answer_text, claim_date, load_records, misinfo_list, write_corpus
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.averitec import classification_metrics
 from factdesk.evaluate.base import EvalReport, SystemScores
@@ -141,7 +141,7 @@ class AveritecRetrievalEvaluator:
         claims = dev[: self.limit] if self.limit else dev
         systems, details = [], {}
         majority = Counter(item["label"] for item in train).most_common(1)[0][0]
-        with tempfile.TemporaryDirectory(prefix="factdesk-averitec-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="factdesk-averitec-") as tmp, misinfo_list(data_dir):
             corpus = Path(tmp) / "corpus.jsonl"
             documents = write_corpus(corpus, {"train": train, "dev": dev})
             store = Path(tmp) / "store"

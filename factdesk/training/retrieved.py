@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from factdesk.datasets.averitec import claim_date, load_records, write_corpus
+from factdesk.datasets.averitec import claim_date, load_records, misinfo_list, write_corpus
 from factdesk.logs import start_run
 from factdesk.records import Claim, to_jsonable
 
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     corpus = args.run_dir / "closed_corpus.jsonl"
     if not corpus.is_file():
         write_corpus(corpus, splits)
-    with FactDesk(args.run_dir / "closed_corpus_store") as desk:
+    with misinfo_list(args.data_dir), FactDesk(args.run_dir / "closed_corpus_store") as desk:
         desk.retriever.vector_cache = str(args.run_dir.parent / "averitec-retrieval" / "vectors")
         if not desk.store.stats()["documents"]:
             desk.ingest([corpus], progress=True)

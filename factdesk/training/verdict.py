@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from factdesk import onnx_model
 from factdesk.config import VerifyConfig
-from factdesk.datasets.averitec import AveritecItem, load_split, others_evidence
+from factdesk.datasets.averitec import AveritecItem, load_split, misinfo_list_path, others_evidence
 from factdesk.evaluate.averitec import AveritecEvaluator, classification_metrics, predict_stance
 from factdesk.evaluate.averitec import gold_evidence as to_evidence
 from factdesk.evaluate.contrast import ContrastEditor, entity_pool
@@ -520,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     own_rows = np.concatenate([np.full(len(p.items), name in CALIBRATION_SPLITS) for name, p in parts.items()])
     log.info("fitting on %d items %s", len(y), dict(Counter(LABELS[k] for k in y)))
 
-    misinfo_path = args.data_dir / "averitec" / "misinfo_list.txt"
+    misinfo_path = misinfo_list_path(args.data_dir)
     featurizer = VerdictFeaturizer(misinfo=read_domain_list(misinfo_path) if misinfo_path.is_file() else frozenset())
     retrieved_texts = [e.passage.text for name in RETRIEVED if name in splits for ev in splits[name].voting for e in ev]
     edited_texts = [i.claim.text for name in (TRAIN_EDITED, DEV_EDITED) for i in splits[name].items]
@@ -748,7 +748,7 @@ and onnxruntime for the verdict encoder if the model reads it; the weights are i
 Trained on AVeriTeC (Schlichtkrull et al., NeurIPS 2023), **CC BY-NC 4.0**, with features from the factdesk stance
 model, itself non-commercial (see `../stance/MODEL_CARD.md`). **Use this model for non-commercial research only.**
 The AVeriTeC misinformation domain list (also CC BY-NC 4.0) is not shipped; the aggregator reads it from
-`$FACTDESK_MISINFO_LIST` or `../shared/data/averitec/misinfo_list.txt`, and without it those features are 0.
+`$FACTDESK_MISINFO_LIST` (evaluation and training: from the data folder), and without it those features are 0.
 
 ## Data
 
