@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from factdesk.config import Config, VerifyConfig
-from factdesk.datasets.averitec import answer_text, claim_date, write_corpus
+from factdesk.datasets.averitec import answer_text, claim_date, misinfo_list, write_corpus
 from factdesk.pipeline import FactDesk
 from factdesk.records import Claim
 from factdesk.retrieve.hybrid import HybridRetriever
@@ -60,7 +60,7 @@ def main() -> None:
         write_corpus(corpus, {"train": train, "dev": dev})
     config = Config(verify=VerifyConfig(stance_model="lexical-baseline"))
     rows = []
-    with FactDesk(WORK / "store", config) as desk:
+    with misinfo_list(args.data_dir), FactDesk(WORK / "store", config) as desk:
         if not desk.store.stats()["documents"]:
             desk.ingest([corpus], progress=True)
         base = HybridRetriever(deny_list_file="")
