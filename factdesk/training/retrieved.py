@@ -11,11 +11,11 @@ appended to ``<run-dir>/retrieved_<split>.jsonl`` as each claim finishes, so an 
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +24,25 @@ from tqdm import tqdm
 from factdesk.datasets.averitec import claim_date, load_records, misinfo_list, write_corpus
 from factdesk.logs import start_run
 from factdesk.records import Claim, to_jsonable
+from factdesk.training.options import command_line, option, parse
 
 log = logging.getLogger("factdesk.train.retrieved")
 VARIANTS = ("own", "removed")
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/verdict"))
-    ap.add_argument("--split", choices=("train", "dev"), default="train")
-    ap.add_argument("--limit", type=int, default=0, help="a seeded sample of this many claims (0: all)")
-    ap.add_argument("--seed", type=int, default=13)
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class RetrievedOptions:
+    """The options of ``python -m factdesk.training.retrieved``."""
+
+    data_dir: Path = option(Path("../shared/data"))
+    run_dir: Path = option(Path("runs/verdict"))
+    split: str = option("train", choices=("train", "dev"))
+    limit: int = option(0, help="a seeded sample of this many claims (0: all)")
+    seed: int = option(13)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> RetrievedOptions:
+    return parse(RetrievedOptions, argv, __doc__)
 
 
 def rows_path(run_dir: Path, split: str) -> Path:
@@ -54,11 +60,10 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
             continue
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def run(args: RetrievedOptions) -> None:
     from factdesk.pipeline import FactDesk
 
-    args = parse_args(argv)
-    start_run(log, "factdesk.training.retrieved", args.run_dir, argv)
+    start_run(log, args.run_dir, command_line("factdesk.training.retrieved", args))
     splits = {name: load_records(args.data_dir, name) for name in ("train", "dev")}
     order = list(range(len(splits[args.split])))
     if args.limit:
@@ -99,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                     sink.flush()
         desk.retriever.run = search
     log.info("wrote %s", out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ after this (``factdesk train verdict``).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -35,6 +34,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ from factdesk.training.debias_data import (
     reported_rulings,
 )
 from factdesk.training.from_onnx import bert_state_dict
+from factdesk.training.options import command_line, option, parse
 from factdesk.training.stance import (
     base_model_path,
     evaluate,
@@ -87,32 +88,37 @@ TWO_WAY = [STANCE_LABELS.index(SUPPORTS), STANCE_LABELS.index(REFUTES)]
 log = logging.getLogger("factdesk.stance_debias")
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, required=True, help="shared/data (nli/, fever/, averitec/ ...)")
-    ap.add_argument("--init", type=Path, default=Path("factdesk/models/stance"), help="the stage-2 model")
-    ap.add_argument("--out", type=Path, required=True, help="artifact folder, e.g. factdesk/models/stance")
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/stance_debias"))
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--fever-pairs", type=int, default=4000, help="FEVER dev pairs trained on (the rest unused)")
-    ap.add_argument("--contrast-claims", type=int, default=12000, help="supported pairs tried for a contrast edit")
-    ap.add_argument("--contrast-pairs", type=int, default=2000, help="contrast pairs trained on (at most)")
-    ap.add_argument("--passage-negations", type=int, default=800, help="evidence-side negation pairs (at most)")
-    ap.add_argument("--rulings", type=int, default=400, help="claims given a reported ruling both ways")
-    ap.add_argument("--debias-batch", type=int, default=10, help="debiasing pairs per step")
-    ap.add_argument("--replay", type=int, default=4, help="stage-1 stance pairs replayed per step")
-    ap.add_argument("--hard", type=int, default=3, help="hard negatives in the relevance group of each step")
-    ap.add_argument("--pool", type=int, default=20)
-    ap.add_argument("--pointwise-weight", type=float, default=0.5, help="as stage 2's, for the relevance groups")
-    ap.add_argument("--plain-weight", type=float, default=0.3, help="weight of the plain 3-way term")
-    ap.add_argument("--stage1-pairs", type=int, default=60000)
-    ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--warmup", type=float, default=0.06)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--export-only", action="store_true", help="export and evaluate <run-dir>/final again")
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class StanceDebiasOptions:
+    """The options of ``python -m factdesk.training.stance_debias``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(help="shared/data (nli/, fever/, averitec/ ...)")
+    init: Path = option(Path("factdesk/models/stance"), help="the stage-2 model")
+    out: Path = option(help="artifact folder, e.g. factdesk/models/stance")
+    run_dir: Path = option(Path("runs/stance_debias"))
+    seed: int = option(13)
+    fever_pairs: int = option(4000, help="FEVER dev pairs trained on (the rest unused)")
+    contrast_claims: int = option(12000, help="supported pairs tried for a contrast edit")
+    contrast_pairs: int = option(2000, help="contrast pairs trained on (at most)")
+    passage_negations: int = option(800, help="evidence-side negation pairs (at most)")
+    rulings: int = option(400, help="claims given a reported ruling both ways")
+    debias_batch: int = option(10, help="debiasing pairs per step")
+    replay: int = option(4, help="stage-1 stance pairs replayed per step")
+    hard: int = option(3, help="hard negatives in the relevance group of each step")
+    pool: int = option(20)
+    pointwise_weight: float = option(0.5, help="as stage 2's, for the relevance groups")
+    plain_weight: float = option(0.3, help="weight of the plain 3-way term")
+    stage1_pairs: int = option(60000)
+    max_length: int = option(128)
+    lr: float = option(2e-5)
+    warmup: float = option(0.06)
+    threads: int = option(2)
+    opset: int = option(17)
+    export_only: bool = option(False, help="export and evaluate <run-dir>/final again")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> StanceDebiasOptions:
+    return parse(StanceDebiasOptions, argv, __doc__)
 
 
 def claim_only_log_probs(pairs: Sequence[StancePair], seed: int, folds: int = 2) -> np.ndarray:
@@ -140,7 +146,7 @@ def stage2_model(init: Path) -> PreTrainedModel:
 
 
 def train(
-    args: argparse.Namespace,
+    args: StanceDebiasOptions,
     model: PreTrainedModel,
     tokenizer: Any,
     units: list[tuple[StancePair, ...]],
@@ -207,10 +213,9 @@ def fever_symmetric(model_dir: Path, data_dir: Path) -> dict[str, float]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def run(args: StanceDebiasOptions) -> None:
     wall_start = time.time()
-    command = start_run(log, "factdesk.training.stance_debias", args.run_dir, argv)
+    command = start_run(log, args.run_dir, command_line("factdesk.training.stance_debias", args))
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -238,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     steps = -(-len(debias) // args.debias_batch)
     replay = random.Random(args.seed + 1).sample(mixture, min(len(mixture), args.replay * steps))
     train_claims = load_records(args.data_dir, "train")
-    groups = relevance_training.mine_groups(train_claims, args)
+    groups = relevance_training.mine_groups(train_claims, args.seed, args.pool, args.hard)
     random.Random(args.seed).shuffle(groups)
 
     tokenizer = load_tokenizer(args.init / TOKENIZER_FILE, args.max_length)
@@ -371,6 +376,10 @@ points; relevance recall@10 drop at most {MAX_RECALL_DROP}): `{json.dumps(meta["
 domain. FEVER-Symmetric 2-way accuracy is the evaluator's (`factdesk eval fever-symmetric --split test`), with the
 supports/refutes offset tuned on its dev split. The license is unchanged: non-commercial, from stage 1's sources.
 """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

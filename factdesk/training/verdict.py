@@ -11,7 +11,6 @@ temperature (calibration), so dev stays untouched until the candidates are compa
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -47,6 +46,7 @@ from factdesk.retrieve import rerank
 from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.text import facts
 from factdesk.training.debias_data import edited_claims
+from factdesk.training.options import command_line, option, parse
 from factdesk.training.retrieved import read_rows, rows_path
 from factdesk.urls import read_domain_list
 from factdesk.verify import cross_encoder, verdict
@@ -117,35 +117,33 @@ CANDIDATES = (
 )
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"), help="shared data folder (averitec/)")
-    ap.add_argument("--out", type=Path, default=Path("factdesk/models/verdict"), help="artifact folder")
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/verdict"), help="caches and the log")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--folds", type=int, default=5, help="out-of-fold splits on train for offsets and calibration")
-    ap.add_argument("--vocabulary", type=int, default=1500, help="most n-grams a words candidate may use")
-    ap.add_argument("--min-df", type=int, default=8, help="an n-gram must occur for this many train claims")
-    ap.add_argument(
-        "--encoder-dir",
-        type=Path,
-        default=VERDICT_ENCODER_DIR,
+@dataclass(frozen=True, kw_only=True)
+class VerdictOptions:
+    """The options of ``python -m factdesk.training.verdict``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(Path("../shared/data"), help="shared data folder (averitec/)")
+    out: Path = option(Path("factdesk/models/verdict"), help="artifact folder")
+    run_dir: Path = option(Path("runs/verdict"), help="caches and the log")
+    seed: int = option(13)
+    folds: int = option(5, help="out-of-fold splits on train for offsets and calibration")
+    vocabulary: int = option(1500, help="most n-grams a words candidate may use")
+    min_df: int = option(8, help="an n-gram must occur for this many train claims")
+    encoder_dir: Path = option(
+        VERDICT_ENCODER_DIR,
         help="the verdict encoder (`factdesk train verdict-encoder`), with its out-of-fold train logits",
     )
-    ap.add_argument("--encoder", action=argparse.BooleanOptionalAction, default=True, help="the +encoder candidates")
-    ap.add_argument(
-        "--relevance-threshold",
-        type=float,
-        default=VerifyConfig().relevance_threshold,
+    encoder: bool = option(True, help="the +encoder candidates")
+    relevance_threshold: float = option(
+        VerifyConfig().relevance_threshold,
         help="the relevance gate's threshold: passages below it are not about the claim and cast no vote",
     )
-    ap.add_argument(
-        "--min-nee-rate",
-        type=float,
-        default=0.9,
-        help="a selectable model rules NEE for at least this share of dev claims given others' evidence",
+    min_nee_rate: float = option(
+        0.9, help="a selectable model rules NEE for at least this share of dev claims given others' evidence"
     )
-    return ap.parse_args(argv)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> VerdictOptions:
+    return parse(VerdictOptions, argv, __doc__)
 
 
 def fingerprint(*paths: Path) -> str:
@@ -372,7 +370,7 @@ def run_candidate(
     x: np.ndarray,
     y: np.ndarray,
     x_dev: np.ndarray,
-    args: argparse.Namespace,
+    args: VerdictOptions,
     calibrate: np.ndarray | None = None,
 ) -> tuple[VerdictModel, dict[str, Any]]:
     """Out-of-fold scores on train → offsets and temperature; then the model fitted on all of train. Offsets and
@@ -473,10 +471,9 @@ def with_abstention(probs: np.ndarray, has_votes: np.ndarray) -> np.ndarray:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def run(args: VerdictOptions) -> None:
     wall_start = time.time()
-    command = start_run(log, "factdesk.training.verdict", args.run_dir, argv)
+    command = start_run(log, args.run_dir, command_line("factdesk.training.verdict", args))
     np.random.seed(args.seed)
 
     train, dev = load_split(args.data_dir, "train"), load_split(args.data_dir, "dev")
@@ -834,6 +831,10 @@ Seed {meta["seed"]}. Versions: {meta["versions"]}.
   beside a stance model other than the one it was trained from), then this model (`factdesk train verdict`).
   The stance cache in `--run-dir` is keyed by those files.
 """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":
