@@ -19,7 +19,7 @@ from pathlib import Path
 from factdesk.datasets import climate_fever as climate_fever_data
 from factdesk.datasets import scifact as scifact_data
 from factdesk.datasets.text import detokenize
-from factdesk.verify.base import STANCE_LABELS
+from factdesk.records import STANCE_LABELS
 
 csv.field_size_limit(1 << 24)
 

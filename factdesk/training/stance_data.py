@@ -31,7 +31,7 @@ from factdesk.datasets.stance_pairs import (
     wice,
     xnli_en,
 )
-from factdesk.verify.base import STANCE_LABELS
+from factdesk.records import STANCE_LABELS
 
 TRAIN_SOURCES: dict[str, Callable[[Path, Path], Iterable[StancePair]]] = {
     "anli": lambda nli, _: anli(nli),
