@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from factdesk.config import Config, VerifyConfig
-from factdesk.evaluate.averitec_retrieval import _claim_date, _write_corpus, answer_text
+from factdesk.datasets.averitec import answer_text, claim_date, misinfo_list, write_corpus
 from factdesk.pipeline import FactDesk
 from factdesk.records import Claim
 from factdesk.retrieve.hybrid import HybridRetriever
@@ -57,10 +57,10 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     corpus = WORK / "corpus.jsonl"
     if not corpus.exists():
-        _write_corpus(corpus, {"train": train, "dev": dev})
+        write_corpus(corpus, {"train": train, "dev": dev})
     config = Config(verify=VerifyConfig(stance_model="lexical-baseline"))
     rows = []
-    with FactDesk(WORK / "store", config) as desk:
+    with misinfo_list(args.data_dir), FactDesk(WORK / "store", config) as desk:
         if not desk.store.stats()["documents"]:
             desk.ingest([corpus], progress=True)
         base = HybridRetriever(deny_list_file="")
@@ -69,7 +69,7 @@ def main() -> None:
         assert base._planner is not None and base._embedder is not None
         queries = []
         for item in dev:
-            claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date")))
+            claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=claim_date(item.get("claim_date")))
             plan = base._planner.run(claim)
             gold = {t for q in item["questions"] for a in q["answers"] if (t := answer_text(a))}
             queries.append((claim, plan, base._embedder.queries([q.text for q in plan]), gold))

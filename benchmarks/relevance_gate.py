@@ -15,7 +15,8 @@ import argparse
 import json
 from pathlib import Path
 
-from factdesk.evaluate.averitec import load_split, others_evidence, with_evidence
+from factdesk.datasets.averitec import load_split, others_evidence
+from factdesk.evaluate.averitec import with_evidence
 from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.verify.cross_encoder import CrossEncoderStance
 from factdesk.verify.relevance import RelevanceGate, relevant

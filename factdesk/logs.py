@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import shlex
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -21,11 +19,10 @@ def log_to_file(log: logging.Logger, path: Path) -> None:
     log.propagate = False
 
 
-def start_run(log: logging.Logger, module: str, run_dir: Path, argv: Sequence[str] | None) -> str:
-    """Creates ``run_dir``, logs to its ``train.log`` and logs the command line; returns that command."""
+def start_run(log: logging.Logger, run_dir: Path, command: str) -> str:
+    """Creates ``run_dir``, logs to its ``train.log`` and logs ``command``, the run's command line; returns it."""
     run_dir.mkdir(parents=True, exist_ok=True)
     log_to_file(log, run_dir / "train.log")
-    command = f"python -m {module} " + shlex.join(sys.argv[1:] if argv is None else argv)
     log.info("command: %s", command)
     return command
 

@@ -13,10 +13,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from factdesk.cli.main import cli
+from factdesk.config import MISINFO_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 BASELINE_CONFIG = '[verify]\nstance_model = "lexical-baseline"\n'
+# factdesk reads the misinformation domain list from no default place; the tests name the shared one, if there.
+if (SHARED_DATA / "averitec" / "misinfo_list.txt").is_file():
+    os.environ.setdefault(MISINFO_ENV, str(SHARED_DATA / "averitec" / "misinfo_list.txt"))
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from factdesk.retrieve.dense import DEFAULT_EMBEDDER_DIR, DenseIndex, MiniLMOnnxPassageEmbedder
-from factdesk.retrieve.train_embedder import batches, training_pairs
 from factdesk.store import Store
+from factdesk.training.embedder import batches, training_pairs
 
 
 def _claim(text: str, *answers: dict) -> dict:

@@ -28,7 +28,7 @@ def test_evaluator_reports_primary_metric_and_plots(
     if not (SHARED_DATA / folder).is_dir():
         pytest.skip(f"benchmark data not found: {SHARED_DATA / folder} (expects the shared data next to the repo)")
     if name == "liar-plus" and not DEFAULT_MODEL.is_file():
-        pytest.skip(f"no LIAR-PLUS model at {DEFAULT_MODEL}; run python -m factdesk.verify.training.liar")
+        pytest.skip(f"no LIAR-PLUS model at {DEFAULT_MODEL}; run python -m factdesk.training.liar")
     evaluator = registry.create("evaluator", name, limit=30)
     assert isinstance(evaluator, kind)
     report = evaluator.run(SHARED_DATA, split, plots_dir=tmp_path)

@@ -10,18 +10,16 @@ import pytest
 from conftest import SHARED_DATA
 
 from factdesk import registry
+from factdesk.datasets.fever_symmetric import DATA_SUBDIR, SymmetricPair, load_pairs
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.base import EvalReport
 from factdesk.evaluate.claim_only import ClaimOnlyModel
 from factdesk.evaluate.fever_symmetric import (
-    DATA_SUBDIR,
     SYSTEM_2WAY,
     SYSTEM_3WAY,
     SYSTEM_CLAIM_ONLY,
     SYSTEM_MAJORITY,
     FeverSymmetricEvaluator,
-    SymmetricPair,
-    load_pairs,
     metrics,
     tune_bias,
     two_way,

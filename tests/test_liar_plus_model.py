@@ -6,9 +6,8 @@ import math
 
 import numpy as np
 
+from factdesk.datasets.liar_plus import LABELS, LiarStatement
 from factdesk.evaluate.liar_plus import (
-    LABELS,
-    LiarStatement,
     TfidfSpace,
     fit_logistic,
     fold_of,

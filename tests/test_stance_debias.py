@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from factdesk.evaluate.averitec import AveritecItem
-from factdesk.evaluate.base import detokenize
+from factdesk.datasets.averitec import AveritecItem
+from factdesk.datasets.fever_symmetric import SPLITS, load_pairs
+from factdesk.datasets.stance_pairs import REFUTES, SUPPORTS, StancePair
+from factdesk.datasets.text import detokenize
 from factdesk.evaluate.contrast import ContrastEditor
-from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
+from factdesk.onnx_model import MODEL_FILE
 from factdesk.records import Claim
-from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE
-from factdesk.verify.training.debias_data import (
+from factdesk.training.debias_data import (
     carry_word_embeddings,
     changed_words,
     contrast_pairs,
@@ -23,7 +23,7 @@ from factdesk.verify.training.debias_data import (
     passage_negations,
     reported_rulings,
 )
-from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
+from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.verdict_encoder import WORD_EMBEDDINGS, table_sha256, word_embeddings
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -83,7 +83,7 @@ def test_claim_only_model_learns_the_wording_cue_out_of_fold() -> None:
         for i in range(40)
     ]
     pytest.importorskip("torch", reason="stage-3 training needs the `train` extra")
-    from factdesk.verify.training.stance_debias import claim_only_log_probs  # needs torch too
+    from factdesk.training.stance_debias import claim_only_log_probs  # needs torch too
 
     log_probs = claim_only_log_probs(pairs, seed=13)  # columns: supports, refutes
     assert log_probs.shape == (40, 2)

@@ -6,15 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from factdesk.verify.cross_encoder import (
-    DEFAULT_MODEL_DIR,
-    TOKENIZER_FILE,
-    CrossEncoderStance,
-    best_window,
-    load_tokenizer,
-    pad_batch,
-    softmax,
-)
+from factdesk.onnx_model import TOKENIZER_FILE, best_window, load_tokenizer, pad_batch
+from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR, CrossEncoderStance, softmax
 
 CLAIM = "Arctic sea ice reached its lowest extent on record in September 2012."
 KEY = "In September 2012 the Arctic sea ice extent fell to the lowest value on record, satellites showed."

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE
 from factdesk.records import VERDICT_LABELS, Claim, Document, Evidence, Passage
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE
 from factdesk.verify.verdict import DEFAULT_MODEL, ENCODER_FEATURES, TrainedVerdictAggregator
 from factdesk.verify.verdict_encoder import (
     DEFAULT_DIR,

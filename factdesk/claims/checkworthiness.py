@@ -1,7 +1,7 @@
 """The trained check-worthiness model: logistic regression over a sentence's word and character n-grams (tf-idf,
 L2-normalised) and the rule-based scorer's features, read from ``checkworthiness.json``; numpy-only inference.
 
-``factdesk.claims.train_checkworthiness`` fits it on CLEF CheckThat! 2024 dev (see the MODEL_CARD.md beside
+``factdesk.training.checkworthiness`` fits it on CLEF CheckThat! 2024 dev (see the MODEL_CARD.md beside
 the weights). Its intercept is shifted so that a score of 0.5 is the threshold chosen by cross-validation.
 """
 

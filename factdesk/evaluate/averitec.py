@@ -13,8 +13,6 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from factdesk.config import VerifyConfig
-from factdesk.errors import FactdeskError
+from factdesk.datasets.averitec import SPLIT_FILES, AveritecItem, averitec_dir, load_split, misinfo_list
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.evaluate.plots import confusion_png, expected_calibration_error, reliability_png
@@ -36,10 +34,8 @@ from factdesk.verify.base import PassageReader
 from factdesk.verify.cross_encoder import CrossEncoderStance
 from factdesk.verify.reading import EncoderPassageReader
 from factdesk.verify.relevance import RelevanceGate, relevant
-from factdesk.verify.verdict import STOP_WORDS, TrainedVerdictAggregator, tokens
+from factdesk.verify.verdict import TrainedVerdictAggregator
 
-# split → file under <data_dir>/averitec; "test" is the unofficial labeled subset of Deng et al. (2024).
-SPLIT_FILES = {"train": "train.json", "dev": "dev.json", "test": "deng2024_dce/test.json"}
 BASELINE_FILE = "baseline_retrieval/dev_veracity_prediction.json"
 SHORT = {
     "Supported": "supported",
@@ -47,66 +43,6 @@ SHORT = {
     "Not Enough Evidence": "nee",
     "Conflicting Evidence/Cherrypicking": "conflicting",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class AveritecItem:
-    """One labeled claim with its gold QA evidence as (text, source URL) pairs."""
-
-    claim: Claim
-    label: str
-    qa: tuple[tuple[str, str], ...]
-
-
-def averitec_dir(data_dir: Path) -> Path:
-    folder = Path(data_dir) / "averitec"
-    if not folder.is_dir():
-        raise FactdeskError(f"AVeriTeC data not found: {folder} does not exist (pass --data-dir, e.g. ../shared/data)")
-    return folder
-
-
-def load_split(data_dir: Path, split: str) -> list[AveritecItem]:
-    """The labeled claims of ``split`` (train, dev, or the unofficial labeled test subset where present)."""
-    folder = averitec_dir(data_dir)
-    path = folder / SPLIT_FILES.get(split, f"{split}.json")
-    if not path.is_file():
-        known = [s for s, f in SPLIT_FILES.items() if (folder / f).is_file()]
-        raise FactdeskError(
-            f"AVeriTeC has no labeled {split!r} split in {folder} (the official test labels are not public); "
-            f"available: {', '.join(known)}"
-        )
-    try:
-        records = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise FactdeskError(f"{path}: cannot read AVeriTeC data: {exc}") from exc
-    return [item_from_record(record, f"averitec-{split}-{i}") for i, record in enumerate(records)]
-
-
-def item_from_record(record: dict[str, Any], claim_id: str) -> AveritecItem:
-    claim = Claim(
-        text=record["claim"].strip(),
-        claimant=record.get("speaker") or "",
-        date=_claim_date(record.get("claim_date")),
-        appearance_url=record.get("original_claim_url") or "",
-        id=claim_id,
-    )
-    qa = []
-    for question in record.get("questions") or []:
-        for answer in question.get("answers") or []:
-            parts = [question["question"].strip(), str(answer.get("answer", "")).strip()]
-            if answer.get("boolean_explanation"):
-                parts.append(answer["boolean_explanation"].strip())
-            qa.append((" ".join(p for p in parts if p), answer.get("source_url") or ""))
-    return AveritecItem(claim, record["label"], tuple(qa))
-
-
-def _claim_date(value: str | None) -> date | None:
-    """AVeriTeC dates are D-M-YYYY."""
-    try:
-        day, month, year = (int(part) for part in (value or "").split("-"))
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def predict_stance(
@@ -170,44 +106,6 @@ def with_evidence(
     return out
 
 
-MAX_SIMILARITY = 0.5  # claims closer than this (TF-IDF cosine) are taken as the same claim reworded
-
-
-def others_evidence(items: Sequence[AveritecItem], seed: int, similar: bool = False) -> list[AveritecItem]:
-    """Each claim with another claim's gold evidence, labelled Not Enough Evidence (the honest answer): a random
-    other claim's, or with ``similar`` the most similar other claim's by TF-IDF cosine of the claims, among those
-    below ``MAX_SIMILARITY`` (same topic, another event; closer claims are often the same claim reworded, whose
-    evidence would answer it)."""
-    if similar:
-        vectors = tfidf([i.claim.text for i in items])
-        similarity = vectors @ vectors.T
-        similarity[similarity > MAX_SIMILARITY] = -1.0
-        partner = similarity.argmax(axis=1)
-    else:
-        rng = np.random.default_rng(seed)
-        partner = (np.arange(len(items)) + rng.integers(1, len(items), size=len(items))) % len(items)
-    tag = "similar" if similar else "random"
-    return [
-        AveritecItem(replace(item.claim, id=f"{item.claim.id}-{tag}-evidence"), "Not Enough Evidence", items[j].qa)
-        for item, j in zip(items, partner.tolist(), strict=True)
-    ]
-
-
-def tfidf(texts: Sequence[str]) -> np.ndarray:
-    """L2-normalised TF-IDF rows over content words (dense: a few thousand short claims)."""
-    bags = [Counter(w for w in tokens(t) if w not in STOP_WORDS and len(w) > 1) for t in texts]
-    vocabulary = {w: k for k, w in enumerate(sorted({w for bag in bags for w in bag}))}
-    df = np.zeros(len(vocabulary))
-    for bag in bags:
-        df[[vocabulary[w] for w in bag]] += 1
-    idf = np.log((1 + len(texts)) / (1 + df)) + 1
-    matrix = np.zeros((len(texts), len(vocabulary)))
-    for row, bag in enumerate(bags):
-        for w, n in bag.items():
-            matrix[row, vocabulary[w]] = n * idf[vocabulary[w]]
-    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-
-
 def classification_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
     """Accuracy, macro-F1 over the four labels and F1 per label."""
     scores = {"accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted, VERDICT_LABELS)}
@@ -246,7 +144,8 @@ class AveritecEvaluator:
         stance, reranker = CrossEncoderStance(), CrossEncoderReranker()
         verify = VerifyConfig()
         gate = RelevanceGate(verify.relevance_threshold, verify.min_content_words)
-        trained = TrainedVerdictAggregator(self.model_path)
+        with misinfo_list(data_dir):
+            trained = TrainedVerdictAggregator(self.model_path)
         vote = StanceVoteAggregator()
         started = time.perf_counter()
         stance.warm_up()

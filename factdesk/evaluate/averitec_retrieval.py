@@ -18,14 +18,13 @@ Each dev claim (text, speaker, claim date) is checked with ``save=False`` in a t
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import numpy as np
 
 from factdesk import registry
 from factdesk.config import Config, RetrieveConfig, VerifyConfig
+from factdesk.datasets.averitec import answer_text, claim_date, load_records, misinfo_list, write_corpus
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.averitec import classification_metrics
 from factdesk.evaluate.base import EvalReport, SystemScores
@@ -41,21 +41,10 @@ from factdesk.records import Claim
 from factdesk.registry import register
 from factdesk.retrieve import retriever_params
 from factdesk.store import PassageHit, Store
-from factdesk.urls import domain
 
 log = logging.getLogger("factdesk")
 AVERITEC_THRESHOLD = 0.25
 MAX_EVIDENCE = 10  # the official scorer reads at most 10 predicted question-answer pairs
-
-
-def answer_text(answer: dict[str, Any]) -> str:
-    """An answer as a document: its text, with the explanation of a yes/no answer; empty if unanswerable."""
-    if answer.get("answer_type") == "Unanswerable":
-        return ""
-    text = answer.get("answer", "").strip()
-    if answer.get("answer_type") == "Boolean" and answer.get("boolean_explanation"):
-        text += ". " + answer["boolean_explanation"].strip()
-    return text
 
 
 def gold_strings(claim: dict[str, Any]) -> list[str]:
@@ -148,14 +137,13 @@ class AveritecRetrievalEvaluator:
         folder = Path(data_dir) / "averitec"
         if not (folder / "dev.json").exists() or not (folder / "train.json").exists():
             raise FactdeskError(f"{folder}: AVeriTeC train.json and dev.json not found")
-        train = json.loads((folder / "train.json").read_text(encoding="utf-8"))
-        dev = json.loads((folder / "dev.json").read_text(encoding="utf-8"))
+        train, dev = load_records(data_dir, "train"), load_records(data_dir, "dev")
         claims = dev[: self.limit] if self.limit else dev
         systems, details = [], {}
         majority = Counter(item["label"] for item in train).most_common(1)[0][0]
-        with tempfile.TemporaryDirectory(prefix="factdesk-averitec-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="factdesk-averitec-") as tmp, misinfo_list(data_dir):
             corpus = Path(tmp) / "corpus.jsonl"
-            documents = _write_corpus(corpus, {"train": train, "dev": dev})
+            documents = write_corpus(corpus, {"train": train, "dev": dev})
             store = Path(tmp) / "store"
             for name in self.retrievers:
                 scores, per_claim = self._system(name, store, corpus, claims, progress)
@@ -237,7 +225,7 @@ class AveritecRetrievalEvaluator:
         return scores, {"claims": rows, "predicted_labels": dict(Counter(predicted)), "nee_causes": nee_causes(rows)}
 
     def _claim(self, desk: Any, recorder: _Recorder, item: dict[str, Any]) -> dict[str, Any]:
-        claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date")))
+        claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=claim_date(item.get("claim_date")))
         check = desk.check(claim, save=False)
         gold = {t for q in item["questions"] for a in q["answers"] if (t := answer_text(a))}
         evidence = check.evidence[: self.k]
@@ -270,26 +258,3 @@ def nee_causes(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
             else:
                 causes["verdict_model"] += 1
     return dict(causes)
-
-
-def _claim_date(text: str | None) -> date | None:
-    try:
-        return datetime.strptime(text, "%d-%m-%Y").date() if text else None
-    except ValueError:
-        return None
-
-
-def _write_corpus(path: Path, splits: dict[str, list[dict[str, Any]]]) -> int:
-    """One JSONL document per answerable gold answer; returns how many were written."""
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for split, claims in splits.items():
-            for c, claim in enumerate(claims):
-                for q, qa in enumerate(claim["questions"]):
-                    for a, answer in enumerate(qa["answers"]):
-                        if text := answer_text(answer):
-                            url = answer.get("source_url") or ""
-                            record = {"id": f"{split}-{c}-{q}-{a}", "text": text, "url": url, "outlet": domain(url)}
-                            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                            count += 1
-    return count

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-
-_PTB = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}", "``": '"', "''": '"'}
-_PTB_RE = re.compile("|".join(re.escape(k) for k in _PTB))
-_WS_RE = re.compile(r"\s+")
-
-
-def detokenize(text: str) -> str:
-    """Benchmark text as written: FEVER/PTB bracket tokens (``-LRB-``) undone, whitespace collapsed."""
-    return _WS_RE.sub(" ", _PTB_RE.sub(lambda m: _PTB[m.group(0)], text)).strip()
 
 
 @dataclass

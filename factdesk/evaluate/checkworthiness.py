@@ -9,48 +9,20 @@ row is in-sample; its model card gives the cross-validated dev scores. Dev-test 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from factdesk.claims.checkworthiness import load_model
 from factdesk.claims.extract import ClaimExtractor
-from factdesk.errors import FactdeskError
+from factdesk.datasets.checkthat import ct24_path, load_sentences
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.plots import precision_recall_png
 from factdesk.registry import register
 
-SPLITS = ("dev", "dev-test")
 TOP_K = (10, 25, 50)
 THRESHOLD = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    id: str
-    text: str
-    checkworthy: bool
-
-
-def ct24_path(data_dir: Path, split: str) -> Path:
-    if split not in SPLITS:
-        raise FactdeskError(f"checkworthiness splits are {', '.join(SPLITS)}, not {split!r}")
-    return Path(data_dir) / "checkthat2024" / f"CT24_checkworthy_english_{split}.tsv"
-
-
-def load_sentences(data_dir: Path, split: str) -> list[Sentence]:
-    """The split's sentences (TSV with CSV-style quoting in some rows, as pandas reads it)."""
-    path = ct24_path(data_dir, split)
-    if not path.is_file():
-        raise FactdeskError(f"{path} not found: the CT24 data lives in the shared data folder (see its PROVENANCE.md)")
-    with path.open(encoding="utf-8", newline="") as f:
-        return [
-            Sentence(row["Sentence_id"], row["Text"], row["class_label"] == "Yes")
-            for row in csv.DictReader(f, delimiter="\t")
-        ]
 
 
 def ranking_scores(gold: Sequence[bool], scores: np.ndarray, threshold: float = THRESHOLD) -> dict[str, float]:

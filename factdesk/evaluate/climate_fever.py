@@ -1,7 +1,7 @@
 """CLIMATE-FEVER (Diggelmann et al. 2020): stance of each (claim, evidence sentence) pair, and the claim's label.
 
 The stance model trained on 70% of the claims; this evaluator scores only the other 30%, the claims with
-``int(sha1(claim_id), 16) % 100 < 30`` (``factdesk.verify.training.stance_data.CLIMATE_FEVER_DEV_PERCENT``).
+``int(sha1(claim_id), 16) % 100 < 30`` (``factdesk.datasets.climate_fever.HELD_OUT_PERCENT``).
 
 The model is conservative (many supports/refutes pairs come out neutral), so a second row shows it with two
 log-probability offsets fitted to this domain. They are cross-fitted: each claim's pairs are corrected with
@@ -11,14 +11,13 @@ offsets chosen on the other folds' claims, so the row is an honest estimate of w
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from factdesk.datasets.climate_fever import HELD_OUT_PERCENT, VERDICT_OF, ClimateClaim, load_claims
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.evaluate.plots import confusion_png, expected_calibration_error, reliability_png
@@ -29,58 +28,7 @@ from factdesk.verify.base import STANCE_LABELS, softmax
 from factdesk.verify.baseline import LexicalStanceBaseline
 from factdesk.verify.cross_encoder import CrossEncoderStance
 
-HELD_OUT_PERCENT = 30
 OFFSET_GRID = np.arange(-1.0, 3.01, 0.25)  # log-probability offsets tried for supports and refutes
-STANCE_OF = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT_ENOUGH_INFO": "neutral"}
-VERDICT_OF = {
-    "SUPPORTS": "Supported",
-    "REFUTES": "Refuted",
-    "NOT_ENOUGH_INFO": "Not Enough Evidence",
-    "DISPUTED": "Conflicting Evidence/Cherrypicking",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ClimateEvidence:
-    evidence_id: str
-    article: str
-    text: str
-    stance: str  # gold, in STANCE_LABELS
-    entropy: float  # of the annotators' votes: 0 when they all agree
-
-
-@dataclass(frozen=True, slots=True)
-class ClimateClaim:
-    claim_id: str
-    text: str
-    verdict: str  # gold, in VERDICT_LABELS
-    evidence: tuple[ClimateEvidence, ...]
-
-
-def held_out(claim_id: str) -> bool:
-    return int(hashlib.sha1(claim_id.encode()).hexdigest(), 16) % 100 < HELD_OUT_PERCENT
-
-
-def load_claims(data_dir: Path, split: str = "heldout") -> list[ClimateClaim]:
-    """``heldout``: the claims the stance model never saw; ``train``: the others."""
-    if split not in ("heldout", "train"):
-        raise ValueError(f"climate-fever split must be 'heldout' or 'train', not {split!r}")
-    claims = []
-    with (Path(data_dir) / "climate_fever" / "climate-fever.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            r = json.loads(line)
-            if held_out(r["claim_id"]) != (split == "heldout"):
-                continue
-            evidence = tuple(
-                ClimateEvidence(
-                    e["evidence_id"], e["article"], e["evidence"], STANCE_OF[e["evidence_label"]], float(e["entropy"])
-                )
-                for e in r["evidences"]
-            )
-            claims.append(ClimateClaim(r["claim_id"], r["claim"], VERDICT_OF[r["claim_label"]], evidence))
-    return claims
 
 
 def fit_offsets(log_probs: np.ndarray, gold: np.ndarray, grid: np.ndarray = OFFSET_GRID) -> np.ndarray:

@@ -20,16 +20,25 @@ Systems, measured in the same run:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from factdesk.errors import FactdeskError, InputError
-from factdesk.evaluate.base import EvalReport, SystemScores, detokenize
+from factdesk.datasets.fever_symmetric import (
+    FEVER_DEV,
+    FEVER_HELD_OUT_PERCENT,
+    SPLITS,
+    SymmetricPair,
+    data_file,
+    fever_held_out,
+    load_fever_claims,
+    load_pairs,
+)
+from factdesk.datasets.text import detokenize
+from factdesk.errors import FactdeskError
+from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.claim_only import ClaimOnlyModel
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label
 from factdesk.evaluate.plots import confusion_png
@@ -37,69 +46,15 @@ from factdesk.registry import register
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import CrossEncoderStance
 
-SPLITS = ("dev", "test")
 LABELS = ("supports", "refutes")
-LABEL_OF = {"SUPPORTS": "supports", "REFUTES": "refutes"}
-DATA_SUBDIR = Path("nli") / "fever_symmetric" / "symmetric_v0.2"
-FEVER_DEV = Path("fever") / "fever_labelled_dev.json"
 BIAS_GRID = np.round(np.arange(-8.0, 8.0001, 0.05), 2)  # log-odds offsets tried for the 2-way decision
 CLAIM_ONLY_FOLDS = 5
-FEVER_HELD_OUT_PERCENT = 20  # FEVER claims kept out of the FEVER-trained claim-only model, to measure its cue
 
 SYSTEM_2WAY = "factdesk stance (2-way, bias tuned on dev)"
 SYSTEM_3WAY = "factdesk stance (3-way argmax)"
 SYSTEM_MAJORITY = "majority class"
 SYSTEM_CLAIM_ONLY = "claim-only (hypothesis-only) model"
 SYSTEM_CLAIM_ONLY_FEVER = "claim-only model (trained on FEVER dev claims)"
-
-
-@dataclass(frozen=True, slots=True)
-class SymmetricPair:
-    """One (claim, evidence sentence) pair with its gold label, ``supports`` or ``refutes``."""
-
-    id: str
-    claim: str
-    evidence: str
-    label: str
-
-
-def data_file(data_dir: Path, split: str) -> Path:
-    if split not in SPLITS:
-        raise FactdeskError(f"fever-symmetric split must be one of {', '.join(SPLITS)}, not {split!r}")
-    return Path(data_dir) / DATA_SUBDIR / f"fever_symmetric_{split}.jsonl"
-
-
-def load_pairs(data_dir: Path, split: str) -> list[SymmetricPair]:
-    """The v0.2 pairs of ``split`` (dev or test), in file order; a missing file or bad line is a FactdeskError."""
-    path = data_file(data_dir, split)
-    if not path.is_file():
-        raise FactdeskError(f"FEVER-Symmetric file not found: {path} (expects the shared data folder as data_dir)")
-    pairs = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if line.strip():
-                pairs.append(_parse(line, path, number))
-    if not pairs:
-        raise InputError.at(path, None, "no pairs in file")
-    return pairs
-
-
-def _parse(line: str, path: Path, number: int) -> SymmetricPair:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError.at(path, number, f"not valid JSON ({exc.msg})") from exc
-    if not isinstance(record, dict):
-        raise InputError.at(path, number, "expected a JSON object")
-    for key in ("id", "claim", "evidence", "label"):
-        if key not in record:
-            raise InputError.at(path, number, f"missing field {key!r}")
-    for key in ("claim", "evidence"):
-        if not isinstance(record[key], str) or not record[key].strip():
-            raise InputError.at(path, number, f"field {key!r} must be a non-empty string")
-    if record["label"] not in LABEL_OF:
-        raise InputError.at(path, number, f"label must be SUPPORTS or REFUTES, not {record['label']!r}")
-    return SymmetricPair(str(record["id"]), record["claim"], record["evidence"], LABEL_OF[record["label"]])
 
 
 def claim_fold(claim: str, folds: int = CLAIM_ONLY_FOLDS) -> int:
@@ -154,35 +109,6 @@ def metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
         "f1_refutes": f1["refutes"],
         "neutral_rate": sum(p == "neutral" for p in predicted) / len(predicted) if predicted else 0.0,
     }
-
-
-@dataclass(frozen=True, slots=True)
-class FeverClaim:
-    claim: str
-    label: str
-
-
-def load_fever_claims(data_dir: Path, exclude: set[str]) -> list[FeverClaim]:
-    """FEVER shared-task dev claims labelled SUPPORTS/REFUTES, minus those in ``exclude``; [] if the file is absent."""
-    path = Path(data_dir) / FEVER_DEV
-    if not path.is_file():
-        return []
-    try:
-        records = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError.at(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
-    seen: set[str] = set()
-    claims = []
-    for r in records:
-        text = r.get("claim")
-        if r.get("label") in LABEL_OF and isinstance(text, str) and text not in exclude and text not in seen:
-            seen.add(text)
-            claims.append(FeverClaim(text, LABEL_OF[r["label"]]))
-    return claims
-
-
-def fever_held_out(claim: str) -> bool:
-    return int(hashlib.sha1(f"fever:{claim}".encode()).hexdigest(), 16) % 100 < FEVER_HELD_OUT_PERCENT
 
 
 @register("evaluator", "fever-symmetric")

@@ -29,16 +29,9 @@ from typing import Any
 import numpy as np
 
 from factdesk.config import VerifyConfig
+from factdesk.datasets.averitec import MAX_SIMILARITY, AveritecItem, load_split, misinfo_list, others_evidence, tfidf
 from factdesk.errors import FactdeskError
-from factdesk.evaluate.averitec import (
-    MAX_SIMILARITY,
-    AveritecItem,
-    classification_metrics,
-    load_split,
-    others_evidence,
-    tfidf,
-    with_evidence,
-)
+from factdesk.evaluate.averitec import classification_metrics, with_evidence
 from factdesk.evaluate.averitec_retrieval import AveritecRetrievalEvaluator
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.claim_only import ClaimOnlyModel
@@ -74,7 +67,8 @@ class GroundingEvaluator:
         majority = Counter(i.label for i in train).most_common(1)[0][0]
         claim_only = ClaimOnlyModel().fit([i.claim.text for i in train], [i.label for i in train])
         verify = VerifyConfig()
-        judge = _Judge(RelevanceGate(verify.relevance_threshold, verify.min_content_words), progress)
+        with misinfo_list(data_dir):
+            judge = _Judge(RelevanceGate(verify.relevance_threshold, verify.min_content_words), progress)
 
         own = judge.verdicts(dev)
         unrelated = judge.verdicts(others_evidence(dev, self.seed))

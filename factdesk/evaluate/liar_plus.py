@@ -14,7 +14,7 @@ LIAR-PLUS train2 is not in the offline data (see its PROVENANCE.md), so the mode
 Split ``val`` reports 5-fold cross-validated predictions on val2 (the folds refit stage B with the stored
 settings); split ``test`` applies the stored weights, fitted on all of val2, to test2, with the speaker history of
 LIAR train plus val2. The weights live in ``factdesk/models/liar/liar_plus.json.gz``; ``factdesk train liar`` (or
-``python -m factdesk.verify.training.liar``) rebuilds them.
+``python -m factdesk.training.liar``) rebuilds them.
 """
 
 from __future__ import annotations
@@ -35,89 +35,22 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix, hstack
 
+from factdesk.datasets.liar_plus import BINARY_LABELS, LABELS, SPLIT_FILES, TRUE_SIDE, LiarStatement, read_liar_plus
 from factdesk.evaluate.base import EvalReport, SystemScores
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.evaluate.plots import confusion_png, expected_calibration_error, reliability_png
+from factdesk.onnx_model import sentence_starts
 from factdesk.registry import register
 from factdesk.verify.base import softmax
-from factdesk.verify.cross_encoder import CrossEncoderStance, sentence_starts
+from factdesk.verify.cross_encoder import CrossEncoderStance
 
-LABELS: tuple[str, ...] = ("pants-fire", "false", "barely-true", "half-true", "mostly-true", "true")
-TRUE_SIDE = frozenset({"true", "mostly-true", "half-true"})
-BINARY_LABELS: tuple[str, ...] = ("false-side", "true-side")
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "liar" / "liar_plus.json.gz"
-SPLIT_FILES = {"val": "val2", "dev": "val2", "test": "test2"}  # "dev" is an alias of "val"
 MAX_SENTENCES = 12  # justification sentences scored per statement (99th percentile is 10)
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-@dataclass(frozen=True, slots=True)
-class LiarStatement:
-    json_id: str
-    label: str
-    statement: str
-    subjects: tuple[str, ...]
-    speaker: str
-    job: str
-    state: str
-    party: str
-    context: str
-    justification: str = ""
-
-    @property
-    def binary(self) -> str:
-        return BINARY_LABELS[self.label in TRUE_SIDE]
-
-
 def words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
-
-
-def read_liar_tsv(path: Path) -> list[LiarStatement]:
-    """Plain LIAR (14 columns); the credit-history counts are dropped."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        f = line.split("\t")
-        if len(f) == 14:
-            out.append(LiarStatement(f[0], f[1], f[2], tuple(_subjects(f[3])), f[4], f[5], f[6], f[7], f[13]))
-    return out
-
-
-def read_liar_plus(data_dir: Path, split: str) -> list[LiarStatement]:
-    """LIAR-PLUS val2/test2: text and justification from the JSONL (whose TSV has line breaks inside some
-    justifications), party and context from the TSV rows that parse whole, joined on the statement's json id."""
-    name = SPLIT_FILES[split]
-    folder = Path(data_dir) / "liar_plus"
-    meta = {}
-    for line in (folder / f"{name}.tsv").read_text(encoding="utf-8").splitlines():
-        f = line.split("\t")
-        if len(f) >= 15 and f[1].endswith(".json"):
-            meta[f[1]] = (f[8], f[14])
-    out = []
-    for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        r = json.loads(line)
-        party, context = meta.get(r["json_file_id"], ("", ""))
-        out.append(
-            LiarStatement(
-                r["json_file_id"],
-                r["label"],
-                r["claim"],
-                tuple(r["topics"]),
-                r["originator"],
-                r["title"],
-                r["party"],  # the JSONL's "party" field holds the state
-                party,
-                context,
-                (r["justification"] or "").strip(),  # null in some test2 records
-            )
-        )
-    return out
-
-
-def _subjects(field: str) -> list[str]:
-    return [s for s in field.split(",") if s]
 
 
 def metadata_tokens(s: LiarStatement) -> list[str]:

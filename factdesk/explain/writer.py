@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from factdesk.explain.facts import date_mentions, quantities, sentence_containing
 from factdesk.records import Citation, Claim, Evidence, Statement, Verdict
 from factdesk.registry import register
+from factdesk.text.facts import date_mentions, quantities, sentence_containing
 
 VERDICT_PHRASES = {
     "Refuted": "the evidence refutes the claim.",

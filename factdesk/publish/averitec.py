@@ -6,7 +6,7 @@ from typing import Any
 
 from factdesk.explain.writer import format_date, source_name
 from factdesk.records import FactCheck
-from factdesk.retrieve.lexical import query_terms
+from factdesk.text.terms import query_terms
 
 
 def averitec_record(check: FactCheck) -> dict[str, Any]:

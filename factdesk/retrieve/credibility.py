@@ -1,9 +1,9 @@
 """Source credibility and diversity: allow/deny lists and reliability weights by domain or outlet, and MMR
 selection so that no single site fills the evidence.
 
-The default deny list is AVeriTeC's list of misinformation domains (``misinfo_list.txt``). It is CC BY-NC 4.0
-and factdesk is Apache-2.0, so it is not shipped in the package: it is read from ``deny_list_file`` (by default
-the shared benchmark folder); when that file is absent, a notice is logged and no list is used.
+A deny list file, such as AVeriTeC's list of misinformation domains (``misinfo_list.txt``, CC BY-NC 4.0, so not
+shipped with factdesk), is read from ``deny_list_file`` (by default ``$FACTDESK_MISINFO_LIST``); when that file
+cannot be read, a notice is logged and no list is used.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from factdesk.store import PassageHit
 from factdesk.urls import domain, read_domain_list
 
 log = logging.getLogger("factdesk")
-DEFAULT_DENY_LIST = "../shared/data/averitec/misinfo_list.txt"
 T = TypeVar("T")
 
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import cpu_cores
 from factdesk.registry import create, register
 from factdesk.store import PassageHit, Store
 
@@ -101,7 +102,7 @@ class MiniLMPassageEmbedder:
 @dataclass
 class MiniLMOnnxPassageEmbedder:
     """English all-MiniLM-L6-v2 (symmetric) exported to ONNX with mean pooling and L2 normalisation in the graph,
-    int8 (``factdesk/models/embedder``, made by ``factdesk.retrieve.export_embedder``); onnxruntime and
+    int8 (``factdesk/models/embedder``, made by ``factdesk.training.export_embedder``); onnxruntime and
     tokenizers only. Texts are truncated to ``max_length`` tokens and run in length-sorted batches, padded to
     the longest in each batch."""
 
@@ -132,14 +133,14 @@ class MiniLMOnnxPassageEmbedder:
         if not (folder / "model.onnx").is_file() or not (folder / "tokenizer.json").is_file():
             raise FactdeskError(
                 f"{folder}: model.onnx and tokenizer.json not found; make them with "
-                "`python -m factdesk.retrieve.export_embedder --out DIR`"
+                "`python -m factdesk.training.export_embedder --out DIR`"
             )
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_length)
         tokenizer.no_padding()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = _cores()
+        options.intra_op_num_threads = cpu_cores()
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
@@ -172,14 +173,6 @@ def _model_name(folder: Path) -> str:
         return str(json.loads(meta.read_text(encoding="utf-8"))["name"])
     except (OSError, ValueError, KeyError):
         return f"all-MiniLM-L6-v2-onnx-{folder.name}"
-
-
-def _cores() -> int:
-    """CPU cores this process may run on (not the host's count, which containers overstate)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)

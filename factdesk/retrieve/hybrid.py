@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from factdesk.config import misinformation_list
 from factdesk.errors import FactdeskError
 from factdesk.records import Claim
 from factdesk.registry import register
-from factdesk.retrieve.credibility import DEFAULT_DENY_LIST, SourcePolicy, mmr_select, source_key
+from factdesk.retrieve.credibility import SourcePolicy, mmr_select, source_key
 from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, passage_embedder
 from factdesk.retrieve.lexical import fts_query
 from factdesk.retrieve.lexical_index import ANALYZERS, LexicalIndex, LexicalSettings
@@ -57,7 +58,7 @@ class HybridRetriever:
     mmr_trade_off: float = 0.8
     allow_domains: list[str] = field(default_factory=list)
     deny_domains: list[str] = field(default_factory=list)
-    deny_list_file: str = DEFAULT_DENY_LIST
+    deny_list_file: str = field(default_factory=misinformation_list)
     domain_weights: dict[str, float] = field(default_factory=dict)
     vector_cache: str = ""  # a store folder whose embeddings table caches passage vectors, e.g. across test stores
     name: str = "hybrid-rrf"

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from factdesk.errors import FactdeskError
-from factdesk.retrieve.lexical import STOPWORDS, query_terms
 from factdesk.store import PassageHit, Store
+from factdesk.text.terms import STOPWORDS, query_terms
 
 log = logging.getLogger("factdesk")
 SCHEMA_VERSION = 1  # bump when the fields or their analysis change; the record then disagrees and it rebuilds

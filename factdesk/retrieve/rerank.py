@@ -1,7 +1,7 @@
 """Evidence rerankers: score how well each retrieved passage answers what a claim needs.
 
 ``cross-encoder-relevance`` reads the relevance output of the stance cross-encoder, trained on AVeriTeC train
-question–answer evidence by ``factdesk.retrieve.train_reranker`` (``factdesk train reranker``), run with ONNX
+question–answer evidence by ``factdesk.training.reranker`` (``factdesk train reranker``), run with ONNX
 Runtime.
 """
 
@@ -14,9 +14,9 @@ from typing import Protocol
 import numpy as np
 
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import OnnxPairModel
 from factdesk.records import STANCE_LABELS
 from factdesk.registry import register
-from factdesk.verify.cross_encoder import OnnxPairModel
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
 RELEVANCE_FILE = "relevance.json"

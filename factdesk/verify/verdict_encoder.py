@@ -4,7 +4,7 @@ The input is ``[CLS] claim [SEP] evidence 1 | evidence 2 | ... [SEP]``, where ea
 share of the tokens left after the claim (a short text keeps all of its tokens and leaves the rest to the others).
 The encoder shares the stance model's word embeddings, which stay frozen in training, so the shipped
 ``encoder.onnx`` holds only the encoder layers and reads ``inputs_embeds``; the embedding table is read from the
-stance model's ONNX file at ``warm_up()``. It is trained by ``factdesk.verify.training.verdict_encoder``, and the
+stance model's ONNX file at ``warm_up()``. It is trained by ``factdesk.training.verdict_encoder``, and the
 trained verdict model reads its logits as features.
 """
 
@@ -20,11 +20,11 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import MODEL_FILE as STANCE_MODEL_FILE
+from factdesk.onnx_model import TOKENIZER_FILE, PairInput, cpu_session, pad_inputs
 from factdesk.records import VERDICT_LABELS
 from factdesk.verify.base import softmax
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE as STANCE_MODEL_FILE
-from factdesk.verify.cross_encoder import TOKENIZER_FILE, PairInput, cpu_session, pad_inputs
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "verdict"
 ENCODER_FILE = "encoder.onnx"

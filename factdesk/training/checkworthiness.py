@@ -8,12 +8,11 @@ on dev, at the threshold best for those scores. A candidate must also fit extrac
 timed here, and one whose cost for a 10,000-word transcript exceeds ``EXTRA_SECONDS`` is reported, not chosen.
 Dev-test is scored once, after selection, through the exported weights, for the model card.
 
-    python -m factdesk.claims.train_checkworthiness --data-dir ../shared/data --out factdesk/models/checkworthiness
+    python -m factdesk.training.checkworthiness --data-dir ../shared/data --out factdesk/models/checkworthiness
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
@@ -32,8 +31,10 @@ from sklearn.model_selection import StratifiedKFold
 
 from factdesk.claims.checkworthiness import CheckworthinessModel, ngrams
 from factdesk.claims.extract import WEIGHTS, ClaimExtractor
-from factdesk.evaluate.checkworthiness import load_sentences, ranking_scores
+from factdesk.datasets.checkthat import load_sentences
+from factdesk.evaluate.checkworthiness import ranking_scores
 from factdesk.retrieve.dense import MiniLMOnnxPassageEmbedder
+from factdesk.training.options import option, parse
 
 C_GRID = (0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
@@ -160,12 +161,20 @@ def _logistic(c: float, seed: int) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=5000, random_state=seed)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--out", type=Path, default=Path("factdesk/models/checkworthiness"))
-    parser.add_argument("--seed", type=int, default=13)
-    args = parser.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class CheckworthinessOptions:
+    """The options of ``python -m factdesk.training.checkworthiness``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(Path("../shared/data"))
+    out: Path = option(Path("factdesk/models/checkworthiness"))
+    seed: int = option(13)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> CheckworthinessOptions:
+    return parse(CheckworthinessOptions, argv, __doc__)
+
+
+def run(args: CheckworthinessOptions) -> None:
     started = time.perf_counter()
     dev = load_sentences(args.data_dir, "dev")
     texts = [s.text for s in dev]
@@ -307,6 +316,10 @@ The same numbers come from `factdesk eval checkworthiness --split dev-test`. The
 
 scikit-learn {meta["scikit_learn"]}, seed {meta["seed"]}, {meta["minutes"]} min on 2 shared CPU cores.
 """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

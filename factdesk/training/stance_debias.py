@@ -20,12 +20,11 @@ The word embeddings stay frozen, and the exported model carries stage 2's embedd
 verdict encoder reads that table, so it stays valid. The verdict model reads the stance outputs, so retrain it
 after this (``factdesk train verdict``).
 
-    python -m factdesk.verify.training.stance_debias --data-dir ../shared/data --out factdesk/models/stance
+    python -m factdesk.training.stance_debias --data-dir ../shared/data --out factdesk/models/stance
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -35,6 +34,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +46,17 @@ from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
+from factdesk.datasets.averitec import load_records
+from factdesk.datasets.fever_symmetric import SPLITS
+from factdesk.datasets.stance_pairs import REFUTES, SUPPORTS, StancePair
 from factdesk.evaluate.contrast import ContrastEditor
-from factdesk.evaluate.fever_symmetric import SPLITS, SYSTEM_2WAY, FeverSymmetricEvaluator
+from factdesk.evaluate.fever_symmetric import SYSTEM_2WAY, FeverSymmetricEvaluator
 from factdesk.logs import start_run
-from factdesk.retrieve import train_reranker
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE, load_tokenizer, pad_batch
 from factdesk.retrieve.rerank import RELEVANCE_FILE, CrossEncoderReranker
-from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance, load_tokenizer, pad_batch
-from factdesk.verify.training import stance_data
-from factdesk.verify.training.debias_data import (
+from factdesk.training import reranker as relevance_training
+from factdesk.training import stance_data
+from factdesk.training.debias_data import (
     CONTRAST,
     CONTRAST_SOURCES,
     carry_word_embeddings,
@@ -64,8 +66,9 @@ from factdesk.verify.training.debias_data import (
     passage_negations,
     reported_rulings,
 )
-from factdesk.verify.training.from_onnx import bert_state_dict
-from factdesk.verify.training.stance import (
+from factdesk.training.from_onnx import bert_state_dict
+from factdesk.training.options import command_line, option, parse
+from factdesk.training.stance import (
     base_model_path,
     evaluate,
     export_onnx,
@@ -74,42 +77,48 @@ from factdesk.verify.training.stance import (
     seed_everything,
     training_versions,
 )
-from factdesk.verify.training.stance_data import REFUTES, SUPPORTS, StancePair
+from factdesk.verify.base import STANCE_LABELS
+from factdesk.verify.cross_encoder import CrossEncoderStance
 
 DEBIAS_FILE = "debias.json"
 MAX_STANCE_DROP = 1.0  # points of mean stance dev macro-F1 a shipped stage 3 may lose
 MAX_RECALL_DROP = 0.02  # relevance recall@10 a shipped stage 3 may lose
-RELEVANCE = train_reranker.RELEVANCE
+RELEVANCE = relevance_training.RELEVANCE
 TWO_WAY = [STANCE_LABELS.index(SUPPORTS), STANCE_LABELS.index(REFUTES)]
 log = logging.getLogger("factdesk.stance_debias")
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, required=True, help="shared/data (nli/, fever/, averitec/ ...)")
-    ap.add_argument("--init", type=Path, default=Path("factdesk/models/stance"), help="the stage-2 model")
-    ap.add_argument("--out", type=Path, required=True, help="artifact folder, e.g. factdesk/models/stance")
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/stance_debias"))
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--fever-pairs", type=int, default=4000, help="FEVER dev pairs trained on (the rest unused)")
-    ap.add_argument("--contrast-claims", type=int, default=12000, help="supported pairs tried for a contrast edit")
-    ap.add_argument("--contrast-pairs", type=int, default=2000, help="contrast pairs trained on (at most)")
-    ap.add_argument("--passage-negations", type=int, default=800, help="evidence-side negation pairs (at most)")
-    ap.add_argument("--rulings", type=int, default=400, help="claims given a reported ruling both ways")
-    ap.add_argument("--debias-batch", type=int, default=10, help="debiasing pairs per step")
-    ap.add_argument("--replay", type=int, default=4, help="stage-1 stance pairs replayed per step")
-    ap.add_argument("--hard", type=int, default=3, help="hard negatives in the relevance group of each step")
-    ap.add_argument("--pool", type=int, default=20)
-    ap.add_argument("--pointwise-weight", type=float, default=0.5, help="as stage 2's, for the relevance groups")
-    ap.add_argument("--plain-weight", type=float, default=0.3, help="weight of the plain 3-way term")
-    ap.add_argument("--stage1-pairs", type=int, default=60000)
-    ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--warmup", type=float, default=0.06)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--export-only", action="store_true", help="export and evaluate <run-dir>/final again")
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class StanceDebiasOptions:
+    """The options of ``python -m factdesk.training.stance_debias``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(help="shared/data (nli/, fever/, averitec/ ...)")
+    init: Path = option(Path("factdesk/models/stance"), help="the stage-2 model")
+    out: Path = option(help="artifact folder, e.g. factdesk/models/stance")
+    run_dir: Path = option(Path("runs/stance_debias"))
+    seed: int = option(13)
+    fever_pairs: int = option(4000, help="FEVER dev pairs trained on (the rest unused)")
+    contrast_claims: int = option(12000, help="supported pairs tried for a contrast edit")
+    contrast_pairs: int = option(2000, help="contrast pairs trained on (at most)")
+    passage_negations: int = option(800, help="evidence-side negation pairs (at most)")
+    rulings: int = option(400, help="claims given a reported ruling both ways")
+    debias_batch: int = option(10, help="debiasing pairs per step")
+    replay: int = option(4, help="stage-1 stance pairs replayed per step")
+    hard: int = option(3, help="hard negatives in the relevance group of each step")
+    pool: int = option(20)
+    pointwise_weight: float = option(0.5, help="as stage 2's, for the relevance groups")
+    plain_weight: float = option(0.3, help="weight of the plain 3-way term")
+    stage1_pairs: int = option(60000)
+    max_length: int = option(128)
+    lr: float = option(2e-5)
+    warmup: float = option(0.06)
+    threads: int = option(2)
+    opset: int = option(17)
+    export_only: bool = option(False, help="export and evaluate <run-dir>/final again")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> StanceDebiasOptions:
+    return parse(StanceDebiasOptions, argv, __doc__)
 
 
 def claim_only_log_probs(pairs: Sequence[StancePair], seed: int, folds: int = 2) -> np.ndarray:
@@ -137,13 +146,13 @@ def stage2_model(init: Path) -> PreTrainedModel:
 
 
 def train(
-    args: argparse.Namespace,
+    args: StanceDebiasOptions,
     model: PreTrainedModel,
     tokenizer: Any,
     units: list[tuple[StancePair, ...]],
     bias: np.ndarray,
     replay: list[StancePair],
-    groups: list[train_reranker.Group],
+    groups: list[relevance_training.Group],
 ) -> float:
     """One pass over the debiasing pairs (contrast pairs stay together), AdamW with warm-up and linear decay."""
     # A contrast pair (original, edited) stays together in a batch; ``bias`` rows follow the flattened units.
@@ -165,7 +174,7 @@ def train(
         group = groups[(step - 1) % len(groups)]
         encodings = tokenizer.encode_batch([(debias[i].claim, debias[i].passage) for i in batch])
         encodings += tokenizer.encode_batch([(p.claim, p.passage) for p in stance_pairs])
-        encodings += train_reranker.encode_group(tokenizer, group)
+        encodings += relevance_training.encode_group(tokenizer, group)
         logits = model(**{k: torch.from_numpy(v) for k, v in pad_batch(encodings).items()}).logits
         n, r = len(batch), len(stance_pairs)
         gold = torch.tensor([STANCE_LABELS.index(debias[i].label) for i in batch])
@@ -176,7 +185,7 @@ def train(
             logits[n : n + r, :RELEVANCE], torch.tensor([STANCE_LABELS.index(p.label) for p in stance_pairs])
         )
         relevance = logits[n + r :, RELEVANCE][None]
-        listwise, pointwise = train_reranker.group_losses(relevance)
+        listwise, pointwise = relevance_training.group_losses(relevance)
         loss = poe + args.plain_weight * plain + stance + listwise + args.pointwise_weight * pointwise
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -204,10 +213,9 @@ def fever_symmetric(model_dir: Path, data_dir: Path) -> dict[str, float]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def run(args: StanceDebiasOptions) -> None:
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.stance_debias", args.run_dir, argv)
+    command = start_run(log, args.run_dir, command_line("factdesk.training.stance_debias", args))
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -234,9 +242,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("claim-only model, out-of-fold accuracy on the debiasing pairs: %.4f", bias_accuracy)
     steps = -(-len(debias) // args.debias_batch)
     replay = random.Random(args.seed + 1).sample(mixture, min(len(mixture), args.replay * steps))
-    folder = args.data_dir / "averitec"
-    train_claims = train_reranker.load_claims(folder / "train.json")
-    groups = train_reranker.mine_groups(train_claims, args)
+    train_claims = load_records(args.data_dir, "train")
+    groups = relevance_training.mine_groups(train_claims, args.seed, args.pool, args.hard)
     random.Random(args.seed).shuffle(groups)
 
     tokenizer = load_tokenizer(args.init / TOKENIZER_FILE, args.max_length)
@@ -265,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         k: evaluate(CrossEncoderStance(str(v), stance_max_length).predict_pairs, dev_sets) for k, v in compared.items()
     }
     symmetric = {k: fever_symmetric(v, args.data_dir) for k, v in compared.items()}
-    monitor, _ = train_reranker.monitor_task(train_reranker.load_claims(folder / "dev.json"), train_claims)
+    monitor, _ = relevance_training.monitor_task(load_records(args.data_dir, "dev"), train_claims)
     recall = {k: monitor(CrossEncoderReranker(str(v), args.max_length).score_pairs) for k, v in compared.items()}
     log.info(
         "stance dev macro-F1: %s",
@@ -369,6 +376,10 @@ points; relevance recall@10 drop at most {MAX_RECALL_DROP}): `{json.dumps(meta["
 domain. FEVER-Symmetric 2-way accuracy is the evaluator's (`factdesk eval fever-symmetric --split test`), with the
 supports/refutes offset tuned on its dev split. The license is unchanged: non-commercial, from stage 1's sources.
 """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -6,12 +6,11 @@ negation and falsity cues, source credibility and (for some candidates) claim an
 fitted on train; for each, 5-fold out-of-fold scores on train set the label offsets (for macro-F1) and the
 temperature (calibration), so dev stays untouched until the candidates are compared on it.
 
-    python -m factdesk.verify.training.verdict --data-dir ../shared/data --out factdesk/models/verdict
+    python -m factdesk.training.verdict --data-dir ../shared/data --out factdesk/models/verdict
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -33,30 +32,27 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
+from factdesk import onnx_model
 from factdesk.config import VerifyConfig
-from factdesk.evaluate.averitec import (
-    AveritecEvaluator,
-    AveritecItem,
-    classification_metrics,
-    load_split,
-    others_evidence,
-    predict_stance,
-)
+from factdesk.datasets.averitec import AveritecItem, load_split, misinfo_list_path, others_evidence
+from factdesk.evaluate.averitec import AveritecEvaluator, classification_metrics, predict_stance
 from factdesk.evaluate.averitec import gold_evidence as to_evidence
 from factdesk.evaluate.contrast import ContrastEditor, entity_pool
 from factdesk.evaluate.plots import expected_calibration_error
-from factdesk.explain import facts
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, TOKENIZER_FILE
 from factdesk.records import VERDICT_LABELS, Evidence, claim_from_jsonable, evidence_from_jsonable
 from factdesk.retrieve import rerank
 from factdesk.retrieve.rerank import CrossEncoderReranker
+from factdesk.text import facts
+from factdesk.training.debias_data import edited_claims
+from factdesk.training.options import command_line, option, parse
+from factdesk.training.retrieved import read_rows, rows_path
 from factdesk.urls import read_domain_list
 from factdesk.verify import cross_encoder, verdict
 from factdesk.verify.aggregate import StanceVoteAggregator
-from factdesk.verify.cross_encoder import MODEL_FILE, TOKENIZER_FILE, CrossEncoderStance
+from factdesk.verify.cross_encoder import CrossEncoderStance
 from factdesk.verify.relevance import RelevanceGate, voting_evidence
-from factdesk.verify.training.debias_data import edited_claims
-from factdesk.verify.training.retrieved import read_rows, rows_path
 from factdesk.verify.verdict import (
     DENSE_FEATURES,
     ENCODER_FEATURES,
@@ -80,7 +76,7 @@ DEV_RETRIEVED = "dev, retrieved from the closed corpus"
 DEV_REMOVED = "dev, retrieved with its own answers removed"
 TRAIN_EDITED = "train, minimally edited claims"
 DEV_EDITED = "dev, minimally edited claims"
-# Evidence the pipeline retrieved (``factdesk.verify.training.retrieved``): split name → (AVeriTeC split, variant).
+# Evidence the pipeline retrieved (``factdesk.training.retrieved``): split name → (AVeriTeC split, variant).
 RETRIEVED = {
     "train, retrieved from the closed corpus": ("train", "own"),
     "train, retrieved with its own answers removed": ("train", "removed"),
@@ -121,35 +117,33 @@ CANDIDATES = (
 )
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"), help="shared data folder (averitec/)")
-    ap.add_argument("--out", type=Path, default=Path("factdesk/models/verdict"), help="artifact folder")
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/verdict"), help="caches and the log")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--folds", type=int, default=5, help="out-of-fold splits on train for offsets and calibration")
-    ap.add_argument("--vocabulary", type=int, default=1500, help="most n-grams a words candidate may use")
-    ap.add_argument("--min-df", type=int, default=8, help="an n-gram must occur for this many train claims")
-    ap.add_argument(
-        "--encoder-dir",
-        type=Path,
-        default=VERDICT_ENCODER_DIR,
+@dataclass(frozen=True, kw_only=True)
+class VerdictOptions:
+    """The options of ``python -m factdesk.training.verdict``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(Path("../shared/data"), help="shared data folder (averitec/)")
+    out: Path = option(Path("factdesk/models/verdict"), help="artifact folder")
+    run_dir: Path = option(Path("runs/verdict"), help="caches and the log")
+    seed: int = option(13)
+    folds: int = option(5, help="out-of-fold splits on train for offsets and calibration")
+    vocabulary: int = option(1500, help="most n-grams a words candidate may use")
+    min_df: int = option(8, help="an n-gram must occur for this many train claims")
+    encoder_dir: Path = option(
+        VERDICT_ENCODER_DIR,
         help="the verdict encoder (`factdesk train verdict-encoder`), with its out-of-fold train logits",
     )
-    ap.add_argument("--encoder", action=argparse.BooleanOptionalAction, default=True, help="the +encoder candidates")
-    ap.add_argument(
-        "--relevance-threshold",
-        type=float,
-        default=VerifyConfig().relevance_threshold,
+    encoder: bool = option(True, help="the +encoder candidates")
+    relevance_threshold: float = option(
+        VerifyConfig().relevance_threshold,
         help="the relevance gate's threshold: passages below it are not about the claim and cast no vote",
     )
-    ap.add_argument(
-        "--min-nee-rate",
-        type=float,
-        default=0.9,
-        help="a selectable model rules NEE for at least this share of dev claims given others' evidence",
+    min_nee_rate: float = option(
+        0.9, help="a selectable model rules NEE for at least this share of dev claims given others' evidence"
     )
-    return ap.parse_args(argv)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> VerdictOptions:
+    return parse(VerdictOptions, argv, __doc__)
 
 
 def fingerprint(*paths: Path) -> str:
@@ -168,7 +162,8 @@ def pair_scores(pairs: Sequence[tuple[str, str]], run_dir: Path) -> dict[str, np
     """Stance probabilities and relevance, ``[supports, refutes, neutral, relevance]``, of each (claim, text)
     pair by its key; pairs already scored are read from the cache (keyed by the model and the code)."""
     model_dir = cross_encoder.DEFAULT_MODEL_DIR
-    files = (Path(cross_encoder.__file__), Path(rerank.__file__), model_dir / MODEL_FILE, model_dir / TOKENIZER_FILE)
+    code = (Path(onnx_model.__file__), Path(cross_encoder.__file__), Path(rerank.__file__))
+    files = (*code, model_dir / MODEL_FILE, model_dir / TOKENIZER_FILE)
     path = run_dir / f"pair_cache_{fingerprint(*files)}.npz"
     cache: dict[str, np.ndarray] = {}
     if path.is_file():
@@ -375,7 +370,7 @@ def run_candidate(
     x: np.ndarray,
     y: np.ndarray,
     x_dev: np.ndarray,
-    args: argparse.Namespace,
+    args: VerdictOptions,
     calibrate: np.ndarray | None = None,
 ) -> tuple[VerdictModel, dict[str, Any]]:
     """Out-of-fold scores on train → offsets and temperature; then the model fitted on all of train. Offsets and
@@ -433,7 +428,7 @@ class Split:
 
 
 def retrieved_split(run_dir: Path, split: str, variant: str, gate: RelevanceGate) -> Split | None:
-    """Claims with the evidence the pipeline retrieved for them (``factdesk.verify.training.retrieved``), gated
+    """Claims with the evidence the pipeline retrieved for them (``factdesk.training.retrieved``), gated
     again at ``gate`` (the stance each passage had before the gate is its stance model argmax); None if not
     collected."""
     rows = [r for r in read_rows(rows_path(run_dir, split)) if r["variant"] == variant]
@@ -476,10 +471,9 @@ def with_abstention(probs: np.ndarray, has_votes: np.ndarray) -> np.ndarray:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def run(args: VerdictOptions) -> None:
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.verdict", args.run_dir, argv)
+    command = start_run(log, args.run_dir, command_line("factdesk.training.verdict", args))
     np.random.seed(args.seed)
 
     train, dev = load_split(args.data_dir, "train"), load_split(args.data_dir, "dev")
@@ -523,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     own_rows = np.concatenate([np.full(len(p.items), name in CALIBRATION_SPLITS) for name, p in parts.items()])
     log.info("fitting on %d items %s", len(y), dict(Counter(LABELS[k] for k in y)))
 
-    misinfo_path = args.data_dir / "averitec" / "misinfo_list.txt"
+    misinfo_path = misinfo_list_path(args.data_dir)
     featurizer = VerdictFeaturizer(misinfo=read_domain_list(misinfo_path) if misinfo_path.is_file() else frozenset())
     retrieved_texts = [e.passage.text for name in RETRIEVED if name in splits for ev in splits[name].voting for e in ev]
     edited_texts = [i.claim.text for name in (TRAIN_EDITED, DEV_EDITED) for i in splits[name].items]
@@ -751,7 +745,7 @@ and onnxruntime for the verdict encoder if the model reads it; the weights are i
 Trained on AVeriTeC (Schlichtkrull et al., NeurIPS 2023), **CC BY-NC 4.0**, with features from the factdesk stance
 model, itself non-commercial (see `../stance/MODEL_CARD.md`). **Use this model for non-commercial research only.**
 The AVeriTeC misinformation domain list (also CC BY-NC 4.0) is not shipped; the aggregator reads it from
-`$FACTDESK_MISINFO_LIST` or `../shared/data/averitec/misinfo_list.txt`, and without it those features are 0.
+`$FACTDESK_MISINFO_LIST` (evaluation and training: from the data folder), and without it those features are 0.
 
 ## Data
 
@@ -780,7 +774,7 @@ it has numbers, dates or entities, its source's URL) and no claim words: its ver
 wording. It reads pooled stance probabilities of the voting passages (max, mean, noisy-OR of the top 3, argmax
 shares, support × refute); negation, falsity ("fake", "hoax", "misleading"), context and "no answer found" cues and
 yes/no answers in the evidence; whether the claim's numbers, years, months, dates and named entities (spaCy NER,
-dateparser, the quantity parser of `factdesk.explain.facts`) appear in the evidence, and whether its numbers conflict;
+dateparser, the quantity parser of `factdesk.text.facts`) appear in the evidence, and whether its numbers conflict;
 word overlap; the share of evidence from misinformation domains or a configured outlet list. The `words` candidates
 add evidence (`e:`) unigrams/bigrams chosen by chi² on train. The `+encoder` candidates add the four
 log-probabilities of the verdict encoder (`encoder.onnx`), a cross-encoder that reads the claim with its voting
@@ -837,6 +831,10 @@ Seed {meta["seed"]}. Versions: {meta["versions"]}.
   beside a stance model other than the one it was trained from), then this model (`factdesk train verdict`).
   The stance cache in `--run-dir` is keyed by those files.
 """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ how far to trust them, it needs logits the encoder did not train on: ``--folds``
 other folds of train, score their held-out fold, and these out-of-fold logits are written to ``encoder.json``.
 The shipped encoder is then trained on all of train. Dev is only scored, for the log and the model card.
 
-    python -m factdesk.verify.training.verdict_encoder --data-dir ../shared/data --out factdesk/models/verdict
+    python -m factdesk.training.verdict_encoder --data-dir ../shared/data --out factdesk/models/verdict
 
 Each fold's logits are saved in --run-dir as it finishes; rerun with --resume after a crash to skip them.
 ``--export-only`` re-exports a finished run (its fold logits and final model) without training.
@@ -18,13 +18,13 @@ Each fold's logits are saved in --run-dir as it finishes; rerun with --resume af
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import random
 import shutil
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +36,14 @@ from tokenizers import Tokenizer
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
-from factdesk.evaluate.averitec import AveritecItem, classification_metrics, load_split
+from factdesk.datasets.averitec import AveritecItem, load_split
+from factdesk.evaluate.averitec import classification_metrics
 from factdesk.logs import start_run
+from factdesk.onnx_model import MODEL_FILE, PairInput, pad_inputs
 from factdesk.records import VERDICT_LABELS
-from factdesk.verify.base import STANCE_LABELS
-from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
-from factdesk.verify.cross_encoder import MODEL_FILE, PairInput, pad_inputs
-from factdesk.verify.training.from_onnx import bert_state_dict
-from factdesk.verify.training.stance import (
+from factdesk.training.from_onnx import bert_state_dict
+from factdesk.training.options import command_line, option, parse
+from factdesk.training.stance import (
     base_model_path,
     export_logits,
     linear_warmup_decay,
@@ -51,6 +51,8 @@ from factdesk.verify.training.stance import (
     seed_everything,
     training_versions,
 )
+from factdesk.verify.base import STANCE_LABELS
+from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.verdict_encoder import (
     ENCODER_FILE,
     EVIDENCE_SEPARATOR,
@@ -68,27 +70,30 @@ TRAINING_FILE = "factdesk_training.json"
 STANCE_ROWS = {"Supported": "supports", "Refuted": "refutes", "Not Enough Evidence": "neutral"}
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"), help="shared data folder (averitec/)")
-    ap.add_argument("--out", type=Path, default=Path("factdesk/models/verdict"), help="artifact folder")
-    ap.add_argument("--stance-dir", type=Path, default=STANCE_DIR, help="the stance model it starts from")
-    ap.add_argument("--run-dir", type=Path, default=Path("runs/verdict-encoder"), help="fold logits, ONNX, log")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--folds", type=int, default=4)
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--max-length", type=int, default=256)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=4e-5)
-    ap.add_argument("--warmup", type=float, default=0.1)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--limit", type=int, help="first N train and dev claims only (a smoke run)")
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--resume", action="store_true", help="reuse the fold logits already in --run-dir")
-    ap.add_argument(
-        "--export-only", action="store_true", help="re-export the trained run in --run-dir (fold logits and final)"
-    )
-    return ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class VerdictEncoderOptions:
+    """The options of ``python -m factdesk.training.verdict_encoder``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(Path("../shared/data"), help="shared data folder (averitec/)")
+    out: Path = option(Path("factdesk/models/verdict"), help="artifact folder")
+    stance_dir: Path = option(STANCE_DIR, help="the stance model it starts from")
+    run_dir: Path = option(Path("runs/verdict-encoder"), help="fold logits, ONNX, log")
+    seed: int = option(13)
+    folds: int = option(4)
+    epochs: int = option(2)
+    max_length: int = option(256)
+    batch_size: int = option(16)
+    lr: float = option(4e-5)
+    warmup: float = option(0.1)
+    threads: int = option(2)
+    limit: int | None = option(None, help="first N train and dev claims only (a smoke run)")
+    opset: int = option(17)
+    resume: bool = option(False, help="reuse the fold logits already in --run-dir")
+    export_only: bool = option(False, help="re-export the trained run in --run-dir (fold logits and final)")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> VerdictEncoderOptions:
+    return parse(VerdictEncoderOptions, argv, __doc__)
 
 
 def initial_model(stance_dir: Path) -> PreTrainedModel:
@@ -132,7 +137,7 @@ def length_batches(lengths: Sequence[int], indices: Sequence[int], size: int, rn
 
 
 def train(
-    args: argparse.Namespace,
+    args: VerdictEncoderOptions,
     rows: Sequence[PairInput],
     y: np.ndarray,
     indices: Sequence[int],
@@ -186,10 +191,9 @@ def scores(logits: np.ndarray, y: np.ndarray) -> dict[str, float]:
     return {k: round(v, 4) for k, v in metrics.items()}
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def run(args: VerdictEncoderOptions) -> None:
     wall_start = time.time()
-    command = start_run(log, "factdesk.verify.training.verdict_encoder", args.run_dir, argv)
+    command = start_run(log, args.run_dir, command_line("factdesk.training.verdict_encoder", args))
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -300,6 +304,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         (args.out / ENCODER_FILE).stat().st_size / 1e6,
         time.time() - wall_start,
     )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

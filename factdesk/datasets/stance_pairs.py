@@ -1,26 +1,25 @@
-"""Stance training and dev data: (claim, passage, label) pairs from the offline NLI and fact-checking sets.
+"""(claim, passage, label) stance pairs from the offline NLI and fact-checking sets, labels in STANCE_LABELS.
 
-Every loader reads the files as they are in `shared/data` (see each folder's PROVENANCE.md) and yields
-`StancePair`s with labels in STANCE_LABELS. Dev sets are held out and never enter the training pool.
+Every loader reads the files as they are in the shared data folder (see each folder's PROVENANCE.md) and yields
+``StancePair``s. CLIMATE-FEVER's and SciFact's pairs come from ``factdesk.datasets.climate_fever`` and
+``factdesk.datasets.scifact``, with their splits.
 """
 
 from __future__ import annotations
 
-import ast
 import csv
 import hashlib
-import io
 import json
 import random
 import re
-import zipfile
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from factdesk.evaluate.base import detokenize
-from factdesk.verify.base import STANCE_LABELS
+from factdesk.datasets import climate_fever as climate_fever_data
+from factdesk.datasets import scifact as scifact_data
+from factdesk.datasets.text import detokenize
+from factdesk.records import STANCE_LABELS
 
 csv.field_size_limit(1 << 24)
 
@@ -45,7 +44,6 @@ FV_LABELS = {
 }
 FNC_LABELS = {"agree": SUPPORTS, "disagree": REFUTES, "discuss": NEUTRAL, "unrelated": NEUTRAL}
 
-CLIMATE_FEVER_DEV_PERCENT = 30  # claims whose sha1(claim_id) % 100 < 30 are held out
 FNC_UNRELATED_KEEP_PERCENT = 10  # FNC-1/ARC "unrelated" pairs kept, by hash of (headline, body id)
 MAX_PASSAGE_CHARS = 2000  # passages are truncated to 128 tokens anyway; this only saves tokenising time
 
@@ -163,7 +161,7 @@ def sick(nli: Path) -> Iterator[StancePair]:
     yield from _nli(((r[1], r[2], r[4].lower()) for r in _tsv(nli / "sick/SICK.txt")), "sick")
 
 
-def _felipe(nli: Path, name: str) -> Iterator[StancePair]:
+def felipe(nli: Path, name: str) -> Iterator[StancePair]:
     for split in ("train", "dev"):
         rows = _table(nli / f"felipessalvatore_nli_datasets/{name}/{split}.csv")
         yield from _nli(((re.sub(r"\d+jpg\d", " ", r["premise"]), r["hypothesis"], r["label"]) for r in rows), name)
@@ -279,46 +277,31 @@ def fnc1_arc(nli: Path) -> Iterator[StancePair]:
 
 
 def climate_fever(data_dir: Path, held_out: bool = False) -> Iterator[StancePair]:
-    """Per-sentence evidence labels; claims are split into train / held-out dev by sha1(claim_id)."""
-    for r in _jsonl(data_dir / "climate_fever/climate-fever.jsonl"):
-        if (_hash_percent(r["claim_id"]) < CLIMATE_FEVER_DEV_PERCENT) != held_out:
-            continue
-        for e in r["evidences"]:
-            if p := pair(r["claim"], e["evidence"], FV_LABELS[e["evidence_label"]], "climate_fever"):
+    """Per-sentence evidence labels of the training claims, or with ``held_out`` of the held-out ones."""
+    for claim in climate_fever_data.load_claims(data_dir, "heldout" if held_out else "train"):
+        for e in claim.evidence:
+            if p := pair(claim.text, e.text, e.stance, "climate_fever"):
                 yield p
-
-
-_QUOTED_RE = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_INT_RE = re.compile(r"\d+")  # numpy-repr int lists such as "[ 5152028 11705328]"
 
 
 def scifact(data_dir: Path, split: str = "train") -> Iterator[StancePair]:
     """Rationale sentences -> supports/refutes; claims without evidence -> neutral with a random sentence
     of a cited abstract. `split` is "train" or "validation" (the official dev split)."""
-    with zipfile.ZipFile(data_dir / "scifact/scifact.zip") as z:
-
-        def rows(member: str) -> list[dict[str, str]]:
-            name = next(n for n in z.namelist() if n.endswith(member))
-            return list(csv.DictReader(io.TextIOWrapper(z.open(name), encoding="utf-8")))
-
-        # `abstract` is a numpy-array repr of quoted sentences, not JSON.
-        corpus = {
-            r["doc_id"]: [ast.literal_eval(s) for s in _QUOTED_RE.findall(r["abstract"])]
-            for r in rows("corpus_train.csv")
-        }
-        for r in rows(f"claims_{split}.csv"):
-            if r["evidence_doc_id"]:
-                abstract = corpus[r["evidence_doc_id"]]
-                passage = " ".join(abstract[int(i)] for i in _INT_RE.findall(r["evidence_sentences"]))
-                label = FV_LABELS[r["evidence_label"]]
-            else:
-                cited = [d for d in _INT_RE.findall(r["cited_doc_ids"]) if d in corpus]
-                if not cited:
-                    continue
-                rng = _rng("scifact", r["id"])
-                passage, label = rng.choice(corpus[rng.choice(cited)]), NEUTRAL
-            if p := pair(r["claim"], passage, label, "scifact"):
-                yield p
+    zip_path = scifact_data.scifact_zip(data_dir)
+    corpus = scifact_data.load_corpus(zip_path)
+    for r in scifact_data.rows(zip_path, f"claims_{split}.csv"):
+        if r["evidence_doc_id"]:
+            abstract = corpus[r["evidence_doc_id"]]
+            passage = " ".join(abstract[int(i)] for i in scifact_data.INT_RE.findall(r["evidence_sentences"]))
+            label = FV_LABELS[r["evidence_label"]]
+        else:
+            cited = [d for d in scifact_data.INT_RE.findall(r["cited_doc_ids"]) if d in corpus]
+            if not cited:
+                continue
+            rng = _rng("scifact", r["id"])
+            passage, label = rng.choice(corpus[rng.choice(cited)]), NEUTRAL
+        if p := pair(r["claim"], passage, label, "scifact"):
+            yield p
 
 
 def fever_dev_pairs(nli: Path) -> Iterator[StancePair]:
@@ -332,136 +315,3 @@ def fever_dev_pairs(nli: Path) -> Iterator[StancePair]:
     for premise, claim, label in zip(premises, claims, labels, strict=True):
         if p := pair(claim, premise, mapping[label], "fever_dev"):
             yield p
-
-
-# ---------------------------------------------------------------- pools and mixture
-
-TRAIN_SOURCES: dict[str, Callable[[Path, Path], Iterable[StancePair]]] = {
-    "anli": lambda nli, _: anli(nli),
-    "multinli": lambda nli, _: multinli(nli),
-    "snli": lambda nli, _: snli(nli),
-    "xnli_en": lambda nli, _: xnli_en(nli, "test"),
-    "sick": lambda nli, _: sick(nli),
-    "mpe": lambda nli, _: _felipe(nli, "mpe"),
-    "joci": lambda nli, _: _felipe(nli, "joci"),
-    "fracas": lambda nli, _: _felipe(nli, "fracas"),
-    "commitment_bank": lambda nli, _: _felipe(nli, "commitment_bank"),
-    "breaking_nli": lambda nli, _: breaking_nli(nli),
-    "conjnli": lambda nli, _: conjnli(nli),
-    "imppres": lambda nli, _: imppres(nli),
-    "counterfactual_snli": lambda nli, _: counterfactual_snli(nli),
-    "covidfact": lambda nli, _: covidfact(nli),
-    "healthver": lambda nli, _: healthver(nli),
-    "fm2": lambda nli, _: fm2(nli),
-    "wice": lambda nli, _: wice(nli),
-    "sufficient_facts": lambda nli, _: sufficient_facts(nli),
-    "fnc1_arc": lambda nli, _: fnc1_arc(nli),
-    "climate_fever": lambda _, data: climate_fever(data, held_out=False),
-    "scifact": lambda _, data: scifact(data, "train"),
-}
-
-# Per-source caps before label balancing: fact-verification sets are kept whole where small, large or
-# synthetic NLI sets are capped so that none dominates.
-SOURCE_CAPS = {
-    "anli": 6400,
-    "multinli": 9000,
-    "snli": 7000,
-    "xnli_en": 5000,
-    "sick": 3000,
-    "mpe": 2000,
-    "joci": 2000,
-    "fracas": 400,
-    "commitment_bank": 400,
-    "breaking_nli": 1000,
-    "conjnli": 2500,
-    "imppres": 1500,
-    "counterfactual_snli": 4000,
-    "covidfact": 4100,
-    "healthver": 3800,
-    "fm2": 5100,
-    "wice": 800,
-    "sufficient_facts": 3500,
-    "fnc1_arc": 6000,
-    "climate_fever": 5500,
-    "scifact": 1300,
-}
-
-
-def load_training_pool(data_dir: Path) -> dict[str, list[StancePair]]:
-    """All training-eligible pairs by source (dev splits excluded), deduplicated."""
-    nli = data_dir / "nli"
-    pool: dict[str, list[StancePair]] = {}
-    for name, load in TRAIN_SOURCES.items():
-        pool[name] = list(dict.fromkeys(load(nli, data_dir)))
-    return pool
-
-
-def load_dev_sets(data_dir: Path, seed: int, fever_n: int = 2000, nli_n: int = 1000) -> dict[str, list[StancePair]]:
-    """Held-out dev sets: CLIMATE-FEVER held-out claims, SciFact validation, a FEVER dev sample and an
-    XNLI validation sample (XNLI test is the training part)."""
-    nli = data_dir / "nli"
-    rng = random.Random(seed)
-    fever = list(fever_dev_pairs(nli))
-    xnli = list(xnli_en(nli, "validation"))
-    return {
-        "climate_fever_heldout": list(climate_fever(data_dir, held_out=True)),
-        "scifact_validation": list(scifact(data_dir, "validation")),
-        "fever_dev_sample": rng.sample(fever, min(fever_n, len(fever))),
-        "xnli_validation_sample": rng.sample(xnli, min(nli_n, len(xnli))),
-    }
-
-
-def drop_dev_claims(
-    pool: dict[str, list[StancePair]], dev_sets: dict[str, list[StancePair]]
-) -> dict[str, list[StancePair]]:
-    """Remove training pairs whose claim (case-insensitive) occurs in any dev set."""
-    dev_claims = {p.claim.lower() for pairs in dev_sets.values() for p in pairs}
-    return {name: [p for p in pairs if p.claim.lower() not in dev_claims] for name, pairs in pool.items()}
-
-
-def _take_balanced(pairs: list[StancePair], cap: int, rng: random.Random) -> list[StancePair]:
-    """Up to `cap` pairs, as label-balanced as the source allows."""
-    by_label: dict[str, list[StancePair]] = defaultdict(list)
-    for p in pairs:
-        by_label[p.label].append(p)
-    for group in by_label.values():
-        rng.shuffle(group)
-    taken: list[StancePair] = []
-    quota = cap
-    # Smallest label first, so unused quota flows to the larger ones.
-    for i, label in enumerate(sorted(by_label, key=lambda k: len(by_label[k]))):
-        share = quota // (len(by_label) - i)
-        taken += by_label[label][:share]
-        quota -= min(share, len(by_label[label]))
-    return taken
-
-
-def sample_mixture(
-    pool: dict[str, list[StancePair]], max_pairs: int, seed: int, caps: dict[str, int] = SOURCE_CAPS
-) -> list[StancePair]:
-    """Cap each source (label-balanced within it), then balance the three labels to max_pairs / 3 each.
-
-    Deterministic for a given pool and seed; the result is shuffled.
-    """
-    rng = random.Random(seed)
-    capped: dict[str, list[StancePair]] = defaultdict(list)
-    for name in sorted(pool):
-        for p in _take_balanced(pool[name], caps.get(name, 2000), rng):
-            capped[p.label].append(p)
-    mixture: list[StancePair] = []
-    for label in STANCE_LABELS:
-        group = capped[label]
-        rng.shuffle(group)
-        mixture += group[: max_pairs // len(STANCE_LABELS)]
-    rng.shuffle(mixture)
-    return mixture
-
-
-def training_mixture(
-    data_dir: Path, max_pairs: int, seed: int
-) -> tuple[dict[str, list[StancePair]], dict[str, list[StancePair]], list[StancePair]]:
-    """The dev sets, the training pool without their claims, and the seeded mixture stage 1 trains on (stage 2
-    replays the same one)."""
-    dev_sets = load_dev_sets(data_dir, seed)
-    pool = drop_dev_claims(load_training_pool(data_dir), dev_sets)
-    return dev_sets, pool, sample_mixture(pool, max_pairs, seed)

@@ -10,39 +10,36 @@
 test2 is never read here.
 
     factdesk train liar --data-dir ../shared/data
-    python -m factdesk.verify.training.liar --data-dir ../shared/data [--out factdesk/models/liar/liar_plus.json.gz]
+    python -m factdesk.training.liar --data-dir ../shared/data [--out factdesk/models/liar/liar_plus.json.gz]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from factdesk.datasets.averitec import load_records
+from factdesk.datasets.liar_plus import LABELS, TRUE_SIDE, LiarStatement, read_liar_plus, read_liar_train
 from factdesk.evaluate.liar_plus import (
     DEFAULT_MODEL,
-    LABELS,
-    TRUE_SIDE,
     LiarModel,
-    LiarStatement,
     TfidfSpace,
     cross_validated,
     fit_logistic,
     fit_stage_b,
     label_counts,
     metadata_tokens,
-    read_liar_plus,
-    read_liar_tsv,
     stance_features,
 )
+from factdesk.training.options import option, parse
 from factdesk.verify.cross_encoder import CrossEncoderStance
 
 log = logging.getLogger("factdesk.train.liar")
@@ -93,9 +90,7 @@ def fit_stage_a(train: Sequence[LiarStatement], seed: int) -> tuple[dict[str, fl
 
 def fit_averitec(data_dir: Path) -> dict:
     """Justification -> logit(Supported vs Refuted) from AVeriTeC train + dev, class-balanced."""
-    records = []
-    for name in ("train.json", "dev.json"):
-        records += json.loads((data_dir / "averitec" / name).read_text(encoding="utf-8"))
+    records = load_records(data_dir, "train") + load_records(data_dir, "dev")
     docs = [(r.get("justification") or "") for r in records if r["label"] in ("Supported", "Refuted")]
     y = np.array([int(r["label"] == "Supported") for r in records if r["label"] in ("Supported", "Refuted")])
     space = TfidfSpace.fit(docs, AVERITEC_MIN_DF)
@@ -114,17 +109,25 @@ def fit_averitec(data_dir: Path) -> dict:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--cache-dir", type=Path, default=Path("runs/liar_plus"))
-    parser.add_argument("--seed", type=int, default=13)
-    args = parser.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class LiarOptions:
+    """The options of ``python -m factdesk.training.liar``; ``factdesk train`` builds them directly."""
+
+    data_dir: Path = option(Path("../shared/data"))
+    out: Path = option(DEFAULT_MODEL)
+    cache_dir: Path = option(Path("runs/liar_plus"))
+    seed: int = option(13)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> LiarOptions:
+    return parse(LiarOptions, argv, __doc__)
+
+
+def run(args: LiarOptions) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     started = time.time()
 
-    train = read_liar_tsv(args.data_dir / "liar" / "train.tsv")
+    train = read_liar_train(args.data_dir)
     stage_a, stage_a_cv = fit_stage_a(train, args.seed)
     label_total = Counter(s.label for s in train)
     speakers = label_counts(train)
@@ -215,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     model.save(args.out)
     log.info("wrote %s (%.0f KB) in %.0f s", args.out, args.out.stat().st_size / 1024, time.time() - started)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

