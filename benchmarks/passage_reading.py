@@ -20,7 +20,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from factdesk.evaluate.averitec import classification_metrics, load_split, with_evidence
+from factdesk.datasets.averitec import load_split, misinfo_list
+from factdesk.evaluate.averitec import classification_metrics, with_evidence
 from factdesk.records import VERDICT_LABELS, Evidence
 from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.verify.cross_encoder import CrossEncoderStance
@@ -52,8 +53,9 @@ def main() -> None:
     gold = [i.label for i in dev]
     gate = RelevanceGate()
     evidence = [relevant(e) for e in with_evidence(dev, CrossEncoderStance(), True, CrossEncoderReranker(), gate)]
-    aggregator = TrainedVerdictAggregator(follow_readings=False)
-    unbound = [aggregator.run(i.claim, e) for i, e in zip(dev, evidence, strict=True)]
+    with misinfo_list(args.data_dir):  # AVeriTeC's list of misinformation domains, as the evaluators read it
+        aggregator = TrainedVerdictAggregator(follow_readings=False)
+        unbound = [aggregator.run(i.claim, e) for i, e in zip(dev, evidence, strict=True)]
     majority = Counter(i.label for i in train).most_common(1)[0][0]
     rows = [
         {"system": "verdict model, unbound", **classification_metrics(gold, [max(s, key=s.get) for s in unbound])},

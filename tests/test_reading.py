@@ -51,7 +51,9 @@ def test_a_ruling_the_readings_contradict_is_not_made(tags, ruled_out):
         assert scores == pytest.approx(SCORES)
     else:
         assert scores[ruled_out] == 0.0
-        assert max(scores, key=scores.__getitem__) != ruled_out
+        assert scores["Not Enough Evidence"] == pytest.approx(SCORES["Not Enough Evidence"] + SCORES[ruled_out])
+        others = set(SCORES) - {ruled_out, "Not Enough Evidence"}
+        assert all(scores[label] == SCORES[label] for label in others)  # no other ruling gains confidence
 
 
 def test_the_claimants_own_words_are_no_support_to_bind_to():
