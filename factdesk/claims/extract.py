@@ -56,7 +56,7 @@ import numpy as np
 
 from factdesk.claims.checkworthiness import load_model
 from factdesk.claims.decontext import Context, decontextualise
-from factdesk.claims.language import detect_language, english_only_warning, preload
+from factdesk.claims.language import detect_language, english_only_warning, plainly_english, preload
 from factdesk.errors import FactdeskError
 from factdesk.explain.facts import amounts
 from factdesk.ingest.chunking import sentence_spans
@@ -175,7 +175,6 @@ class ClaimExtractor:
 
     def warm_up(self) -> None:
         if self._nlp is None:
-            preload()
             try:
                 spacy = _import_spacy()
                 self._nlp = spacy.load(self.model, exclude=["parser", "lemmatizer", "attribute_ruler", "senter"])
@@ -210,6 +209,8 @@ class ClaimExtractor:
     ) -> list[ExtractedClaim]:
         """``place`` is where it was said ("here"); ``group`` who the speaker's "we" is, when that is certain.
         Input that is not in English is run all the same, with a warning: the models are English-only."""
+        if not plainly_english(text):
+            preload()  # the language detector loads while spaCy does
         self.warm_up()
         language = detect_language(text)
         if not language.english:
