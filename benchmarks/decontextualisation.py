@@ -25,10 +25,10 @@ def main() -> int:
     args = parser.parse_args()
     outcomes = run_pairs(read_pairs(args.pairs))
     result = summary(outcomes)
-    print("| kind | pairs | exact | meaning-changing |")
+    print("| set or kind | pairs | exact | meaning-changing |")
     print("|---|---|---|---|")
-    for kind, row in result["by_kind"].items():
-        print(f"| {kind} | {row['pairs']} | {row['exact']} | {row['meaning_changing']} |")
+    for name, row in [*result["by_set"].items(), *result["by_kind"].items()]:
+        print(f"| {name} | {row['pairs']} | {row['exact']} | {row['meaning_changing']} |")
     print(
         f"{result['pairs']} pairs: meaning-changing rewrites {result['meaning_changing_rewrites']} "
         f"({result['meaning_changing_rate']:.3f}), exact match {result['exact_match_rate']:.3f}, "

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from factdesk.claims.decontext import Context, decontextualise
-from factdesk.claims.decontext_eval import read_pairs, run_pairs, summary
+from factdesk.claims.decontext_eval import Outcome, read_pairs, run_pairs, summary
 from factdesk.claims.extract import ClaimExtractor
 from factdesk.claims.meaning import meaning_changes
 
@@ -61,9 +61,10 @@ def test_rewrites_match_the_expected_ones(outcomes):
 
 
 def test_we_meaning_a_country_party_or_people_is_never_the_speaker(outcomes):
+    pairs = {p["id"]: p for p in read_pairs()}
     general = [o for o in outcomes if o.kind in ("we_country", "we_party", "we_people")]
-    assert general and all("Whitfield" not in o.got for o in general)
-    assert all("we" in o.needs_context or "our" in o.needs_context for o in general)
+    assert len(general) >= 15 and all(pairs[o.id]["speaker"] not in o.got for o in general)
+    assert all({"we", "us", "our"} & set(o.needs_context) for o in general)
 
 
 def nlp_doc(extractor: ClaimExtractor, text: str):
@@ -108,3 +109,23 @@ def test_a_certain_subject_is_carried_from_the_previous_sentence(extractor):
 )
 def test_meaning_check(original, rewritten, resolved, changes):
     assert meaning_changes(original, rewritten, resolved) == changes
+
+
+@pytest.mark.parametrize(
+    ("got", "changed"),
+    [
+        ("In 2023 Acme cut taxes by 5 percent.", False),  # as expected
+        ("In 2023 we cut taxes by 5 percent.", False),  # partial: less context, the same claim
+        ("Last year we cut taxes by 5 percent.", False),  # left as said
+        ("In 2023 Jo Bloggs cut taxes by 5 percent.", True),  # "we" is not the speaker
+        ("In 2023 Acme cut taxes.", True),  # a figure dropped
+        ("In 2022 Acme cut taxes by 5 percent.", True),  # the wrong year
+    ],
+)
+def test_a_meaning_change_is_a_wrong_word_put_in_or_a_figure_changed(got, changed):
+    sentence = "Last year we cut taxes by 5 percent."
+    expected = "In 2023 Acme cut taxes by 5 percent."
+    changes = meaning_changes(sentence, got, ["Last year"])
+    outcome = Outcome("x", "we_org", "dev", sentence, expected, got, (), (), changes)
+    assert outcome.meaning_changed == changed
+    assert outcome.unresolved == (not changed and got != expected)

@@ -1,19 +1,22 @@
 """Scores decontextualisation on (context, sentence, expected rewrite) pairs through the real extract path.
 
-Each pair is a JSON line: ``id``, ``kind`` (what it tests), ``context`` (the transcript before the sentence,
+Each pair is a JSON line: ``id``, ``kind`` (what it tests), ``set`` (``dev``: written while the rules were made;
+``held_out``: written after, scored once before any change), ``context`` (the transcript before the sentence,
 "" for none), ``sentence``, ``speaker``, ``date`` (YYYY-MM-DD or null), optional ``place`` and ``group``,
 ``expected`` (the rewrite, or null when the sentence must stay as said) and ``needs_context`` (the words that
 should be listed as unresolved). The transcript ``context + " " + sentence`` goes through
 ``ClaimExtractor.run`` with every sentence kept, and the last claim is the sentence's rewrite.
 
-A rewrite **changes meaning** when it differs from both the sentence and the expected rewrite (it put in a
-referent, a date or a word the editor would not accept), or when ``factdesk.claims.meaning`` finds a negator,
-figure or quantity word changed; the target is none. A rewrite left as said where one was expected is
-**unresolved**: less context, the same claim.
+A rewrite **changes meaning** when it puts in words the expected rewrite does not have (a referent, a date or a
+word the editor would not accept), drops words other than as expected, or when ``factdesk.claims.meaning`` finds
+a negator, figure or quantity word changed; the target is none. A partial rewrite (the date resolved, "we" left)
+does not change meaning. A rewrite left as said, or partly rewritten, where
+a full one was expected is **unresolved**: less context, the same claim.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -33,6 +36,7 @@ PAIRS = Path(__file__).resolve().parents[2] / "tests" / "data" / "decontext_pair
 class Outcome:
     id: str
     kind: str
+    set: str
     sentence: str
     expected: str
     got: str
@@ -46,11 +50,24 @@ class Outcome:
 
     @property
     def meaning_changed(self) -> bool:
-        return bool(self.changes) or self.got not in (self.expected, self.sentence)
+        return bool(self.changes) or (
+            self.got != self.expected and _foreign_edits(self.sentence, self.got, self.expected)
+        )
 
     @property
     def unresolved(self) -> bool:
-        return self.got == self.sentence != self.expected
+        """Less context than expected (left as said, or a partial rewrite), the same claim."""
+        return not self.exact and not self.meaning_changed
+
+
+def _foreign_edits(sentence: str, got: str, expected: str) -> bool:
+    """Whether ``got`` drops words from ``sentence`` outright, or puts in words not found in ``expected``."""
+    said, rewritten, wanted = (text.lower().split() for text in (sentence, got, expected))
+    wanted_text = " " + " ".join(wanted) + " "
+    for op, _, _, start, end in difflib.SequenceMatcher(a=said, b=rewritten, autojunk=False).get_opcodes():
+        if op == "delete" or (op != "equal" and f" {' '.join(rewritten[start:end])} " not in wanted_text):
+            return True
+    return False
 
 
 def read_pairs(path: Path = PAIRS) -> list[dict[str, Any]]:
@@ -82,6 +99,7 @@ def run_pairs(pairs: list[dict[str, Any]], extractor: ClaimExtractor | None = No
             Outcome(
                 id=pair["id"],
                 kind=pair["kind"],
+                set=pair["set"],
                 sentence=as_claim(sentence),
                 expected=pair["expected"] or as_claim(sentence),
                 got=last.claim,
@@ -105,6 +123,14 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
         "needs_context_match_rate": (
             round(sum(set(o.needs_context) == set(o.expected_needs) for o in outcomes) / total, 4) if total else 0.0
         ),
+        "by_set": {
+            name: {
+                "pairs": sum(o.set == name for o in outcomes),
+                "exact": sum(o.exact for o in outcomes if o.set == name),
+                "meaning_changing": sum(o.meaning_changed for o in outcomes if o.set == name),
+            }
+            for name in sorted({o.set for o in outcomes})
+        },
         "by_kind": {
             kind: {
                 "pairs": count,
