@@ -129,3 +129,13 @@ def test_a_meaning_change_is_a_wrong_word_put_in_or_a_figure_changed(got, change
     outcome = Outcome("x", "we_org", "dev", sentence, expected, got, (), (), changes)
     assert outcome.meaning_changed == changed
     assert outcome.unresolved == (not changed and got != expected)
+
+
+def test_group_is_the_unlabelled_writers_and_quoted_groups_stay(extractor):
+    text = 'We cut emissions by 9 percent. Their chief said "we at Norland lost money" in 2020.\nJONES: We did.'
+    claims = extractor.run(text, group="Harwick Council")
+    assert [(c.claim, c.needs_context) for c in claims] == [
+        ("Harwick Council cut emissions by 9 percent.", ()),
+        ('Their chief said "we at Norland lost money" in 2020.', ("their",)),
+        ("We did.", ("we",)),
+    ]

@@ -139,7 +139,7 @@ def _possessive(name: str, plural: bool) -> str:
 def _first_person_edits(
     doc: Any, context: Context, quoted: list[tuple[int, int]], unresolved: list[str]
 ) -> Iterator[_Edit]:
-    named = _named_group(doc)
+    named = _named_group(doc, quoted)
     group, plural = (named[2], named[3]) if named else (context.group, False)
     if named:
         yield _Edit(named[0], named[1], group, "we")
@@ -170,11 +170,11 @@ def _first_person_edits(
             yield _Edit(following.idx, following.idx + len(following.text), verb)
 
 
-def _named_group(doc: Any) -> tuple[int, int, str, bool] | None:
+def _named_group(doc: Any, quoted: list[tuple[int, int]]) -> tuple[int, int, str, bool] | None:
     """A "we" the sentence names: (start, end, the group, plural) for "we at X", "we here at X", "we in X" (an
     organisation or place, taken as singular) and "we X" (a people: "we Americans", plural)."""
     for token in doc:
-        if token.lower_ != "we":
+        if token.lower_ != "we" or _inside(token, quoted):
             continue
         at = token.i + 1
         words = [t.lower_ for t in doc[at : at + 2]]

@@ -235,7 +235,7 @@ class ClaimExtractor:
                 speaker=sentence.speaker,
                 on=on,
                 place=place,
-                group=group if speaker and sentence.speaker == speaker else "",
+                group=group if sentence.speaker == speaker else "",  # not another speaker's "we"
                 previous=docs[number - 2] if before is not None and before.turn == sentence.turn else None,
             )
             rewrite = decontextualise(doc, context)
