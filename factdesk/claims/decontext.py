@@ -57,6 +57,8 @@ _DEMONSTRATIVES = {"this", "that", "these", "those"}
 _EXPLETIVE_VERBS = {"is", "was", "'s", "’s", "has", "had", "seems", "seemed", "appears", "appeared", "would", "will"}
 _EXPLETIVE_VERBS |= {"takes", "took"}
 _EXPLETIVE_LINKS = {"that", "to", "whether", "how", "why", "if", "when"}
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|we|us|our|ours|ourselves)\b", re.IGNORECASE)
+_HERE = re.compile(r"\bhere\b", re.IGNORECASE)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _GROUP_AFTER_WE = {"at", "in", "here"}
 
@@ -100,9 +102,11 @@ def decontextualise(doc: Any, context: Context) -> Rewrite:
     dates = list(_date_edits(text, context.on)) if context.on else []
     if not context.on:
         unresolved += [m.group("phrase") for m in RELATIVE_DATE.finditer(text)]
-    edits = dates + list(_first_person_edits(doc, context, quoted, unresolved))
-    edits += _anaphor_edits(doc, context, quoted, unresolved, dates)
-    edits += _place_edits(doc, context.place, quoted, unresolved)
+    edits = dates + _anaphor_edits(doc, context, quoted, unresolved, dates)
+    if _FIRST_PERSON.search(text):  # spaCy's tokens are slow to walk: only when there is one to find
+        edits += _first_person_edits(doc, context, quoted, unresolved)
+    if _HERE.search(text):
+        edits += _place_edits(doc, context.place, quoted, unresolved)
     rewritten = as_claim(_apply(text, edits))
     needs = tuple(dict.fromkeys(word.lower() for word in unresolved))
     changes = meaning_changes(text, rewritten, (text[e.start : e.end] for e in dates))
@@ -183,13 +187,15 @@ def _named_group(doc: Any, quoted: list[tuple[int, int]]) -> tuple[int, int, str
         first = at
         if at < len(doc) and doc[at].lower_ == "the":
             at += 1
-        entity = next((e for e in doc.ents if e.start == at), None)
-        if entity is None:
+        if at >= len(doc) or doc[at].ent_iob_ != "B":  # no entity starts there
             continue
-        if preposition and entity.label_ in ("ORG", "GPE", "LOC", "NORP"):
-            return token.idx, entity.end_char, doc[first : entity.end].text, False
-        if not preposition and entity.label_ == "NORP":
-            return token.idx, entity.end_char, entity.text, True
+        end, label = at + 1, doc[at].ent_type_
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        if preposition and label in ("ORG", "GPE", "LOC", "NORP"):
+            return token.idx, doc[end - 1].idx + len(doc[end - 1]), doc[first:end].text, False
+        if not preposition and label == "NORP":
+            return token.idx, doc[end - 1].idx + len(doc[end - 1]), doc[at:end].text, True
     return None
 
 
