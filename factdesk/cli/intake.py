@@ -22,8 +22,15 @@ from factdesk.records import to_jsonable
 
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
-@click.option("--speaker", default="", help="Who is speaking or writing; 'I', 'we', 'our' are resolved to this name.")
+@click.option("--speaker", default="", help="Who is speaking or writing; 'I', 'me', 'my' are resolved to this name.")
 @click.option("--date", "said_on", help="When it was said (YYYY-MM-DD); 'yesterday', 'last week' are counted from it.")
+@click.option("--place", default="", help="Where it was said; 'here' is resolved to this place.")
+@click.option(
+    "--group",
+    default="",
+    help="Who the speaker's 'we' and 'our' are (an organisation, party or country), when that is certain; "
+    "otherwise 'we' is left as said and listed in needs_context.",
+)
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="Minimum score.")
 @click.option("--top-k", type=click.IntRange(min=1), help="Keep at most this many claims, the best scoring.")
 @click.option(
@@ -38,6 +45,8 @@ def extract(
     source: Path,
     speaker: str,
     said_on: str | None,
+    place: str,
+    group: str,
     threshold: float,
     top_k: int | None,
     scorer: str,
@@ -46,13 +55,15 @@ def extract(
     """Extract check-worthy claims from a transcript, article or post (a UTF-8 text FILE, or - for stdin).
 
     Prints one JSON claim per line, ready for `factdesk check --claims`: id, claim (rewritten to stand alone),
-    claimant, date, score, the source sentence with its start and end offsets, its rule features, and the figures
-    it states as quantities (text, value, unit, what is counted, offsets).
+    claimant, date, score, the source sentence with its start and end offsets, its rule features, the figures
+    it states as quantities (text, value, unit, what is counted, offsets), and needs_context: the words whose
+    referent is not certain, left as said ("we", an opening "It").
     """
     name = "stdin" if str(source) == "-" else str(source)
     text = _read_text(source, name)
     prefix = "stdin" if str(source) == "-" else source.stem
-    claims = ClaimExtractor(threshold, top_k, scorer=scorer).run(text, speaker, parse_claim_date(said_on), prefix)
+    extractor = ClaimExtractor(threshold, top_k, scorer=scorer)
+    claims = extractor.run(text, speaker, parse_claim_date(said_on), prefix, place=place, group=group)
     lines = "".join(json.dumps(to_jsonable(claim), ensure_ascii=False) + "\n" for claim in claims)
     if out_path:
         out_path.write_text(lines, encoding="utf-8")

@@ -78,6 +78,7 @@ def check_record(check: FactCheck, check_id: int | None = None) -> dict[str, Any
             {"text": s.text, "kind": s.kind, "citations": [_citation_record(check, c) for c in s.citations]}
             for s in check.justification
         ],
+        "notes": list(check.notes),
     }
 
 
