@@ -176,6 +176,7 @@ class SearchWeb:
         self.quota_left = 1_000_000
         self.delay = 0.0  # seconds before each page is served
         self.searxng_json = True  # whether the SearXNG API allows format=json (settings.yml search.formats)
+        self.extra_results: list[str] = []  # paths SearXNG adds to every answer (pages that fail, say)
         self._lock = threading.Lock()
         web = self
 
@@ -221,7 +222,7 @@ class SearchWeb:
             threading.Event().wait(self.delay)
             return _send(handler, 200, page.html().encode(), "text/html; charset=utf-8")
         if parts.path == "/robots.txt":
-            return _send(handler, 200, b"User-agent: *\nAllow: /\n", "text/plain")
+            return _send(handler, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         api = {
             ("GET", "/search"): self._searxng,
             ("GET", "/res/v1/web/search"): self._brave,
@@ -246,7 +247,7 @@ class SearchWeb:
         results = [
             {"url": self.url(p.path), "title": p.title, "content": p.paragraphs[0][:150], "engine": "duckduckgo"}
             for p in matches(params.get("q", ""), None)
-        ]
+        ] + [{"url": self.url(path), "title": path, "content": ""} for path in self.extra_results]
         return 200, {
             "query": params.get("q"),
             "number_of_results": len(results),

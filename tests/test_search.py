@@ -285,6 +285,22 @@ def test_check_web_reports_what_was_fetched_and_batch_mode_takes_web(factdesk, s
     assert all(e["url"].removeprefix(web.base) not in LATER for r in records for e in r["evidence"])
 
 
+def test_pages_refused_or_failed_are_reported_and_the_rest_kept(factdesk, store, tmp_path, web):
+    config = config_file(tmp_path, settings(web))
+    web.extra_results = ["/private/leak.html", "/gone.html"]
+    try:
+        result = factdesk("--config", str(config), "check", REGROUPING.text, "--web", "--as-of", "2022-09-13")
+    finally:
+        web.extra_results = []
+
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert f"warning: refused {web.url('/private/leak.html')}: disallowed by {web.base}/robots.txt" in lines
+    assert f"warning: failed {web.url('/gone.html')}: HTTP 404 Not Found" in lines
+    assert "9 fetched, 0 fetched before, 1 refused, 1 failed; 9 documents added" in result.stderr
+    assert "Saved as fact-check 1" in result.stderr
+
+
 def test_a_failed_search_is_a_clear_error(factdesk, store, tmp_path, web, monkeypatch):
     monkeypatch.delenv("BRAVE_SEARCH_API_KEY", raising=False)
     config = config_file(tmp_path, settings(web, backend="brave"))
