@@ -100,6 +100,7 @@ class FactDesk:
         self.rating_scale = load_scale(self.config.publish.rating_scale)
         self._warm = False
         self._models: dict[str, str] = {}
+        self._web: WebGatherer | None = None  # made on first use of gather_web: nothing is sent before
 
     @property
     def retriever(self) -> Retriever:
@@ -159,7 +160,9 @@ class FactDesk:
         not fetched again), so that ``check`` weighs them. The cut-off (``as_of``, else the claim's date) is sent
         to engines that take one; later pages are excluded by ``check`` all the same. Nothing leaves the machine
         unless this is called."""
-        report = WebGatherer(self.store, self.config, progress=progress).run(claim, as_of or claim.date)
+        if self._web is None:
+            self._web = WebGatherer(self.store, self.config)
+        report = self._web.run(claim, as_of or claim.date, progress=progress)
         self.index(progress=progress)
         return report
 

@@ -376,3 +376,12 @@ def fetched_urls(store: Path) -> set[str]:
             return {urlsplit(row[0]).path for row in conn.execute("SELECT url FROM fetches")}
     except sqlite3.OperationalError:  # no store or no fetches table yet
         return set()
+
+
+def test_a_key_in_the_query_string_is_never_shown_in_an_error(web, keys):
+    with pytest.raises(SearchError) as raised:
+        backend("google-cse", web, url="ftp://127.0.0.1").search("Izium", None, 5)
+
+    assert str(raised.value) == "google-cse: ftp://127.0.0.1/customsearch/v1: not an http(s) URL: " + (
+        "ftp://127.0.0.1/customsearch/v1"
+    )

@@ -17,6 +17,7 @@ from factdesk.fetch.errors import FetchError
 from factdesk.fetch.fetcher import MAX_WAIT, HostPacer
 
 EARLIEST = date(1990, 1, 1)  # the start of a date range whose end is the cut-off, for engines that need both
+_PACER = HostPacer()  # one per process: every backend instance keeps to a service's request_delay
 
 
 class SearchError(FactdeskError):
@@ -49,7 +50,6 @@ class WebSearch:
     request_delay: float = 1.0
     allow_private: bool = False
     _client: HttpClient = field(init=False, repr=False)
-    _pacer: HostPacer = field(init=False, repr=False)
 
     name: ClassVar[str] = ""
     default_url: ClassVar[str] = ""
@@ -58,7 +58,6 @@ class WebSearch:
     def __post_init__(self) -> None:
         limits = Limits(self.connect_timeout, self.read_timeout, self.total_timeout)
         self._client = HttpClient(self.user_agent, limits, self.allow_private)
-        self._pacer = HostPacer()
 
     def search(self, query: str, before: date | None, count: int) -> list[SearchResult]:
         """Up to ``count`` results for ``query``, restricted to pages dated no later than ``before`` where the
@@ -87,7 +86,7 @@ class WebSearch:
         url = f"{endpoint}?{urlencode(params)}" if params else endpoint
         headers = {"Accept": "application/json", **headers}
         for attempt in range(self.retries + 1):
-            self._pacer.wait(urlsplit(endpoint).netloc, self.request_delay)
+            _PACER.wait(urlsplit(endpoint).netloc, self.request_delay)
             try:
                 if body is None:
                     response = self._client.get(url, headers=headers)
@@ -105,7 +104,8 @@ class WebSearch:
                         f"{self.name}: {endpoint}: over the quota or rate limit (HTTP 429){tries}; wait, or lower "
                         "[search] max_queries or raise [search] request_delay"
                     ) from None
-                raise SearchError(f"{self.name}: {endpoint}: {exc}{tries}") from None
+                reason = str(exc).replace(url, endpoint)  # a key in the query string is never shown
+                raise SearchError(f"{self.name}: {endpoint}: {reason}{tries}") from None
         if not 200 <= response.status < 300:
             detail = _error_detail(response.body)
             raise SearchError(

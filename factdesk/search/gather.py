@@ -85,12 +85,12 @@ class WebReport:
 class WebGatherer:
     """Searches with ``[search]``'s backend and fetches with ``[fetch]``'s fetcher into ``store``."""
 
-    def __init__(self, store: Store, config: Config, progress: bool = False) -> None:
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
         self.config = config.search
-        self.progress = progress
+        self.ingest_config = config.ingest
         self.backend: WebSearch = registry.build("search", config.search.backend, **search_params(config))
-        fetcher = registry.build("fetcher", config.fetch.fetcher, **fetcher_params(config.fetch))
-        self.ingester = WebIngester(store, fetcher, config.ingest, progress=progress)
+        self.fetcher = registry.build("fetcher", config.fetch.fetcher, **fetcher_params(config.fetch))
         self.cache = SearchCache(store, self.backend.name, self.backend.url or self.backend.default_url)
         self.planner = QueryPlanner(max_queries=config.search.max_queries)
 
@@ -107,7 +107,7 @@ class WebGatherer:
                 queries.append(" ".join(words))
         return queries[: self.config.max_queries]
 
-    def run(self, claim: Claim, cutoff: date | None) -> WebReport:
+    def run(self, claim: Claim, cutoff: date | None, progress: bool = False) -> WebReport:
         """Searches for ``claim`` (restricted to ``cutoff`` where the engine can) and ingests what it finds.
         Raises SearchError when no search succeeds."""
         report = WebReport()
@@ -116,7 +116,7 @@ class WebGatherer:
         answers: list[list[SearchResult]] = []
         errors: list[SearchError] = []
         queries = self.queries(claim)
-        for query in tqdm(queries, desc="search", unit="query", disable=None if self.progress else True):
+        for query in tqdm(queries, desc="search", unit="query", disable=None if progress else True):
             report.queries += 1
             results = self.cache.get(query, before, count)
             if results is not None:
@@ -136,7 +136,8 @@ class WebGatherer:
             raise errors[0]
         urls = _interleave(answers, self.config.max_results)
         report.results = len(urls)
-        fetched = self.ingester.run(urls, IngestReport())
+        ingester = WebIngester(self.store, self.fetcher, self.ingest_config, progress=progress)
+        fetched = ingester.run(urls, IngestReport())
         report.fetched, report.fetched_before, report.added = fetched.fetched, fetched.already_fetched, fetched.added
         for problem in fetched.problems:
             refused = problem.reason.startswith("refused") or problem.reason.startswith("disallowed by")
