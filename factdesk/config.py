@@ -146,9 +146,25 @@ class FetchConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    """``check --web``: the search backend (see ``factdesk/search``) and how much of the web one claim may use.
+    Requests go through ``[fetch]``'s client: its timeouts, retries, backoff and ``allow_private`` apply."""
+
+    backend: Component = field(default_factory=partial(Component, "searxng"))  # or "brave", "google-cse", "serper"
+    url: str = ""  # the service's base URL: required for searxng (your instance); the others default to theirs
+    max_queries: int = 6  # search queries per claim, from its query plan
+    results_per_query: int = 10
+    max_results: int = 20  # distinct pages fetched per claim
+    request_delay: float = 1.0  # between requests to the search service
+
+    __post_init__ = _named_components
+
+
+@dataclass(frozen=True)
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)

@@ -35,6 +35,7 @@ from factdesk.records import (
 )
 from factdesk.retrieve import Retriever, retriever_params
 from factdesk.retrieve.rerank import Reranker
+from factdesk.search import WebGatherer, WebReport
 from factdesk.store import Store
 from factdesk.verify.base import Aggregator, StanceModel
 from factdesk.verify.relevance import voting_evidence
@@ -100,6 +101,7 @@ class FactDesk:
         self.rating_scale = load_scale(self.config.publish.rating_scale)
         self._warm = False
         self._models: dict[str, str] = {}
+        self._web: WebGatherer | None = None  # made on first use of gather_web: nothing is sent before
 
     @property
     def retriever(self) -> Retriever:
@@ -152,6 +154,17 @@ class FactDesk:
         if urls:
             fetcher = registry.build("fetcher", self.config.fetch.fetcher, **fetcher_params(self.config.fetch))
             WebIngester(self.store, fetcher, self.config.ingest, progress=progress).run(urls, report, refetch)
+        self.index(progress=progress)
+        return report
+
+    def gather_web(self, claim: Claim, as_of: date | None = None, progress: bool = False) -> WebReport:
+        """Searches the web for ``claim`` with ``[search]``'s backend and ingests the pages found (archived, and
+        not fetched again), so that ``check`` weighs them. The cut-off (``as_of``, else the claim's date) is sent
+        to engines that take one; later pages are excluded by ``check`` all the same. Nothing leaves the machine
+        unless this is called."""
+        if self._web is None:
+            self._web = WebGatherer(self.store, self.config)
+        report = self._web.run(claim, as_of or claim.date, progress=progress)
         self.index(progress=progress)
         return report
 

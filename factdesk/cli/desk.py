@@ -21,6 +21,7 @@ from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
 from factdesk.publish.publisher import Publisher, slugify
 from factdesk.records import Claim, FactCheck
+from factdesk.search import WebReport
 
 
 @click.command()
@@ -78,6 +79,7 @@ def ingest(
 @click.option("--llm-model", default=None, help="Model name for --llm. Key: $FACTDESK_LLM_API_KEY.")
 @click.option("--claims", "claims_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch input JSONL.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch output JSONL.")
+@click.option("--web", "from_web", is_flag=True, help="First search the web ([search]) and ingest the pages found.")
 @click.pass_obj
 def check(
     obj: Context,
@@ -92,8 +94,13 @@ def check(
     llm_model: str | None,
     claims_path: Path | None,
     out_path: Path | None,
+    from_web: bool,
 ) -> None:
-    """Check one CLAIM, or a batch with --claims IN.jsonl --out OUT.jsonl (resumable)."""
+    """Check one CLAIM, or a batch with --claims IN.jsonl --out OUT.jsonl (resumable).
+
+    With --web the claim's queries are first sent to the [search] backend and the pages found are fetched,
+    archived and ingested (never twice); without it nothing leaves the machine.
+    """
     if llm_url:
         explain = replace(obj.config.explain, writer="llm", llm_url=llm_url)
         obj.config = replace(obj.config, explain=replace(explain, llm_model=llm_model or explain.llm_model))
@@ -101,7 +108,7 @@ def check(
     if claims_path or out_path:
         if claim or not (claims_path and out_path):
             raise click.UsageError("batch mode takes --claims IN.jsonl and --out OUT.jsonl, and no CLAIM argument")
-        _check_batch(obj, claims_path, out_path, cutoff)
+        _check_batch(obj, claims_path, out_path, cutoff, from_web)
         return
     if not claim or not claim.strip():
         raise click.UsageError('give a CLAIM to check, e.g. factdesk check "The bridge reopened in May"')
@@ -112,7 +119,9 @@ def check(
         date=parse_claim_date(claim_date),
         appearance_url=appearance_url,
     )
-    with obj.desk() as desk:
+    with obj.desk(create=from_web) as desk:
+        if from_web:
+            click.echo("\n".join(desk.gather_web(one, as_of=cutoff, progress=True).lines()), err=True)
         known = desk.known_match(one)
         if known is not None:
             line = (
@@ -161,7 +170,7 @@ def _done_ids(out_path: Path) -> set[str]:
     return done
 
 
-def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date | None) -> None:
+def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date | None, from_web: bool) -> None:
     """Checks each claim whose id is not in ``out_path`` yet and appends its line; the summary counts every valid
     input line once: written, already in the output, skipped as a repeated id, or failed (reported, not written)."""
     items = list(read_claims(claims_path))
@@ -179,11 +188,14 @@ def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date |
     done = _done_ids(out_path)
     todo = [c for c in claims.values() if c.id not in done]
     written = failed = 0
-    with obj.desk() as desk, out_path.open("a", encoding="utf-8") as out:
+    gathered = WebReport()
+    with obj.desk(create=from_web) as desk, out_path.open("a", encoding="utf-8") as out:
         if todo:
             desk.warm_up()  # a model that cannot load stops the batch here, not once per claim
         for claim in tqdm(todo, desc="check", unit="claim", disable=None):
             try:
+                if from_web:
+                    gathered.add(desk.gather_web(claim, as_of=cutoff))
                 check = desk.check(claim, as_of=cutoff, save=not desk.store.read_only)
             except FactdeskError as exc:  # e.g. the --llm endpoint failed on this claim; a rerun retries it
                 problems.append(InputProblem(str(claims_path), None, f"claim {claim.id!r} not checked: {exc}"))
@@ -195,6 +207,8 @@ def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date |
             written += 1
         unsaved = f" Not saved in the read-only store {desk.store.root}." if desk.store.read_only and written else ""
     report_problems(problems)
+    if from_web:
+        click.echo("\n".join(gathered.lines()), err=True)
     click.echo(
         f"{written} checked, {len(claims) - len(todo)} already in {out_path}, {repeated} skipped as repeated ids, "
         f"{failed} failed, {bad_lines} bad lines.{unsaved}"

@@ -38,7 +38,7 @@ class FactdeskGroup(click.Group):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, exists=True),
-    help="TOML settings file (sections: ingest, fetch, retrieve, verify, explain, publish).",
+    help="TOML settings file (sections: ingest, fetch, search, retrieve, verify, explain, publish).",
 )
 @click.option("--create", is_flag=True, help="Create the store if it does not exist (ingest always does).")
 @click.option("-v", "--verbose", count=True, help="Say more on stderr: -v what each step does, -vv debug detail.")

@@ -78,20 +78,38 @@ class HttpClient:
         self.allow_private = allow_private
         self._tls = ssl.create_default_context()
 
-    def get(self, url: str, before_hop: Callable[[str], None] | None = None, max_bytes: int | None = None) -> Response:
+    def get(
+        self,
+        url: str,
+        before_hop: Callable[[str], None] | None = None,
+        max_bytes: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         """The response after redirects; raises FetchError (with ``retry`` set when trying again may help).
-        ``before_hop(url)`` runs before each request, once its address is checked (robots.txt, rate limits).
-        A status other than 2xx is returned, not raised."""
+        ``before_hop(url)`` runs before each request, once its address is checked (robots.txt, rate limits);
+        ``headers`` are added to (or replace) the default ones. A status other than 2xx is returned, not raised."""
         current = url
         for _ in range(self.limits.max_redirects + 1):
-            response = self._get_once(url, current, max_bytes or self.limits.max_bytes, before_hop)
+            response = self._request(url, current, max_bytes or self.limits.max_bytes, before_hop, headers or {})
             location = response.header("Location")
             if response.status not in REDIRECTS or not location:
                 return response
             current = urljoin(current, location)
         raise FetchError(f"more than {self.limits.max_redirects} redirects (last to {current})")
 
-    def _get_once(self, url: str, current: str, max_bytes: int, before_hop: Callable[[str], None] | None) -> Response:
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> Response:
+        """One POST (for search APIs), checked like a GET; a redirect is not followed but returned."""
+        return self._request(url, url, self.limits.max_bytes, None, headers, body)
+
+    def _request(
+        self,
+        url: str,
+        current: str,
+        max_bytes: int,
+        before_hop: Callable[[str], None] | None,
+        headers: dict[str, str],
+        body: bytes | None = None,
+    ) -> Response:
         parts = urlsplit(current)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"not an http(s) URL: {current}")
@@ -109,7 +127,7 @@ class HttpClient:
         watchdog.daemon = True
         watchdog.start()
         try:
-            return self._exchange(connection, url, current, max_bytes, deadline)
+            return self._exchange(connection, url, current, max_bytes, deadline, headers, body)
         except (OSError, http.client.HTTPException) as exc:
             if time.monotonic() >= deadline:
                 raise FetchError(f"took longer than {self.limits.total_timeout:g} s in all (slow server)") from None
@@ -149,14 +167,17 @@ class HttpClient:
         current: str,
         max_bytes: int,
         deadline: float,
+        headers: dict[str, str],
+        body: bytes | None,
     ) -> Response:
         parts = urlsplit(current)
         # Non-ASCII paths are percent-encoded and host names IDNA-encoded, as browsers send them.
         path = quote(parts._replace(scheme="", netloc="", fragment="").geturl() or "/", safe=_URL_SAFE)
         host = parts.netloc.rpartition("@")[2]
         connection.request(
-            "GET",
+            "GET" if body is None else "POST",
             path,
+            body=body,
             headers={
                 "Host": host if host.isascii() else host.encode("idna").decode("ascii"),
                 "User-Agent": self.user_agent,
@@ -164,6 +185,7 @@ class HttpClient:
                 "application/atom+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5",
                 "Accept-Encoding": "gzip, br",
                 "Connection": "close",
+                **headers,
             },
         )
         reply = connection.getresponse()
@@ -173,7 +195,10 @@ class HttpClient:
         if reply.status in RETRY_STATUS:
             wait = reply.getheader("Retry-After", "")
             raise FetchError(
-                f"HTTP {reply.status} {reply.reason}", retry=True, wait=float(wait) if wait.isdigit() else 0.0
+                f"HTTP {reply.status} {reply.reason}",
+                retry=True,
+                wait=float(wait) if wait.isdigit() else 0.0,
+                status=reply.status,
             )
         declared = reply.getheader("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:

@@ -6,7 +6,8 @@ from __future__ import annotations
 class FetchError(Exception):
     """A URL that could not be fetched or read; ``retry`` when trying again may help (timeouts, 5xx, 429)."""
 
-    def __init__(self, reason: str, retry: bool = False, wait: float = 0.0) -> None:
+    def __init__(self, reason: str, retry: bool = False, wait: float = 0.0, status: int = 0) -> None:
         super().__init__(reason)
         self.retry = retry
         self.wait = wait  # a server's Retry-After, in seconds
+        self.status = status  # the HTTP status that raised it (429, 5xx), if any

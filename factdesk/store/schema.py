@@ -181,8 +181,28 @@ _FETCH_LOG = _statements(
     )""",
 )
 
+# Web search answers (``factdesk.search``), so a re-check asks the search service nothing.
+_SEARCH_RESULTS = _statements(
+    """CREATE TABLE IF NOT EXISTS search_results (
+        backend TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        query TEXT NOT NULL,
+        cutoff TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        results TEXT NOT NULL,
+        searched_at TEXT NOT NULL,
+        PRIMARY KEY (backend, endpoint, query, cutoff, count)
+    )""",
+)
+
 # The schema version is the number of migrations applied; index i brings a store from version i to i + 1.
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _INTAKE_AND_INDEXES, _checks_reference_documents, _FETCH_LOG)
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE,
+    _INTAKE_AND_INDEXES,
+    _checks_reference_documents,
+    _FETCH_LOG,
+    _SEARCH_RESULTS,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
