@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
 
+from factdesk.errors import FactdeskError
 from factdesk.fetch.client import Response
+from factdesk.store import StoreBackend
 
 ARCHIVE_DIR = "archive"
 
@@ -22,6 +24,16 @@ class WarcRecord:
     file: str
     offset: int
     length: int
+
+
+def archive_folder(store: StoreBackend) -> Path:
+    """The folder of ``store``, which holds its archive; a store with none (PostgreSQL) cannot archive."""
+    if store.folder is None:
+        raise FactdeskError(
+            f"the store {store.location} has no folder for the WARC archive of fetched pages; fetch URLs into a"
+            " SQLite store (a folder) and copy it with `factdesk migrate`"
+        )
+    return store.folder
 
 
 class WarcArchive:

@@ -28,7 +28,7 @@ import numpy as np
 from factdesk.errors import FactdeskError
 from factdesk.onnx_model import cpu_cores
 from factdesk.registry import create, register
-from factdesk.store import PassageHit, Store
+from factdesk.store import PassageHit, StoreBackend
 
 log = logging.getLogger("factdesk")
 EMBED_BATCH = 256  # passages handed to an embedder at once (each batches them itself; minilm-onnx by length)
@@ -188,7 +188,7 @@ class IndexSettings:
 class DenseIndex:
     """The ANN index over one store's passages for one embedder."""
 
-    def __init__(self, store: Store, embedder: PassageEmbedder, settings: IndexSettings | None = None) -> None:
+    def __init__(self, store: StoreBackend, embedder: PassageEmbedder, settings: IndexSettings | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings or IndexSettings()
@@ -196,9 +196,9 @@ class DenseIndex:
         self.path = index_path(store.root, self.model)
         self._index: Any = None
         self._last = 0  # the largest key indexed: reading it from the index copies every key
-        self._cache: Store | None = None
+        self._cache: StoreBackend | None = None
 
-    def use_cache(self, cache: Store | None) -> None:
+    def use_cache(self, cache: StoreBackend | None) -> None:
         """Reads and writes passage embeddings by text hash in ``cache`` (e.g. across temporary stores)."""
         self._cache = cache
 
