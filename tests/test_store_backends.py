@@ -363,6 +363,16 @@ def test_check_and_publish_through_the_cli_then_migrate_to_postgresql_and_back(p
         assert _cli("--store", store, "publish", "1", "--out", str(tmp_path / f"published-{len(store)}"))[0] == 0
     with open_store(folder) as sqlite_store, open_store(pg_store) as postgres_store:
         assert postgres_store.factcheck(1).verdict == sqlite_store.factcheck(1).verdict
+    baseline = tmp_path / "baseline.toml"
+    baseline.write_text(BASELINE_CONFIG)
+    code, out, err = _cli("--store", pg_store, "--config", str(baseline), "check", "The Harwick bridge reopened",
+                          "--date", "2022-06-01", "--format", "json")  # fmt: skip
+    assert code == 0, err  # the default hybrid retriever, on the store's full-text search alone
+    assert "has no folder for a dense index: retrieving with its full-text search only" in err
+    assert {e["doc_id"] for e in json.loads(out)["evidence"]} == {"a"}
+    code, _, err = _cli("--store", pg_store, "ingest", "https://wire.example/page")
+    assert code == 2
+    assert "has no folder for the WARC archive of fetched pages" in err
 
     target = _with(pg_store, f"{urlsplit(pg_store).path.lstrip('/')}_copy")
     _admin(pg_store, f"CREATE DATABASE {urlsplit(target).path.lstrip('/')}")

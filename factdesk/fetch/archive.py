@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
 
-from factdesk.errors import FactdeskError
 from factdesk.fetch.client import Response
-from factdesk.store import StoreBackend
+from factdesk.store import StoreBackend, folder_of
 
 ARCHIVE_DIR = "archive"
 
@@ -28,12 +27,9 @@ class WarcRecord:
 
 def archive_folder(store: StoreBackend) -> Path:
     """The folder of ``store``, which holds its archive; a store with none (PostgreSQL) cannot archive."""
-    if store.folder is None:
-        raise FactdeskError(
-            f"the store {store.location} has no folder for the WARC archive of fetched pages; fetch URLs into a"
-            " SQLite store (a folder) and copy it with `factdesk migrate`"
-        )
-    return store.folder
+    return folder_of(
+        store, "the WARC archive of fetched pages; fetch URLs into a SQLite store (a folder), then `factdesk migrate`"
+    )
 
 
 class WarcArchive:

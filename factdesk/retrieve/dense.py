@@ -28,7 +28,7 @@ import numpy as np
 from factdesk.errors import FactdeskError
 from factdesk.onnx_model import cpu_cores
 from factdesk.registry import create, register
-from factdesk.store import PassageHit, StoreBackend
+from factdesk.store import PassageHit, StoreBackend, folder_of
 
 log = logging.getLogger("factdesk")
 EMBED_BATCH = 256  # passages handed to an embedder at once (each batches them itself; minilm-onnx by length)
@@ -193,7 +193,7 @@ class DenseIndex:
         self.embedder = embedder
         self.settings = settings or IndexSettings()
         self.model = f"{embedder.name}/{self.settings.dtype}"
-        self.path = index_path(store.root, self.model)
+        self.path = index_path(folder_of(store, "a dense index"), self.model)
         self._index: Any = None
         self._last = 0  # the largest key indexed: reading it from the index copies every key
         self._cache: StoreBackend | None = None

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from factdesk.errors import FactdeskError
-from factdesk.store import PassageHit, StoreBackend
+from factdesk.store import PassageHit, StoreBackend, folder_of
 from factdesk.text.terms import STOPWORDS, query_terms
 
 log = logging.getLogger("factdesk")
@@ -65,7 +65,7 @@ class LexicalIndex:
         self.store = store
         self.settings = settings or LexicalSettings()
         self.model = f"tantivy/{self.settings.analyzer}/{SCHEMA_VERSION}"
-        self.path = Path(store.root) / f"passages.tantivy-{self.settings.analyzer}"
+        self.path = folder_of(store, "a tantivy index") / f"passages.tantivy-{self.settings.analyzer}"
         self._index: Any = None
         self._searcher: Any = None
         self._analyzer: Any = None

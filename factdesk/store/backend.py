@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol, Self
 
+from factdesk.errors import FactdeskError
 from factdesk.records import Document, FactCheck, Passage
 from factdesk.store.documents import BatchResult, StoredDocument
 from factdesk.store.intake import Review
@@ -77,6 +78,13 @@ class StoreBackend(Protocol):
     # copying between backends (``factdesk.store.transfer``)
     def table_rows(self, table: str) -> Iterator[tuple[object, ...]]: ...
     def copy_rows(self, rows: dict[str, Iterable[tuple[object, ...]]]) -> dict[str, int]: ...
+
+
+def folder_of(store: StoreBackend, what: str) -> Path:
+    """The folder of ``store``, where ``what`` is kept; a store with none (PostgreSQL) cannot keep it."""
+    if store.folder is None:
+        raise FactdeskError(f"the store {store.location} has no folder for {what}")
+    return store.folder
 
 
 def store_exists(location: str | Path) -> bool:
