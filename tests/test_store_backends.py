@@ -17,15 +17,18 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import BASELINE_CONFIG, REPO, doc, write_jsonl
 from test_store import ELSEWHERE, STORED, _check, _stored
 
 from factdesk.cli.main import cli
+from factdesk.config import RetrieveConfig
 from factdesk.errors import FactdeskError
 from factdesk.records import Document, Passage
-from factdesk.store import Review, StoredDocument, open_store, postgres, schema
+from factdesk.retrieve.dense import passage_embedder
+from factdesk.store import Review, StoredDocument, VectorStore, open_store, postgres, schema
 from factdesk.store.base import DB_NAME
 from factdesk.store.transfer import digests
 
@@ -333,6 +336,27 @@ def test_two_processes_ingest_into_one_store_at_once(location):
         assert sum(json.loads(e["detail"])["added"] for e in store.audit_log()) == 600
 
 
+def test_passage_embeddings_in_postgresql_nearest_first_never_after_the_cutoff(new_pg_database):
+    with open_store(new_pg_database) as store:
+        assert isinstance(store, VectorStore) and store.dense_search_available()
+        store.add_documents([_stored(STORED), _stored(LATER), _stored(UNDATED), _stored(ELSEWHERE)])
+        todo = store.passages_to_embed("toy", 10)
+        assert [text for _, text in todo] == [STORED.text, LATER.text, UNDATED.text, ELSEWHERE.text]
+        vectors = np.eye(4, dtype=np.float32)
+        store.add_passage_vectors("toy", [rowid for rowid, _ in todo[:3]], vectors[:3])
+        assert store.passages_to_embed("toy", 10) == todo[3:]
+        store.add_passage_vectors("toy", [todo[3][0], todo[0][0]], vectors[[3, 1]])  # the first keeps its vector
+        query = np.array([0.9, 0.5, 0.1, 0.0], dtype=np.float32)
+        nearest = store.nearest_passages("toy", query, None, 3)
+        assert [hit.document.id for hit in nearest] == ["bridge-1", "later-1", "undated-1"]
+        assert nearest[0].score == pytest.approx(0.9 / np.linalg.norm(query), abs=1e-6)  # cosine
+        cut = store.nearest_passages("toy", query, date(2022, 6, 1), 3)
+        assert [hit.document.id for hit in cut] == ["bridge-1", "undated-1", "web-9"]
+        assert store.nearest_passages("other", query, None, 3) == []
+        store.drop_passage_vectors("toy")
+        assert len(store.passages_to_embed("toy", 10)) == 4
+
+
 def _cli(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
@@ -367,9 +391,13 @@ def test_check_and_publish_through_the_cli_then_migrate_to_postgresql_and_back(p
     baseline.write_text(BASELINE_CONFIG)
     code, out, err = _cli("--store", pg_store, "--config", str(baseline), "check", "The Harwick bridge reopened",
                           "--date", "2022-06-01", "--format", "json")  # fmt: skip
-    assert code == 0, err  # the default hybrid retriever, on the store's full-text search alone
-    assert "has no folder for a dense index: retrieving with its full-text search only" in err
+    assert code == 0, err  # the default hybrid retriever: the store's full-text search and pgvector
+    assert "full-text search only" not in err
     assert {e["doc_id"] for e in json.loads(out)["evidence"]} == {"a"}
+    with open_store(pg_store) as store:
+        assert isinstance(store, VectorStore)
+        model = passage_embedder(RetrieveConfig().embedder).name
+        assert store.passages_to_embed(model, 10) == []  # both passages were embedded for the check
     code, _, err = _cli("--store", pg_store, "ingest", "https://wire.example/page")
     assert code == 2
     assert "has no folder for the WARC archive of fetched pages" in err

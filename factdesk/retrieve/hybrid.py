@@ -15,7 +15,8 @@ then every list is read from SQL with the cut-off; undated documents are kept (`
 flagged by the pipeline. ``lexical = "tantivy"`` keeps a tantivy index next to the store (``LexicalIndex``), in
 step with it like the dense one; ``"fts5"`` searches the store's own FTS5 table, whose cost grows with the corpus.
 A store with no folder (PostgreSQL) keeps nothing beside it: there BM25 is the store's own full-text search and the
-dense lists are left out (a warning says so), until the dense index lives in the database (pgvector).
+passage embeddings live in the database (``StoreDenseIndex``: pgvector HNSW); without pgvector on the server the
+dense lists are left out, and a warning says so.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from factdesk.errors import FactdeskError
 from factdesk.records import Claim
 from factdesk.registry import register
 from factdesk.retrieve.credibility import SourcePolicy, mmr_select, source_key
-from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, passage_embedder
+from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, StoreDenseIndex, passage_embedder
 from factdesk.retrieve.lexical_index import ANALYZERS, LexicalIndex, LexicalSettings
 from factdesk.retrieve.planner import QueryPlanner, SubQuery
-from factdesk.store import PassageHit, Store, StoreBackend
+from factdesk.store import PassageHit, Store, StoreBackend, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,11 @@ class HybridRetriever:
     name: str = "hybrid-rrf"
     _embedder: Any = field(default=None, init=False, repr=False)
     _planner: QueryPlanner | None = field(default=None, init=False, repr=False)
-    _indexes: dict[str, DenseIndex] = field(default_factory=dict, init=False, repr=False)
+    _indexes: dict[str, DenseIndex | StoreDenseIndex] = field(default_factory=dict, init=False, repr=False)
     _lexical: dict[str, LexicalIndex] = field(default_factory=dict, init=False, repr=False)
     _policy: SourcePolicy | None = field(default=None, init=False, repr=False)
     _cache: Store | None = field(default=None, init=False, repr=False)
-    _no_dense: set[str] = field(default_factory=set, init=False, repr=False)  # stores already warned about
+    _in_store: dict[str, bool] = field(default_factory=dict, init=False, repr=False)  # whether pgvector is there
 
     def __post_init__(self) -> None:
         if self.lexical not in LEXICAL:
@@ -98,11 +99,17 @@ class HybridRetriever:
         return self.lexical == "tantivy" and store.folder is not None
 
     def _dense(self, store: StoreBackend) -> bool:
-        """Whether dense lists are searched: asked for, and the store has a folder for the index."""
-        if self.dense and store.folder is None and store.location not in self._no_dense:
-            self._no_dense.add(store.location)
-            log.warning("%s has no folder for a dense index: retrieving with its full-text search only", store.location)
-        return self.dense and store.folder is not None
+        """Whether dense lists are searched: asked for, and the index can be kept beside the store or in it."""
+        if not self.dense or store.folder is not None:
+            return self.dense
+        if store.location not in self._in_store:
+            self._in_store[store.location] = isinstance(store, VectorStore) and store.dense_search_available()
+            if not self._in_store[store.location]:
+                log.warning(
+                    "%s has no folder for a dense index, nor pgvector: retrieving with its full-text search only",
+                    store.location,
+                )
+        return self._in_store[store.location]
 
     def index(self, store: StoreBackend, progress: bool = False) -> None:
         """Brings the indexes kept beside ``store`` (tantivy, dense) up to date with it."""
@@ -131,7 +138,7 @@ class HybridRetriever:
         index.sync(progress=progress)
         return index
 
-    def dense_index(self, store: StoreBackend, progress: bool = False) -> DenseIndex:
+    def dense_index(self, store: StoreBackend, progress: bool = False) -> DenseIndex | StoreDenseIndex:
         """The dense index of ``store``, synced with it."""
         self.warm_up()
         index = self._indexes.get(store.location)
@@ -143,7 +150,9 @@ class HybridRetriever:
     def _new_lexical(self, store: StoreBackend) -> LexicalIndex:
         return LexicalIndex(store, LexicalSettings(analyzer=self.lexical_analyzer))
 
-    def _new_dense(self, store: StoreBackend) -> DenseIndex:
+    def _new_dense(self, store: StoreBackend) -> DenseIndex | StoreDenseIndex:
+        if isinstance(store, VectorStore) and store.folder is None:
+            return StoreDenseIndex(store, self._embedder)
         index = DenseIndex(store, self._embedder, IndexSettings(dtype=self.index_dtype))
         index.use_cache(self._cache)
         return index

@@ -1,6 +1,6 @@
 """Storage: the store backend interface, the embedded SQLite store (the default) and a PostgreSQL store."""
 
-from factdesk.store.backend import StoreBackend, folder_of, open_store, store_exists
+from factdesk.store.backend import StoreBackend, VectorStore, folder_of, open_store, store_exists
 from factdesk.store.documents import BatchResult, StoredDocument
 from factdesk.store.intake import Review
 from factdesk.store.locations import is_url, redact
@@ -14,6 +14,7 @@ __all__ = [
     "Store",
     "StoreBackend",
     "StoredDocument",
+    "VectorStore",
     "folder_of",
     "is_url",
     "open_store",

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
+
+import numpy as np
 
 from factdesk.errors import FactdeskError
 from factdesk.records import Document, FactCheck, Passage
@@ -78,6 +80,19 @@ class StoreBackend(Protocol):
     # copying between backends (``factdesk.store.transfer``)
     def table_rows(self, table: str) -> Iterator[tuple[object, ...]]: ...
     def copy_rows(self, rows: dict[str, Iterable[tuple[object, ...]]]) -> dict[str, int]: ...
+
+
+@runtime_checkable
+class VectorStore(StoreBackend, Protocol):
+    """A store that keeps passage embeddings itself and finds the nearest (PostgreSQL: pgvector HNSW), for a
+    dense index when there is no folder to keep one beside the store."""
+
+    def dense_search_available(self) -> bool: ...
+    def latest_passage_id(self) -> int: ...
+    def passages_to_embed(self, model: str, limit: int) -> list[tuple[int, str]]: ...
+    def add_passage_vectors(self, model: str, rowids: Sequence[int], vectors: np.ndarray) -> None: ...
+    def drop_passage_vectors(self, model: str) -> None: ...
+    def nearest_passages(self, model: str, vector: np.ndarray, cutoff: date | None, limit: int) -> list[PassageHit]: ...
 
 
 def folder_of(store: StoreBackend, what: str) -> Path:

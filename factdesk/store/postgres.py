@@ -10,10 +10,13 @@ Needs the ``postgres`` extra (psycopg)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, Self
+
+import numpy as np
 
 from factdesk.errors import FactdeskError
 from factdesk.records import Document, FactCheck, Passage
@@ -120,6 +123,11 @@ def _document(row: Sequence[Any]) -> Document:
 def _tsquery(text: str) -> str:
     """A tsquery OR-ing the content words of ``text``, each quoted so no word is read as query syntax."""
     return " | ".join("'" + term.replace("'", "''") + "'" for term in query_terms(text))
+
+
+def _vector(row: np.ndarray) -> str:
+    """pgvector's text form of a vector."""
+    return "[" + ",".join(f"{x:.7g}" for x in row.tolist()) + "]"
 
 
 def _connect(url: str) -> Any:
@@ -559,6 +567,77 @@ class PostgresStore:
             "SELECT f.* FROM fetches f JOIN fetched_documents d ON d.fetch_id = f.id WHERE d.doc_id = %s ORDER BY f.id",
             (doc_id,),
         )
+
+    # passage embeddings (pgvector), kept per model outside the migrated schema: an index, rebuilt at will
+
+    def dense_search_available(self) -> bool:
+        """Whether pgvector is installed on the server (``CREATE EXTENSION`` then needs the right to run it)."""
+        return bool(self._one("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"))
+
+    def latest_passage_id(self) -> int:
+        return self._one("SELECT COALESCE(MAX(id), 0) FROM passages")
+
+    def _vector_table(self, model: str) -> str:
+        return "passage_vectors_" + re.sub(r"[^a-z0-9]+", "_", model.lower())[:40]
+
+    def passages_to_embed(self, model: str, limit: int) -> list[tuple[int, str]]:
+        """(rowid, text) of up to ``limit`` passages with no embedding of ``model`` yet, in rowid order."""
+        table = self._vector_table(model)
+        if not self._one("SELECT to_regclass(%s) IS NOT NULL", (table,)):
+            return self.passages_after(0, limit)
+        rows = self._conn.execute(
+            f"SELECT p.id, p.text FROM passages p WHERE NOT EXISTS (SELECT 1 FROM {table} v WHERE v.passage_id = p.id)"
+            " ORDER BY p.id LIMIT %s",
+            (limit,),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def add_passage_vectors(self, model: str, rowids: Sequence[int], vectors: np.ndarray) -> None:
+        """Stores passage embeddings (rows L2-normalised), making the model's table and HNSW index (cosine) on
+        first use; a passage embedded meanwhile by another process keeps its vector."""
+        table = self._vector_table(model)
+        with self._transaction() as conn, conn.cursor() as cursor:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (passage_id BIGINT PRIMARY KEY REFERENCES passages(id),"
+                f" embedding vector({vectors.shape[1]}) NOT NULL)"
+            )
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_hnsw ON {table} USING hnsw (embedding vector_cosine_ops)")
+            cursor.executemany(
+                f"INSERT INTO {table} VALUES (%s, %s::vector) ON CONFLICT DO NOTHING",
+                [(rowid, _vector(row)) for rowid, row in zip(rowids, vectors, strict=True)],
+            )
+
+    def drop_passage_vectors(self, model: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {self._vector_table(model)}")
+
+    def nearest_passages(self, model: str, vector: np.ndarray, cutoff: date | None, limit: int) -> list[PassageHit]:
+        """The ``limit`` passages nearest ``vector`` (HNSW) published no later than ``cutoff`` (undated ones kept);
+        ``score`` is the cosine similarity. The index is searched for more than ``limit`` and widened until enough
+        pass the cut-off, or every passage was looked at."""
+        table = self._vector_table(model)
+        if not self._one("SELECT to_regclass(%s) IS NOT NULL", (table,)):
+            return []
+        total = self._one(f"SELECT COUNT(*) FROM {table}")
+        day, query = cutoff and cutoff.isoformat(), _vector(vector)
+        want = min(total, max(limit * 2, 40))
+        while True:
+            with self._conn.transaction():
+                self._conn.execute(f"SET LOCAL hnsw.ef_search = {min(max(want, 40), 1000)}")
+                rows = self._conn.execute(
+                    f"""SELECT p.doc_id, p.start, p."end", p.text, 1 - n.distance, {DOCUMENT_COLUMNS}
+                    FROM (SELECT passage_id, embedding <=> %s::vector AS distance FROM {table}
+                          ORDER BY embedding <=> %s::vector LIMIT %s) n
+                    JOIN passages p ON p.id = n.passage_id JOIN documents d ON d.id = p.doc_id
+                    WHERE %s::text IS NULL OR d.published IS NULL OR d.published <= %s
+                    ORDER BY n.distance, p.id LIMIT %s""",
+                    (query, query, want, day, day, limit),
+                ).fetchall()
+            if len(rows) >= limit or want >= total:
+                return [PassageHit(Passage(*row[:4]), _document(row[5:]), float(row[4])) for row in rows]
+            want = min(total, want * 4)
 
     # copying between backends
 
