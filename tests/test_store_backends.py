@@ -152,6 +152,18 @@ def test_search_ranks_matches_and_never_returns_passages_after_the_cutoff(locati
         ]
 
 
+def test_search_weighs_a_rare_word_above_a_common_one(location):
+    common = [Document(f"c{n}", f"The bridge carried {n} lorries today.", f"https://w.example/{n}") for n in range(6)]
+    rare = Document("rare", "The ferry carried 7 lorries today.", "https://w.example/rare")
+    with open_store(location) as store:
+        store.add_documents([_stored(d) for d in [*common, rare]])
+    _raw(location, "ANALYZE")  # PostgreSQL's IDF comes from the planner's statistics
+    with open_store(location) as store:
+        hits = store.search_passages("bridge ferry", None, 10)
+    assert len(hits) == 7
+    assert hits[0].document.id == "rare"
+
+
 def test_checks_round_trip_with_documents_by_reference(location):
     with open_store(location) as store:
         store.add_documents([_stored(STORED)])

@@ -2,15 +2,17 @@
 several processes write at once (each write one transaction; no file locks).
 
 Full-text search is a ``tsvector`` column generated from each passage (the ``english`` configuration: Porter stems,
-stop words dropped) with a GIN index, ranked by ``ts_rank_cd`` with length normalisation 1 (divided by 1 + the log
-of the passage's length): cover density, not BM25, since PostgreSQL keeps no document frequencies, so rare and
-common terms weigh alike. Dates and JSON stay text, as in SQLite, so a store copies between the two unchanged.
+stop words dropped) with a GIN index, ranked as a BM25 approximation: for each query word, its IDF (from the
+planner's lexeme statistics) times ``ts_rank`` for that word with length normalisation 1 (divided by 1 + the log of
+the passage's length), summed. Dates and JSON stay text, as in SQLite, so a store copies between the two unchanged.
 Needs the ``postgres`` extra (psycopg)."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -99,6 +101,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SERIAL = frozenset({"passages", "claims", "factchecks", "publications", "audit_log", "reviews", "fetches"})
+STATS_SECONDS = 300  # how long the term statistics for IDF are kept before being read again
 MIGRATION_LOCK = 7_405_176  # the advisory lock migrations take, so two processes never migrate at once
 DOCUMENT_COLUMNS = "d.id, d.url, d.outlet, d.title, d.published, d.author, d.language, d.text"
 
@@ -118,11 +121,6 @@ def _document(row: Sequence[Any]) -> Document:
     doc_id, url, outlet, title, published, author, language, text = row
     day = date.fromisoformat(published) if published else None
     return Document(doc_id, text, url, outlet, title, day, author, language)
-
-
-def _tsquery(text: str) -> str:
-    """A tsquery OR-ing the content words of ``text``, each quoted so no word is read as query syntax."""
-    return " | ".join("'" + term.replace("'", "''") + "'" for term in query_terms(text))
 
 
 def _vector(row: np.ndarray) -> str:
@@ -159,6 +157,7 @@ class PostgresStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._stats: tuple[float, dict[str, float], float] | None = None  # (read at, lexeme shares, rare share)
         self._conn = _connect(url)
         try:
             self.read_only = self._open_schema()
@@ -341,20 +340,46 @@ class PostgresStore:
     # search
 
     def search_passages(self, text: str, cutoff: date | None, limit: int) -> list[PassageHit]:
-        """Full-text search for any content word of ``text``, ranked by ``ts_rank_cd`` (normalisation 1);
-        passages of documents published after ``cutoff`` never come back."""
-        query = _tsquery(text)
-        if not query:
+        """Full-text search for any content word of ``text``, ranked like BM25: the sum over its words of the
+        word's IDF times ``ts_rank`` of the passage for that word (normalisation 1); passages of documents
+        published after ``cutoff`` never come back."""
+        terms = query_terms(text)
+        rows = self._conn.execute(
+            "SELECT DISTINCT plainto_tsquery('english', t)::text FROM unnest(%s::text[]) t", (terms,)
+        ).fetchall()
+        words = [row[0] for row in rows if row[0]]
+        if not words:
             return []
+        idf = self._idf(words)
+        score = " + ".join(["%s * ts_rank(p.tsv, %s::tsquery, 1)"] * len(words))
         day = cutoff and cutoff.isoformat()
         rows = self._conn.execute(
-            f"""SELECT p.doc_id, p.start, p."end", p.text, ts_rank_cd(p.tsv, q, 1) AS score, {DOCUMENT_COLUMNS}
-            FROM to_tsquery('english', %s) q, passages p JOIN documents d ON d.id = p.doc_id
-            WHERE p.tsv @@ q AND (%s::text IS NULL OR d.published IS NULL OR d.published <= %s)
+            f"""SELECT p.doc_id, p.start, p."end", p.text, {score} AS score, {DOCUMENT_COLUMNS}
+            FROM passages p JOIN documents d ON d.id = p.doc_id
+            WHERE p.tsv @@ %s::tsquery AND (%s::text IS NULL OR d.published IS NULL OR d.published <= %s)
             ORDER BY score DESC, p.id LIMIT %s""",
-            (query, day, day, limit),
+            (*[v for word in words for v in (idf[word], word)], " | ".join(f"({w})" for w in words), day, day, limit),
         )
         return [PassageHit(Passage(*row[:4]), _document(row[5:]), float(row[4])) for row in rows]
+
+    def _idf(self, words: Sequence[str]) -> dict[str, float]:
+        """BM25's IDF, ln(1 + (1 - f) / f), of each word (a tsquery), f being the share of passages holding it,
+        from the planner's statistics (``ANALYZE``, which autovacuum runs): its most common lexemes and their
+        shares; a lexeme not among them gets half the smallest share. Read again after ``STATS_SECONDS``."""
+        if self._stats is None or time.monotonic() - self._stats[0] > STATS_SECONDS:
+            row = self._conn.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+                " WHERE tablename = 'passages' AND attname = 'tsv' AND schemaname = current_schema()"
+            ).fetchone()
+            shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+            rare = row[1][-3] / 2 if row and row[1] else 0.01  # the last three: smallest, largest, null share
+            self._stats = (time.monotonic(), shares, rare)
+        _, shares, rare = self._stats
+        found = {}
+        for word in words:
+            share = min(max(shares.get(word.strip("'"), rare), 1e-9), 1.0)
+            found[word] = math.log(1 + (1 - share) / share)
+        return found
 
     def passage_count(self) -> int:
         return self._one("SELECT COUNT(*) FROM passages")
