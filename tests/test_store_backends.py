@@ -304,48 +304,60 @@ def test_a_store_that_cannot_be_written_reads_and_refuses_writes(location, reque
 
 WRITER = """
 import json, sys
+from test_store import _check
 from test_store_backends import _document
 from factdesk.store import open_store
-location, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+location, task, first, last = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 added = duplicates = 0
 with open_store(location) as store:
     for start in range(first, last, 25):
+        if task == "checks":
+            added += len({store.add_factcheck(_check()) for _ in range(start, min(start + 25, last))})
+            continue
         result = store.add_documents([_document(n) for n in range(start, min(start + 25, last))])
         added, duplicates = added + result.added, duplicates + result.duplicates
         assert not result.conflicts, result.conflicts
-print(json.dumps({"added": added, "duplicates": duplicates}))
+print(json.dumps({"task": task, "added": added, "duplicates": duplicates}))
 """
 
 
-def test_two_processes_ingest_into_one_store_at_once(location):
-    open_store(location).close()  # made first, so the writers race on documents, not on the schema
+def test_four_processes_ingest_and_save_checks_into_one_store_at_once(location):
+    with open_store(location) as store:  # made first, so the writers race on rows, not on the schema
+        store.add_documents([_stored(STORED)])
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]),
     }
+    jobs = [("ingest", 0, 400), ("ingest", 200, 600), ("checks", 0, 50), ("checks", 0, 50)]  # 200 documents in both
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, location, str(first), str(last)],
+            [sys.executable, "-c", WRITER, location, task, str(first), str(last)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
             cwd=REPO,
         )
-        for first, last in ((0, 400), (200, 600))  # 200 documents in both
+        for task, first, last in jobs
     ]
     results = []
     for writer in writers:
         out, err = writer.communicate(timeout=300)
         assert writer.returncode == 0, err
         results.append(json.loads(out))
-    assert sum(r["added"] for r in results) == 600
-    assert sum(r["duplicates"] for r in results) == 200
+    ingests = [r for r in results if r["task"] == "ingest"]
+    assert sum(r["added"] for r in ingests) == 600
+    assert sum(r["duplicates"] for r in ingests) == 200
+    assert [r["added"] for r in results if r["task"] == "checks"] == [50, 50]  # distinct ids
     with open_store(location) as store:
-        assert store.stats()["documents"] == 600
-        assert store.stats()["passages"] == 1200
+        stats = store.stats()
+        assert (stats["documents"], stats["passages"], stats["factchecks"]) == (601, 1201, 100)
         assert store.documents(f"doc-{n}" for n in range(600)).keys() == {f"doc-{n}" for n in range(600)}
-        assert sum(json.loads(e["detail"])["added"] for e in store.audit_log()) == 600
+        assert {check["id"] for check in store.recent_factchecks(200)} == set(range(1, 101))
+        assert store.factcheck(100) == _check()
+        log = store.audit_log()
+        assert sum(json.loads(e["detail"])["added"] for e in log if e["action"] == "ingest") == 601
+        assert sum(e["action"] == "check" for e in log) == 100
 
 
 def test_passage_embeddings_in_postgresql_nearest_first_never_after_the_cutoff(new_pg_database):
