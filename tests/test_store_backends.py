@@ -99,8 +99,10 @@ def _raw(location: str, sql: str) -> None:
 
 
 def _raw_error() -> tuple[type[Exception], ...]:
-    import psycopg
-
+    try:
+        import psycopg
+    except ImportError:  # the SQLite cases run without the postgres extra
+        return (sqlite3.DatabaseError,)
     return (sqlite3.DatabaseError, psycopg.Error)
 
 
