@@ -37,7 +37,7 @@ from factdesk.datasets.averitec import answer_text
 from factdesk.ingest.chunking import chunk
 from factdesk.records import Document
 from factdesk.retrieve.dense import EMBED_BATCH
-from factdesk.retrieve.lexical import fts_query
+from factdesk.text.terms import fts_query
 
 DATA = Path("../shared/data/averitec")
 CLIMATE = Path("../shared/data/climate_fever/climate-fever.jsonl")

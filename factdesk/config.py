@@ -13,6 +13,7 @@ from factdesk.errors import FactdeskError
 
 DEFAULT_STORE = Path(".factdesk")
 STORE_ENV = "FACTDESK_HOME"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # a store at such a URL is a PostgreSQL database
 MISINFO_ENV = "FACTDESK_MISINFO_LIST"
 
 
@@ -214,10 +215,9 @@ def _build_component(value: Any, default: Component, where: str) -> Component:
     return Component(name, params)
 
 
-def resolve_store(explicit: str | Path | None) -> Path:
-    """``--store`` wins, then ``$FACTDESK_HOME``, then ``./.factdesk``."""
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(STORE_ENV):
-        return Path(os.environ[STORE_ENV])
-    return DEFAULT_STORE
+def resolve_store(explicit: str | Path | None) -> str | Path:
+    """``--store`` wins, then ``$FACTDESK_HOME``, then ``./.factdesk``: a folder, or a ``postgresql://`` URL."""
+    location = explicit or os.environ.get(STORE_ENV)
+    if not location:
+        return DEFAULT_STORE
+    return str(location) if str(location).startswith(POSTGRES_SCHEMES) else Path(location)

@@ -36,7 +36,7 @@ from factdesk.records import (
 from factdesk.retrieve import Retriever, retriever_params
 from factdesk.retrieve.rerank import Reranker
 from factdesk.search import WebGatherer, WebReport
-from factdesk.store import Store
+from factdesk.store import open_store
 from factdesk.verify.base import Aggregator, StanceModel
 from factdesk.verify.relevance import voting_evidence
 from factdesk.verify.weigh import EvidenceWeigher
@@ -78,7 +78,7 @@ class FactDesk:
 
     def __init__(self, store: str | Path, config: Config | None = None) -> None:
         self.config = config or Config()
-        self.store = Store(Path(store))
+        self.store = open_store(store)
         retrieve, verify, explain = self.config.retrieve, self.config.verify, self.config.explain
         self.weigher = EvidenceWeigher(
             retriever=registry.build("retriever", retrieve.retriever, **retriever_params(retrieve)),
@@ -265,4 +265,4 @@ class FactDesk:
         return self.store.add_factcheck(check)
 
     def describe(self) -> dict[str, object]:
-        return {"store": str(self.store.root), "config": asdict(self.config), **self.store.stats()}
+        return {"store": self.store.location, "config": asdict(self.config), **self.store.stats()}

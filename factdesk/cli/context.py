@@ -11,7 +11,7 @@ import click
 from factdesk.config import Config, resolve_store
 from factdesk.errors import FactdeskError, InputProblem
 from factdesk.pipeline import FactDesk
-from factdesk.store import Store
+from factdesk.store import redact, store_exists
 
 EXIT_BAD_INPUT = 1
 EXIT_ERROR = 2
@@ -24,15 +24,15 @@ class Context:
         self.create = create
 
     @contextmanager
-    def desk(self, store: Path | None = None, create: bool = False, write: bool = False) -> Iterator[FactDesk]:
+    def desk(self, store: str | Path | None = None, create: bool = False, write: bool = False) -> Iterator[FactDesk]:
         """The desk on the store; a store that does not exist yet is an error unless the command adds to it
         (``create``) or ``--create`` was given, so a mistyped ``--store`` never answers from an empty store.
         A command that adds to the store or otherwise writes to it (``write``) fails at once if it is read-only."""
         root = store or resolve_store(self.explicit_store)
-        if not (create or self.create or Store.exists(root)):
+        if not (create or self.create or store_exists(root)):
             raise FactdeskError(
-                f"no factdesk store at {root}: check --store (or $FACTDESK_HOME); `factdesk ingest FILES` creates "
-                "one, as does --create"
+                f"no factdesk store at {redact(root)}: check --store (or $FACTDESK_HOME); `factdesk ingest FILES`"
+                " creates one, as does --create"
             )
         desk = FactDesk(root, self.config)
         try:

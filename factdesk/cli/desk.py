@@ -135,7 +135,7 @@ def check(
     saved = (
         f"Saved as fact-check {check_id}; publish it with `factdesk publish {check_id} --out DIR`."
         if check_id is not None
-        else f"Not saved: the store {desk.store.root} is read-only."
+        else f"Not saved: the store {desk.store.location} is read-only."
     )
     click.echo(saved, err=True)
 
@@ -205,7 +205,9 @@ def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date |
             out.flush()
             os.fsync(out.fileno())
             written += 1
-        unsaved = f" Not saved in the read-only store {desk.store.root}." if desk.store.read_only and written else ""
+        unsaved = (
+            f" Not saved in the read-only store {desk.store.location}." if desk.store.read_only and written else ""
+        )
     report_problems(problems)
     if from_web:
         click.echo("\n".join(gathered.lines()), err=True)
@@ -325,7 +327,9 @@ def serve(obj: Context, host: str, port: int, out: Path) -> None:
             server = make_server(Workbench(desk, out), host, port)
         except OSError as exc:
             raise FactdeskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        click.echo(f"factdesk workbench on http://{host}:{server.server_port}/ (store {desk.store.root}); Ctrl-C stops")
+        click.echo(
+            f"factdesk workbench on http://{host}:{server.server_port}/ (store {desk.store.location}); Ctrl-C stops"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from factdesk.cli import desk, intake, train_eval, web
+from factdesk.cli import desk, intake, stores, train_eval, web
 from factdesk.cli.context import EXIT_ERROR, Context
 from factdesk.config import Config
 from factdesk.errors import FactdeskError
@@ -70,6 +70,7 @@ for command in (
     train_eval.train,
     train_eval.eval_benchmark,
     web.source,
+    stores.migrate,
 ):
     cli.add_command(command)
 

@@ -9,7 +9,7 @@ import click
 
 from factdesk.cli.context import EXIT_BAD_INPUT, Context
 from factdesk.errors import FactdeskError
-from factdesk.fetch import FetchLog, WarcArchive
+from factdesk.fetch import FetchLog, WarcArchive, archive_folder
 
 
 @click.command()
@@ -25,8 +25,9 @@ def source(obj: Context, doc_id: str, fmt: str) -> None:
     with obj.desk() as desk:
         document = desk.store.document(doc_id)
         if document is None:
-            raise FactdeskError(f"no document {doc_id!r} in the store {desk.store.root}")
-        archive = WarcArchive(desk.store.root)
+            raise FactdeskError(f"no document {doc_id!r} in the store {desk.store.location}")
+        folder = archive_folder(desk.store)
+        archive = WarcArchive(folder)
         fetches = []
         for record in FetchLog(desk.store).sources(doc_id):
             try:
@@ -41,13 +42,13 @@ def source(obj: Context, doc_id: str, fmt: str) -> None:
                     "content_type": record.content_type,
                     "fetched_at": record.fetched_at.isoformat(),
                     "sha256": record.sha256,
-                    "warc_file": str(desk.store.root / record.warc.file),
+                    "warc_file": str(folder / record.warc.file),
                     "warc_offset": record.warc.offset,
                     "warc_length": record.warc.length,
                     "archived": archived,
                 }
             )
-        ingested_from = desk.store.query("SELECT source FROM documents WHERE id = ?", (doc_id,))[0][0]
+        ingested_from = desk.store.document_source(doc_id)
     if fmt == "json":
         click.echo(json.dumps({"doc_id": doc_id, "source": ingested_from, "fetches": fetches}, indent=2))
     else:

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from typing import Any
 
 from factdesk.config import FetchConfig
-from factdesk.fetch.archive import WarcArchive, WarcRecord
+from factdesk.fetch.archive import WarcArchive, WarcRecord, archive_folder
 from factdesk.fetch.errors import FetchError
 from factdesk.fetch.fetcher import Fetched, HttpFetcher
 from factdesk.fetch.log import FetchLog, FetchRecord
@@ -28,6 +28,7 @@ __all__ = [
     "HttpFetcher",
     "WarcArchive",
     "WarcRecord",
+    "archive_folder",
     "fetcher_params",
     "is_url",
 ]

@@ -11,6 +11,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from factdesk.fetch.client import Response
+from factdesk.store import StoreBackend, folder_of
 
 ARCHIVE_DIR = "archive"
 
@@ -22,6 +23,13 @@ class WarcRecord:
     file: str
     offset: int
     length: int
+
+
+def archive_folder(store: StoreBackend) -> Path:
+    """The folder of ``store``, which holds its archive; a store with none (PostgreSQL) cannot archive."""
+    return folder_of(
+        store, "the WARC archive of fetched pages; fetch URLs into a SQLite store (a folder), then `factdesk migrate`"
+    )
 
 
 class WarcArchive:

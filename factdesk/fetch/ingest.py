@@ -11,23 +11,23 @@ from tqdm import tqdm
 
 from factdesk.config import IngestConfig
 from factdesk.errors import InputProblem
-from factdesk.fetch.archive import WarcArchive
+from factdesk.fetch.archive import WarcArchive, archive_folder
 from factdesk.fetch.fetcher import HttpFetcher
 from factdesk.fetch.log import FetchLog
 from factdesk.ingest.chunking import chunk
 from factdesk.ingest.pipeline import IngestReport
 from factdesk.ingest.readers import content_hash
-from factdesk.store import Store, StoredDocument
+from factdesk.store import StoreBackend, StoredDocument
 
 
 class WebIngester:
-    def __init__(self, store: Store, fetcher: HttpFetcher, config: IngestConfig, progress: bool = False) -> None:
+    def __init__(self, store: StoreBackend, fetcher: HttpFetcher, config: IngestConfig, progress: bool = False) -> None:
         self.store = store
         self.fetcher = fetcher
         self.config = config
         self.progress = progress
         self.log = FetchLog(store)
-        self.archive = WarcArchive(store.root)
+        self.archive = WarcArchive(archive_folder(store))
 
     def run(self, urls: Sequence[str], report: IngestReport, refetch: bool = False) -> IngestReport:
         """Adds what ``urls`` hold to ``report``; URLs fetched before are skipped unless ``refetch``."""

@@ -3,13 +3,13 @@ stored documents each fetch gave. A URL logged here is not fetched again unless 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from factdesk.fetch.archive import WarcRecord
 from factdesk.fetch.client import Response
-from factdesk.store import Store
+from factdesk.store import StoreBackend
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,58 +26,34 @@ class FetchRecord:
 class FetchLog:
     """The store's ``fetches`` and ``fetched_documents`` tables (made by the store's migrations)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: StoreBackend) -> None:
         self.store = store
 
     def fetched(self, urls: list[str]) -> set[str]:
         """Which of ``urls`` were fetched before (as asked for, before redirects)."""
-        if not urls:
-            return set()
-        found: set[str] = set()
-        for i in range(0, len(urls), 500):
-            chunk = urls[i : i + 500]
-            rows = self.store.query(f"SELECT url FROM fetches WHERE url IN ({','.join('?' * len(chunk))})", chunk)
-            found.update(row[0] for row in rows)
-        return found
+        return self.store.fetched_urls(urls) if urls else set()
 
     def add(self, response: Response, warc: WarcRecord, content_hashes: list[str]) -> int:
         """Logs one fetch with the stored documents whose text hashes are ``content_hashes``, in one transaction."""
-        with self.store.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO fetches (url, final_url, status, content_type, fetched_at, sha256, warc_file,"
-                " warc_offset, warc_length) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    response.url,
-                    response.final_url,
-                    response.status,
-                    response.content_type,
-                    response.fetched_at.isoformat(timespec="seconds"),
-                    response.sha256,
-                    warc.file,
-                    warc.offset,
-                    warc.length,
-                ),
-            )
-            fetch_id = cursor.lastrowid
-            marks = ",".join("?" * len(content_hashes))
-            conn.execute(
-                "INSERT OR IGNORE INTO fetched_documents (doc_id, fetch_id)"
-                f" SELECT id, ? FROM documents WHERE content_hash IN ({marks})",
-                (fetch_id, *content_hashes),
-            )
-        assert fetch_id is not None
-        return fetch_id
+        fetch = {
+            "url": response.url,
+            "final_url": response.final_url,
+            "status": response.status,
+            "content_type": response.content_type,
+            "fetched_at": response.fetched_at.isoformat(timespec="seconds"),
+            "sha256": response.sha256,
+            "warc_file": warc.file,
+            "warc_offset": warc.offset,
+            "warc_length": warc.length,
+        }
+        return self.store.add_fetch(fetch, content_hashes)
 
     def sources(self, doc_id: str) -> list[FetchRecord]:
         """The fetches that gave document ``doc_id``, earliest first."""
-        rows = self.store.query(
-            "SELECT f.* FROM fetches f JOIN fetched_documents d ON d.fetch_id = f.id WHERE d.doc_id = ? ORDER BY f.id",
-            (doc_id,),
-        )
-        return [_record(row) for row in rows]
+        return [_record(row) for row in self.store.fetches_of(doc_id)]
 
 
-def _record(row: sqlite3.Row) -> FetchRecord:
+def _record(row: dict[str, Any]) -> FetchRecord:
     return FetchRecord(
         url=row["url"],
         final_url=row["final_url"],
@@ -89,7 +65,7 @@ def _record(row: sqlite3.Row) -> FetchRecord:
     )
 
 
-def archived_copies(store: Store, doc_ids: list[str]) -> dict[str, dict[str, object]]:
+def archived_copies(store: StoreBackend, doc_ids: list[str]) -> dict[str, dict[str, object]]:
     """For each fetched document among ``doc_ids``: the file name its archived copy gets in a publication
     (``archive/<sha256>.warc.gz``), the fetched URL and time, and where the record lies in the store's archive."""
     log = FetchLog(store)

@@ -13,7 +13,7 @@ from factdesk.config import IngestConfig
 from factdesk.errors import InputProblem
 from factdesk.ingest.chunking import chunk
 from factdesk.ingest.readers import content_hash, expand_paths, read_file
-from factdesk.store import Store, StoredDocument
+from factdesk.store import StoreBackend, StoredDocument
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Ingester:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreBackend,
         config: IngestConfig | None = None,
         progress: bool = False,
         metadata: dict[str, Any] | None = None,

@@ -17,13 +17,13 @@ from factdesk.config import PublishConfig
 from factdesk.errors import FactdeskError
 from factdesk.explain.render import blockquote, render, render_html
 from factdesk.explain.writer import TemplateWriter, format_date
-from factdesk.fetch.archive import WarcRecord, record_bytes
+from factdesk.fetch.archive import WarcRecord, archive_folder, record_bytes
 from factdesk.fetch.log import archived_copies
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
 from factdesk.publish.ratings import load_scale
 from factdesk.records import FactCheck, Verdict, factcheck_from_jsonable, to_jsonable
-from factdesk.store import Store
+from factdesk.store import StoreBackend
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def slugify(text: str) -> str:
 
 
 class Publisher:
-    def __init__(self, store: Store, config: PublishConfig | None = None) -> None:
+    def __init__(self, store: StoreBackend, config: PublishConfig | None = None) -> None:
         self.store = store
         self.config = config or PublishConfig()
         self.scale = load_scale(self.config.rating_scale)
@@ -177,7 +177,7 @@ class Publisher:
         for copy in publication.archived.values():
             record = WarcRecord(str(copy["warc_file"]), int(copy["warc_offset"]), int(copy["warc_length"]))
             try:
-                files[str(copy["file"])] = record_bytes(self.store.root, record)
+                files[str(copy["file"])] = record_bytes(archive_folder(self.store), record)
             except OSError as exc:
                 raise FactdeskError(f"cannot copy the archived copy of {copy['url']}: {exc}") from exc
         return files

@@ -28,7 +28,7 @@ import numpy as np
 from factdesk.errors import FactdeskError
 from factdesk.onnx_model import cpu_cores
 from factdesk.registry import create, register
-from factdesk.store import PassageHit, Store
+from factdesk.store import PassageHit, StoreBackend, VectorStore, folder_of
 
 log = logging.getLogger("factdesk")
 EMBED_BATCH = 256  # passages handed to an embedder at once (each batches them itself; minilm-onnx by length)
@@ -188,17 +188,17 @@ class IndexSettings:
 class DenseIndex:
     """The ANN index over one store's passages for one embedder."""
 
-    def __init__(self, store: Store, embedder: PassageEmbedder, settings: IndexSettings | None = None) -> None:
+    def __init__(self, store: StoreBackend, embedder: PassageEmbedder, settings: IndexSettings | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings or IndexSettings()
         self.model = f"{embedder.name}/{self.settings.dtype}"
-        self.path = index_path(store.root, self.model)
+        self.path = index_path(folder_of(store, "a dense index"), self.model)
         self._index: Any = None
         self._last = 0  # the largest key indexed: reading it from the index copies every key
-        self._cache: Store | None = None
+        self._cache: StoreBackend | None = None
 
-    def use_cache(self, cache: Store | None) -> None:
+    def use_cache(self, cache: StoreBackend | None) -> None:
         """Reads and writes passage embeddings by text hash in ``cache`` (e.g. across temporary stores)."""
         self._cache = cache
 
@@ -310,6 +310,51 @@ class DenseIndex:
         return np.stack(
             [fresh[i] if i in fresh else np.frombuffer(cached[keys[i]], dtype=np.float32) for i in range(len(texts))]
         )
+
+
+class StoreDenseIndex:
+    """Passage embeddings kept in the store itself (PostgreSQL: pgvector HNSW), for a store with no folder. A
+    passage with no embedding yet is embedded on ``sync``, whichever process added it; ``sync`` looks for them
+    when the store's newest passage changed since it last looked."""
+
+    def __init__(self, store: VectorStore, embedder: PassageEmbedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.model = embedder.name
+        self._synced_to = -1  # the newest passage id when this process last synced
+
+    def sync(self, batch: int = EMBED_BATCH * 4, progress: bool = False) -> int:
+        """Embeds and stores the passages that have no embedding yet; returns how many."""
+        latest = self.store.latest_passage_id()
+        if latest == self._synced_to:
+            return 0
+        added = 0
+        while rows := self.store.passages_to_embed(self.model, batch):
+            self.store.require_writable("its passage embeddings are behind it (`factdesk index`)")
+            self.store.add_passage_vectors(
+                self.model, [r[0] for r in rows], self.embedder.passages([r[1] for r in rows])
+            )
+            added += len(rows)
+            if progress:
+                log.info("embedded %d passages (%s)", added, self.model)
+        self._synced_to = latest
+        return added
+
+    def rebuild(self, progress: bool = False) -> int:
+        """Re-embeds every passage in the store."""
+        self.store.drop_passage_vectors(self.model)
+        self._synced_to = -1
+        return self.sync(progress=progress)
+
+    def search(self, vector: np.ndarray, cutoff: date | None, limit: int, exclude: Any = None) -> list[PassageHit]:
+        """As ``DenseIndex.search``: the nearest passages by cosine, none after ``cutoff``, ``exclude`` dropped."""
+        want = limit
+        while True:
+            hits = self.store.nearest_passages(self.model, vector, cutoff, want)
+            kept = [hit for hit in hits if not (exclude and exclude(hit))]
+            if len(kept) >= limit or len(hits) < want:
+                return kept[:limit]
+            want *= 4
 
 
 def _last_key(index: Any) -> int:

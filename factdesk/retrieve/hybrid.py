@@ -14,10 +14,14 @@ the cut-off comes back from any list: tantivy checks its ``published`` field (se
 then every list is read from SQL with the cut-off; undated documents are kept (``PassageHit.undated``) and
 flagged by the pipeline. ``lexical = "tantivy"`` keeps a tantivy index next to the store (``LexicalIndex``), in
 step with it like the dense one; ``"fts5"`` searches the store's own FTS5 table, whose cost grows with the corpus.
+A store with no folder (PostgreSQL) keeps nothing beside it: there BM25 is the store's own full-text search and the
+passage embeddings live in the database (``StoreDenseIndex``: pgvector HNSW); without pgvector on the server the
+dense lists are left out, and a warning says so.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -30,11 +34,12 @@ from factdesk.errors import FactdeskError
 from factdesk.records import Claim
 from factdesk.registry import register
 from factdesk.retrieve.credibility import SourcePolicy, mmr_select, source_key
-from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, passage_embedder
-from factdesk.retrieve.lexical import fts_query
+from factdesk.retrieve.dense import DenseIndex, IndexSettings, PassageEmbedder, StoreDenseIndex, passage_embedder
 from factdesk.retrieve.lexical_index import ANALYZERS, LexicalIndex, LexicalSettings
 from factdesk.retrieve.planner import QueryPlanner, SubQuery
-from factdesk.store import PassageHit, Store
+from factdesk.store import PassageHit, Store, StoreBackend, VectorStore
+
+log = logging.getLogger(__name__)
 
 Key = tuple[str, int, int]
 LEXICAL = ("tantivy", "fts5")
@@ -64,10 +69,11 @@ class HybridRetriever:
     name: str = "hybrid-rrf"
     _embedder: Any = field(default=None, init=False, repr=False)
     _planner: QueryPlanner | None = field(default=None, init=False, repr=False)
-    _indexes: dict[Path, DenseIndex] = field(default_factory=dict, init=False, repr=False)
-    _lexical: dict[Path, LexicalIndex] = field(default_factory=dict, init=False, repr=False)
+    _indexes: dict[str, DenseIndex | StoreDenseIndex] = field(default_factory=dict, init=False, repr=False)
+    _lexical: dict[str, LexicalIndex] = field(default_factory=dict, init=False, repr=False)
     _policy: SourcePolicy | None = field(default=None, init=False, repr=False)
     _cache: Store | None = field(default=None, init=False, repr=False)
+    _in_store: dict[str, bool] = field(default_factory=dict, init=False, repr=False)  # whether pgvector is there
 
     def __post_init__(self) -> None:
         if self.lexical not in LEXICAL:
@@ -89,46 +95,64 @@ class HybridRetriever:
             if self.vector_cache:
                 self._cache = Store(Path(self.vector_cache))
 
-    def index(self, store: Store, progress: bool = False) -> None:
+    def _tantivy(self, store: StoreBackend) -> bool:
+        return self.lexical == "tantivy" and store.folder is not None
+
+    def _dense(self, store: StoreBackend) -> bool:
+        """Whether dense lists are searched: asked for, and the index can be kept beside the store or in it."""
+        if not self.dense or store.folder is not None:
+            return self.dense
+        if store.location not in self._in_store:
+            self._in_store[store.location] = isinstance(store, VectorStore) and store.dense_search_available()
+            if not self._in_store[store.location]:
+                log.warning(
+                    "%s has no folder for a dense index, nor pgvector: retrieving with its full-text search only",
+                    store.location,
+                )
+        return self._in_store[store.location]
+
+    def index(self, store: StoreBackend, progress: bool = False) -> None:
         """Brings the indexes kept beside ``store`` (tantivy, dense) up to date with it."""
-        if self.lexical == "tantivy":
+        if self._tantivy(store):
             self.lexical_index(store, progress)
-        if self.dense:
+        if self._dense(store):
             self.dense_index(store, progress)
 
-    def rebuild(self, store: Store, progress: bool = False) -> int:
+    def rebuild(self, store: StoreBackend, progress: bool = False) -> int:
         """Rebuilds the indexes kept beside ``store`` from it (re-embedding every passage); returns how many."""
         self.warm_up()
         rebuilt = 0
-        if self.lexical == "tantivy":
-            index = self._lexical[store.root] = self._new_lexical(store)
+        if self._tantivy(store):
+            index = self._lexical[store.location] = self._new_lexical(store)
             rebuilt = index.rebuild(progress=progress)
-        if self.dense:
-            dense = self._indexes[store.root] = self._new_dense(store)
+        if self._dense(store):
+            dense = self._indexes[store.location] = self._new_dense(store)
             rebuilt = dense.rebuild(progress=progress)
         return rebuilt
 
-    def lexical_index(self, store: Store, progress: bool = False) -> LexicalIndex:
+    def lexical_index(self, store: StoreBackend, progress: bool = False) -> LexicalIndex:
         """The tantivy index of ``store``, synced with it."""
-        index = self._lexical.get(store.root)
+        index = self._lexical.get(store.location)
         if index is None:
-            index = self._lexical[store.root] = self._new_lexical(store)
+            index = self._lexical[store.location] = self._new_lexical(store)
         index.sync(progress=progress)
         return index
 
-    def dense_index(self, store: Store, progress: bool = False) -> DenseIndex:
+    def dense_index(self, store: StoreBackend, progress: bool = False) -> DenseIndex | StoreDenseIndex:
         """The dense index of ``store``, synced with it."""
         self.warm_up()
-        index = self._indexes.get(store.root)
+        index = self._indexes.get(store.location)
         if index is None:
-            index = self._indexes[store.root] = self._new_dense(store)
+            index = self._indexes[store.location] = self._new_dense(store)
         index.sync(progress=progress)
         return index
 
-    def _new_lexical(self, store: Store) -> LexicalIndex:
+    def _new_lexical(self, store: StoreBackend) -> LexicalIndex:
         return LexicalIndex(store, LexicalSettings(analyzer=self.lexical_analyzer))
 
-    def _new_dense(self, store: Store) -> DenseIndex:
+    def _new_dense(self, store: StoreBackend) -> DenseIndex | StoreDenseIndex:
+        if isinstance(store, VectorStore) and store.folder is None:
+            return StoreDenseIndex(store, self._embedder)
         index = DenseIndex(store, self._embedder, IndexSettings(dtype=self.index_dtype))
         index.use_cache(self._cache)
         return index
@@ -137,26 +161,26 @@ class HybridRetriever:
         """The embedder's model files, where it names them (after ``warm_up``)."""
         return list(getattr(self._embedder, "model_files", list)()) if self.dense else []
 
-    def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
+    def run(self, store: StoreBackend, claim: Claim, cutoff: date | None) -> list[PassageHit]:
         self.warm_up()
         assert self._planner is not None
         plan = self._planner.run(claim)
-        vectors = self._embedder.queries([q.text for q in plan]) if self.dense else None
+        vectors = self._embedder.queries([q.text for q in plan]) if self._dense(store) else None
         return self.search(store, plan, vectors, cutoff)
 
     def search(
-        self, store: Store, plan: list[SubQuery], vectors: np.ndarray | None, cutoff: date | None
+        self, store: StoreBackend, plan: list[SubQuery], vectors: np.ndarray | None, cutoff: date | None
     ) -> list[PassageHit]:
         """Ranked lists for each planned query (``vectors`` are their embeddings), fused and selected."""
         assert self._policy is not None
         policy = self._policy
         ranked: list[tuple[SubQuery, list[PassageHit]]] = []
-        lexical = self.lexical_index(store) if self.lexical == "tantivy" else None
+        lexical = self.lexical_index(store) if self._tantivy(store) else None
         for query in plan:
             if lexical is not None:
                 hits = lexical.search(query.text, cutoff, self.list_depth, lambda h: not policy.admits(h))
             else:
-                hits = store.search_passages(fts_query(query.text), cutoff, self.list_depth * 2)
+                hits = store.search_passages(query.text, cutoff, self.list_depth * 2)
                 hits = [h for h in hits if policy.admits(h)][: self.list_depth]
             ranked.append((replace(query, weight=query.weight * self.lexical_weight), hits))
         if vectors is not None:

@@ -1,4 +1,4 @@
-"""Lexical retrieval with SQLite FTS5 (BM25)."""
+"""Lexical retrieval with the store's own search: SQLite FTS5 (BM25) or PostgreSQL full-text search."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from datetime import date
 
 from factdesk.records import Claim
 from factdesk.registry import register
-from factdesk.store import PassageHit, Store
-from factdesk.text.terms import query_terms
-
-
-def fts_query(text: str) -> str:
-    """An FTS5 OR-query of quoted terms, so user text can never be parsed as FTS syntax."""
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in query_terms(text))
+from factdesk.store import PassageHit, StoreBackend
 
 
 @register("retriever", "fts5")
@@ -26,15 +20,15 @@ class Fts5Retriever:
     def warm_up(self) -> None:
         """Nothing to load: the index lives in the store."""
 
-    def index(self, store: Store, progress: bool = False) -> None:
-        """Nothing to do: FTS5 is updated in the same transaction as the passages."""
+    def index(self, store: StoreBackend, progress: bool = False) -> None:
+        """Nothing to do: the store's search index is updated in the same transaction as the passages."""
 
-    def rebuild(self, store: Store, progress: bool = False) -> int:
+    def rebuild(self, store: StoreBackend, progress: bool = False) -> int:
         """Nothing to rebuild outside the store."""
         return 0
 
-    def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
-        hits = store.search_passages(fts_query(claim.text), cutoff, self.candidates * 3)
+    def run(self, store: StoreBackend, claim: Claim, cutoff: date | None) -> list[PassageHit]:
+        hits = store.search_passages(claim.text, cutoff, self.candidates * 3)
         per_document: dict[str, int] = {}
         kept: list[PassageHit] = []
         for hit in hits:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from factdesk.errors import FactdeskError
-from factdesk.store import PassageHit, Store
+from factdesk.store import PassageHit, StoreBackend, folder_of
 from factdesk.text.terms import STOPWORDS, query_terms
 
 log = logging.getLogger("factdesk")
@@ -61,11 +61,11 @@ def _analyzer(name: str) -> Any:
 class LexicalIndex:
     """The tantivy index over one store's passages."""
 
-    def __init__(self, store: Store, settings: LexicalSettings | None = None) -> None:
+    def __init__(self, store: StoreBackend, settings: LexicalSettings | None = None) -> None:
         self.store = store
         self.settings = settings or LexicalSettings()
         self.model = f"tantivy/{self.settings.analyzer}/{SCHEMA_VERSION}"
-        self.path = Path(store.root) / f"passages.tantivy-{self.settings.analyzer}"
+        self.path = folder_of(store, "a tantivy index") / f"passages.tantivy-{self.settings.analyzer}"
         self._index: Any = None
         self._searcher: Any = None
         self._analyzer: Any = None

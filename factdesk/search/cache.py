@@ -7,42 +7,26 @@ import json
 from datetime import UTC, date, datetime
 
 from factdesk.search.base import SearchResult
-from factdesk.store import Store
+from factdesk.store import StoreBackend
 
 
 class SearchCache:
-    """One row per (backend, service URL, query, cut-off sent, results asked for), in the store's
-    ``search_results`` table (made by the store's migrations)."""
+    """One answer per (backend, service URL, query, cut-off sent, results asked for), kept by the store."""
 
-    def __init__(self, store: Store, backend: str, endpoint: str) -> None:
+    def __init__(self, store: StoreBackend, backend: str, endpoint: str) -> None:
         self.store = store
         self.backend = backend
         self.endpoint = endpoint
 
     def get(self, query: str, cutoff: date | None, count: int) -> list[SearchResult] | None:
         """The stored answer, or None if this search was never made."""
-        rows = self.store.query(
-            "SELECT results FROM search_results WHERE backend = ? AND endpoint = ? AND query = ? AND cutoff = ?"
-            " AND count = ?",
-            (self.backend, self.endpoint, query, _day(cutoff), count),
-        )
-        return [SearchResult(**item) for item in json.loads(rows[0][0])] if rows else None
+        stored = self.store.search_answer(self.backend, self.endpoint, query, _day(cutoff), count)
+        return [SearchResult(**item) for item in json.loads(stored)] if stored is not None else None
 
     def put(self, query: str, cutoff: date | None, count: int, results: list[SearchResult]) -> None:
         payload = json.dumps([{"url": r.url, "title": r.title, "snippet": r.snippet} for r in results])
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO search_results VALUES (?,?,?,?,?,?,?)",
-                (
-                    self.backend,
-                    self.endpoint,
-                    query,
-                    _day(cutoff),
-                    count,
-                    payload,
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                ),
-            )
+        searched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.store.save_search_answer(self.backend, self.endpoint, query, _day(cutoff), count, payload, searched_at)
 
 
 def _day(cutoff: date | None) -> str:

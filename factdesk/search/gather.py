@@ -22,7 +22,7 @@ from factdesk.records import Claim
 from factdesk.retrieve.planner import QueryPlanner
 from factdesk.search.base import QuotaExceeded, SearchError, SearchResult, WebSearch
 from factdesk.search.cache import SearchCache
-from factdesk.store import Store
+from factdesk.store import StoreBackend
 
 MAX_QUERY_WORDS = 32  # Google ignores words past 32; the others accept at least as many
 
@@ -85,7 +85,7 @@ class WebReport:
 class WebGatherer:
     """Searches with ``[search]``'s backend and fetches with ``[fetch]``'s fetcher into ``store``."""
 
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(self, store: StoreBackend, config: Config) -> None:
         self.store = store
         self.config = config.search
         self.ingest_config = config.ingest

@@ -1,8 +1,23 @@
-"""Storage: the embedded SQLite store."""
+"""Storage: the store backend interface, the embedded SQLite store (the default) and a PostgreSQL store."""
 
+from factdesk.store.backend import StoreBackend, VectorStore, folder_of, open_store, store_exists
 from factdesk.store.documents import BatchResult, StoredDocument
 from factdesk.store.intake import Review
+from factdesk.store.locations import is_url, redact
 from factdesk.store.search import PassageHit
 from factdesk.store.store import Store
 
-__all__ = ["BatchResult", "PassageHit", "Review", "Store", "StoredDocument"]
+__all__ = [
+    "BatchResult",
+    "PassageHit",
+    "Review",
+    "Store",
+    "StoreBackend",
+    "StoredDocument",
+    "VectorStore",
+    "folder_of",
+    "is_url",
+    "open_store",
+    "redact",
+    "store_exists",
+]

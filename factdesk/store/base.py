@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -67,16 +67,20 @@ class StoreBase:
         if version < SCHEMA_VERSION:
             migrate(self._conn, path)
 
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    @property
+    def folder(self) -> Path:
+        return self.root
+
     def _read_only_uri(self) -> str:
         """An SQLite URI that never writes: ``immutable`` (no -shm or -wal file is made) unless a -wal file is
         there, whose transactions must then be read through the shared-memory file."""
         path = (self.root / DB_NAME).resolve()
         wal = path.with_name(f"{DB_NAME}-wal")
         return f"{path.as_uri()}?mode=ro" + ("" if wal.exists() else "&immutable=1")
-
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
-        """The rows of one read statement, for tables other packages read in the store (``factdesk.fetch``)."""
-        return self._conn.execute(sql, params).fetchall()
 
     def require_writable(self, why: str = "this command writes to it") -> None:
         """Raises the error a write to a read-only store gets: one line naming the folder, and why it must write."""

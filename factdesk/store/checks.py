@@ -7,15 +7,44 @@ import json
 from typing import Any
 
 from factdesk.errors import FactdeskError
-from factdesk.records import FactCheck, factcheck_from_jsonable, to_jsonable
+from factdesk.records import Document, FactCheck, factcheck_from_jsonable, to_jsonable
 from factdesk.store.audit import audit, now
 from factdesk.store.documents import Documents
+
+
+def by_reference(check: FactCheck, stored: dict[str, Document]) -> tuple[dict[str, Any], list[str]]:
+    """The check as JSON, each evidence document that the store holds as weighed (``stored``) named by
+    ``document_id``; a document it does not hold (or holds otherwise) is kept whole."""
+    payload = to_jsonable(check)
+    referenced: dict[str, None] = {}
+    for item, evidence in zip(payload["evidence"], check.evidence, strict=True):
+        if stored.get(evidence.document.id) == evidence.document:
+            del item["document"]
+            item["document_id"] = evidence.document.id
+            referenced[evidence.document.id] = None
+    return payload, list(referenced)
+
+
+def referenced_ids(payload: dict[str, Any]) -> list[str]:
+    """The documents a stored check names by id."""
+    return [item["document_id"] for item in payload["evidence"] if "document_id" in item]
+
+
+def with_documents(payload: dict[str, Any], stored: dict[str, Document], where: str) -> FactCheck:
+    """The stored check ``payload`` with each document it names by id put back from ``stored``."""
+    for item in payload["evidence"]:
+        if "document_id" in item:
+            doc_id = item.pop("document_id")
+            if doc_id not in stored:
+                raise FactdeskError(f"{where} cites document {doc_id!r}, not stored")
+            item["document"] = to_jsonable(stored[doc_id])
+    return factcheck_from_jsonable(payload)
 
 
 class Checks(Documents):
     def add_factcheck(self, check: FactCheck) -> int:
         claim = check.claim
-        payload, referenced = self._by_reference(check)
+        payload, referenced = by_reference(check, self.documents(e.document.id for e in check.evidence))
         with self.transaction() as conn:
             claim_id = conn.execute(
                 "INSERT INTO claims (external_id, text, claimant, claimant_role, claim_date, appearance_url,"
@@ -47,33 +76,12 @@ class Checks(Documents):
         assert check_id is not None
         return check_id
 
-    def _by_reference(self, check: FactCheck) -> tuple[dict[str, Any], list[str]]:
-        """The check as JSON, each evidence document that the store holds as weighed named by ``document_id``;
-        a document it does not hold (or holds otherwise) is kept whole."""
-        payload = to_jsonable(check)
-        stored = self.documents(evidence.document.id for evidence in check.evidence)
-        referenced: dict[str, None] = {}
-        for item, evidence in zip(payload["evidence"], check.evidence, strict=True):
-            if stored.get(evidence.document.id) == evidence.document:
-                del item["document"]
-                item["document_id"] = evidence.document.id
-                referenced[evidence.document.id] = None
-        return payload, list(referenced)
-
     def factcheck(self, check_id: int) -> FactCheck:
         row = self._conn.execute("SELECT payload FROM factchecks WHERE id = ?", (check_id,)).fetchone()
         if row is None:
             raise FactdeskError(f"no fact-check with id {check_id} in {self.root}")
         payload = json.loads(row[0])
-        items = payload["evidence"]
-        stored = self.documents(item["document_id"] for item in items if "document_id" in item)
-        for item in items:
-            if "document_id" in item:
-                doc_id = item.pop("document_id")
-                if doc_id not in stored:
-                    raise FactdeskError(f"fact-check {check_id} in {self.root} cites document {doc_id!r}, not stored")
-                item["document"] = to_jsonable(stored[doc_id])
-        return factcheck_from_jsonable(payload)
+        return with_documents(payload, self.documents(referenced_ids(payload)), f"fact-check {check_id} in {self.root}")
 
     def recent_factchecks(self, limit: int = 50) -> list[dict[str, object]]:
         """The newest stored fact-checks: id, claim, claimant, claim date, label, rating, confidence, created."""

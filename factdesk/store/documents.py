@@ -107,6 +107,11 @@ class Documents(StoreBase):
             found.update((row["id"], document_from_row(row)) for row in rows)
         return found
 
+    def document_source(self, doc_id: str) -> str | None:
+        """What document ``doc_id`` was ingested from: a file, or the URL it was fetched from."""
+        row = self._conn.execute("SELECT source FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
     def passages(self, doc_id: str) -> list[Passage]:
         rows = self._conn.execute("SELECT * FROM passages WHERE doc_id = ? ORDER BY start", (doc_id,))
         return [Passage(row["doc_id"], row["start"], row["end"], row["text"]) for row in rows]

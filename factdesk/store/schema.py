@@ -214,7 +214,7 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def check_version(version: int, path: Path) -> None:
+def check_version(version: int, path: str | Path) -> None:
     """Refuses a store made by a newer factdesk, whose schema this code does not know."""
     if version > SCHEMA_VERSION:
         raise FactdeskError(
@@ -240,3 +240,58 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
         raise
     conn.execute("COMMIT")
     return version
+
+
+# Every table a store's content lives in, with its columns, in an order that keeps references valid when copied
+# (``factdesk migrate``). ``passage_index`` is left out: it records files beside a store, which do not travel.
+TABLES: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "documents": (
+        "id",
+        "url",
+        "outlet",
+        "title",
+        "published",
+        "author",
+        "language",
+        "text",
+        "content_hash",
+        "source",
+        "ingested_at",
+    ),
+    "passages": ("id", "doc_id", "start", "end", "text"),
+    "claims": ("id", "external_id", "text", "claimant", "claimant_role", "claim_date", "appearance_url", "created_at"),
+    "factchecks": ("id", "claim_id", "label", "rating", "confidence", "payload", "created_at"),
+    "factcheck_documents": ("factcheck_id", "doc_id"),
+    "publications": ("id", "slug", "version", "factcheck_id", "published_at", "payload"),
+    "audit_log": ("id", "at", "action", "detail"),
+    "reviews": (
+        "id",
+        "url",
+        "claim_reviewed",
+        "rating",
+        "claimant",
+        "claim_date",
+        "review_date",
+        "publisher",
+        "language",
+        "source",
+        "payload",
+        "imported_at",
+    ),
+    "embeddings": ("model", "key", "vector"),
+    "fetches": (
+        "id",
+        "url",
+        "final_url",
+        "status",
+        "content_type",
+        "fetched_at",
+        "sha256",
+        "warc_file",
+        "warc_offset",
+        "warc_length",
+    ),
+    "fetched_documents": ("doc_id", "fetch_id"),
+    "search_results": ("backend", "endpoint", "query", "cutoff", "count", "results", "searched_at"),
+}

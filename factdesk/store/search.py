@@ -14,6 +14,7 @@ from factdesk.records import Document, Passage
 from factdesk.store.audit import now
 from factdesk.store.base import StoreBase
 from factdesk.store.documents import document_from_row
+from factdesk.text.terms import fts_query
 
 HIT_CACHE = 4096  # passages kept by rowid after a look-up: a claim's ranked lists share about a third of theirs
 
@@ -39,8 +40,10 @@ class Search(StoreBase):
         self._hits: OrderedDict[int, PassageHit] = OrderedDict()  # stored rows never change, so never stale
         self._hits_lock = threading.Lock()
 
-    def search_passages(self, match: str, cutoff: date | None, limit: int) -> list[PassageHit]:
-        """FTS5 BM25 search; passages of documents published after ``cutoff`` never come back."""
+    def search_passages(self, text: str, cutoff: date | None, limit: int) -> list[PassageHit]:
+        """FTS5 BM25 search for any content word of ``text``; passages of documents published after ``cutoff``
+        never come back."""
+        match = fts_query(text)
         if not match:
             return []
         rows = self._conn.execute(

@@ -24,3 +24,8 @@ def query_terms(text: str) -> list[str]:
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             seen.setdefault(word, None)
     return list(seen)
+
+
+def fts_query(text: str) -> str:
+    """An SQLite FTS5 OR-query of quoted terms, so user text can never be parsed as FTS syntax."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in query_terms(text))

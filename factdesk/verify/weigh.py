@@ -15,7 +15,7 @@ from factdesk.records import STANCE_LABELS, Claim, Evidence
 from factdesk.retrieve import Retriever
 from factdesk.retrieve.credibility import mmr_select
 from factdesk.retrieve.rerank import Reranker
-from factdesk.store import PassageHit, Store
+from factdesk.store import PassageHit, StoreBackend
 from factdesk.urls import domain
 from factdesk.verify.attribution import conclusions, echoes_claimant, reports_claim
 from factdesk.verify.base import Decomposer, PassageReader, StanceModel
@@ -54,7 +54,7 @@ class EvidenceWeigher:
         if self.reader is not None:
             self.reader.warm_up()
 
-    def gather(self, store: Store, claim: Claim, cutoff: date | None) -> list[Evidence]:
+    def gather(self, store: StoreBackend, claim: Claim, cutoff: date | None) -> list[Evidence]:
         """The evidence for ``claim``, published no later than ``cutoff``: retrieved passages and the retrieved
         documents' conclusions, weighed and passed through the relevance gate, then the claimant's earlier words."""
         hits = self.with_conclusions(store, self.retriever.run(store, claim, cutoff))
@@ -110,7 +110,7 @@ class EvidenceWeigher:
         return self.reader.run(claim, chosen_evidence) if self.reader is not None else chosen_evidence
 
     @staticmethod
-    def with_conclusions(store: Store, hits: list[PassageHit]) -> list[PassageHit]:
+    def with_conclusions(store: StoreBackend, hits: list[PassageHit]) -> list[PassageHit]:
         """The hits, and the conclusion of each retrieved document that the hits left out ("That is false.", with
         the passage before it), scored as its document's best hit: a document is read for its verdict, whatever
         cap on passages per document the retriever applied."""
@@ -126,7 +126,7 @@ class EvidenceWeigher:
                     added.append(replace(top, passage=passage))
         return hits + added
 
-    def earlier_statements(self, store: Store, claim: Claim, found: list[Evidence]) -> list[Evidence]:
+    def earlier_statements(self, store: StoreBackend, claim: Claim, found: list[Evidence]) -> list[Evidence]:
         """Passages from before the claim's date in which the claimant (or their organisation) speaks, found by
         the configured retriever: what they said earlier is evidence too, as the claimant's own record. They cast
         no support vote."""
