@@ -8,7 +8,9 @@ Measured in one run on the same pairs:
   (c) `CrossEncoderStance` as it is now (claim-overlap windowing, session options, its default max_length);
   (d) (c) plus the model's relevance output (`CrossEncoderReranker`), the two passes evidence ranking makes;
   (e) (d) plus the verdict encoder over each claim with its first 3 passages (the trained verdict's default
-      evidence), so all of verification's model passes for a claim.
+      evidence);
+  (f) (e) plus the passage reader: the verdict encoder over each of the claim's 8 chosen passages alone
+      (``[retrieve] top_k``), so all of verification's model passes for a claim.
 Workloads: pipeline-like passages (SciFact dev claims against their abstracts chunked at 420 characters, as
 ingest does) and short pairs (CLIMATE-FEVER held-out evidence sentences). Dev accuracy before/after on
 CLIMATE-FEVER held-out pairs, SciFact dev with rationales, and SciFact dev against whole evidence abstracts
@@ -32,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from factdesk.config import RetrieveConfig
 from factdesk.datasets.climate_fever import load_claims
 from factdesk.datasets.scifact import load_pairs
 from factdesk.evaluate.metrics import accuracy, macro_f1
@@ -41,6 +44,7 @@ from factdesk.records import Document
 from factdesk.retrieve.rerank import CrossEncoderReranker
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR, CrossEncoderStance, softmax
+from factdesk.verify.reading import EncoderPassageReader
 from factdesk.verify.verdict_encoder import VerdictEncoder
 
 HERE = Path(__file__).resolve().parent
@@ -260,6 +264,18 @@ def main() -> int:
         return probabilities
 
     engines[f"(e) (d) + verdict encoder ({encoder.max_length}), claim + 3 passages"] = verify
+    reader = EncoderPassageReader()
+    reader.warm_up()
+
+    def verify_and_read(pairs: Pairs) -> np.ndarray:
+        probabilities = verify(pairs)
+        passages: dict[str, list[str]] = {}
+        for claim, passage in pairs:
+            passages.setdefault(claim, []).append(passage)
+        reader.encoder.batch_logits([(claim, [text]) for claim, texts in passages.items() for text in texts[:8]])
+        return probabilities
+
+    engines[f"(f) (e) + passage reader, each of the {RetrieveConfig().top_k} chosen passages alone"] = verify_and_read
 
     print(f"timing {', '.join(engines)} ...", flush=True)
     systems = measure(engines, {"pipeline": pipeline_pairs, "short": short_pairs}, queries, args.repeats)
