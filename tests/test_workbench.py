@@ -25,7 +25,8 @@ SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned 
 
 
 @pytest.fixture
-def workbench_url(tmp_path) -> Iterator[str]:
+def workbench_url(tmp_path, request) -> Iterator[str]:
+    workers = getattr(request, "param", 1)  # check workers, when a test asks (indirect parametrization)
     corpus = write_jsonl(
         tmp_path / "docs.jsonl",
         [
@@ -37,7 +38,7 @@ def workbench_url(tmp_path) -> Iterator[str]:
     with FactDesk(tmp_path / "store") as desk:
         assert desk.ingest([corpus]).ok
         sock = bind("127.0.0.1", 0)
-        server = make_server(create_app(Workbench(desk, tmp_path / "site")))
+        server = make_server(create_app(Workbench(desk, tmp_path / "site", workers)))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 30
@@ -205,3 +206,23 @@ def test_the_json_api_does_what_the_pages_do_as_its_openapi_schema_says(workbenc
     assert missing[0] == 400 and missing[1]["detail"].startswith("no fact-check with id 99")
     assert _json(f"{workbench_url}/api/jobs/7") == (400, {"detail": "no job with id 7"})
     assert _json(f"{workbench_url}/api/published/nothing-here")[0] == 400
+
+
+@pytest.mark.parametrize("workbench_url", [2], indirect=True)
+def test_two_workers_check_at_once_and_the_store_keeps_both(workbench_url, monkeypatch):
+    both_checking = threading.Barrier(2, timeout=60)
+    check = FactDesk.check
+
+    def paired_check(self: FactDesk, claim: Claim, as_of: date | None = None, save: bool = True) -> FactCheck:
+        both_checking.wait()  # passes only while the other worker is checking too
+        return check(self, claim, as_of, save)
+
+    monkeypatch.setattr(FactDesk, "check", paired_check)
+    claims = ["The Harwick bridge reopened in May 2022", "The Harwick bridge was closed in June 2022"]
+    jobs = [_json(f"{workbench_url}/api/checks", {"claim": text, "date": "2022-07-01"})[1]["id"] for text in claims]
+    done = [_job_until(workbench_url, job, {"done", "failed"}) for job in jobs]
+    assert [job["state"] for job in done] == ["done", "done"], [job["error"] for job in done]
+    assert sorted(job["check_id"] for job in done) == [1, 2]
+    for job, text in zip(done, claims, strict=True):
+        assert _json(f"{workbench_url}/api/checks/{job['check_id']}")[1]["claim"] == text
+    assert sorted(row["claim"] for row in _json(f"{workbench_url}/api/checks")[1]) == sorted(claims)
