@@ -18,6 +18,7 @@ import pytest
 from conftest import doc, write_jsonl
 
 from factdesk import FactDesk
+from factdesk.errors import FactdeskError
 from factdesk.records import Claim, FactCheck
 from factdesk.workbench import Workbench, bind, create_app, make_server
 
@@ -226,3 +227,22 @@ def test_two_workers_check_at_once_and_the_store_keeps_both(workbench_url, monke
     for job, text in zip(done, claims, strict=True):
         assert _json(f"{workbench_url}/api/checks/{job['check_id']}")[1]["claim"] == text
     assert sorted(row["claim"] for row in _json(f"{workbench_url}/api/checks")[1]) == sorted(claims)
+
+
+def test_a_failed_check_is_reported_on_its_job_and_the_worker_goes_on(workbench_url, monkeypatch):
+    check = FactDesk.check
+
+    def failing_once(self: FactDesk, claim: Claim, as_of: date | None = None, save: bool = True) -> FactCheck:
+        monkeypatch.setattr(FactDesk, "check", check)
+        raise FactdeskError("the stance model <b>is</b> missing")
+
+    monkeypatch.setattr(FactDesk, "check", failing_once)
+    first = _json(f"{workbench_url}/api/checks", {"claim": "The Harwick bridge reopened", "date": "2022-06-01"})[1]
+    failed = _job_until(workbench_url, first["id"], {"done", "failed"})
+    assert (failed["state"], failed["error"], failed["check_id"]) == (
+        "failed",
+        "the stance model <b>is</b> missing",
+        None,
+    )
+    second = _json(f"{workbench_url}/api/checks", {"claim": "The Harwick bridge reopened", "date": "2022-06-01"})[1]
+    assert _job_until(workbench_url, second["id"], {"done", "failed"})["check_id"] == 1
