@@ -246,3 +246,11 @@ def test_a_failed_check_is_reported_on_its_job_and_the_worker_goes_on(workbench_
     )
     second = _json(f"{workbench_url}/api/checks", {"claim": "The Harwick bridge reopened", "date": "2022-06-01"})[1]
     assert _job_until(workbench_url, second["id"], {"done", "failed"})["check_id"] == 1
+
+
+def test_serve_on_a_busy_port_is_one_plain_error(factdesk, tmp_path):
+    with bind("127.0.0.1", 0) as busy:
+        port = str(busy.getsockname()[1])
+        result = factdesk("--create", "serve", "--port", port, "--out", str(tmp_path / "site"))
+    assert result.exit_code != 0 and result.stdout == ""
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
