@@ -317,22 +317,23 @@ def index(obj: Context, rebuild: bool) -> None:
     show_default=True,
     help="Where published versions are written.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=1,
+    show_default=True,
+    help="Checks run at once in the background, each worker with its own models and store connection.",
+)
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, out: Path) -> None:
-    """Open the editor's workbench: check claims, read reports, publish and correct, in a browser."""
-    from factdesk.workbench import Workbench, make_server
+def serve(obj: Context, host: str, port: int, out: Path, workers: int) -> None:
+    """Open the editor's workbench: check claims, read reports, publish and correct, in a browser or over the JSON
+    API (/api, described at /openapi.json)."""
+    from factdesk.workbench import Workbench, bind, create_app, make_server
 
     with obj.desk() as desk:
-        try:
-            server = make_server(Workbench(desk, out), host, port)
-        except OSError as exc:
-            raise FactdeskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        sock = bind(host, port)
         click.echo(
-            f"factdesk workbench on http://{host}:{server.server_port}/ (store {desk.store.location}); Ctrl-C stops"
+            f"factdesk workbench on http://{host}:{sock.getsockname()[1]}/ (store {desk.store.location}); Ctrl-C stops"
         )
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
-        finally:
-            server.server_close()
+        make_server(create_app(Workbench(desk, out, workers))).run(sockets=[sock])
+        click.echo("stopped", err=True)

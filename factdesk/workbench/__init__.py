@@ -1,5 +1,5 @@
-"""The web workbench: check, read, publish and correct, in a browser, over the library API."""
+"""The web workbench: check, read, publish and correct, in a browser or over a JSON API, over the library API."""
 
-from factdesk.workbench.app import Workbench, make_server
+from factdesk.workbench.app import Workbench, bind, create_app, make_server
 
-__all__ = ["Workbench", "make_server"]
+__all__ = ["Workbench", "bind", "create_app", "make_server"]

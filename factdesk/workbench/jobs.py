@@ -1,0 +1,90 @@
+"""Checks as background jobs: a pool of worker threads, each with its own FactDesk (one model load per worker, one
+store connection per worker), so a check never holds up a page and the store sees each worker's writes as its own
+transactions."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from factdesk.errors import FactdeskError
+from factdesk.pipeline import FactDesk
+from factdesk.records import Claim
+
+log = logging.getLogger("factdesk.workbench")
+
+State = Literal["queued", "running", "done", "failed"]
+
+
+@dataclass
+class Job:
+    id: int
+    claim: str
+    submitted: float
+    state: State = "queued"
+    started: float | None = None
+    finished: float | None = None
+    check_id: int | None = None
+    error: str | None = None
+
+    def elapsed(self, now: float) -> float:
+        """Seconds since the job was submitted, up to when it finished."""
+        return round((self.finished or now) - self.submitted, 2)
+
+
+class Jobs:
+    """Runs checks on ``workers`` threads; each thread opens its own desk with ``open_desk`` on first use."""
+
+    def __init__(self, open_desk: Callable[[], FactDesk], workers: int = 1) -> None:
+        self._open_desk = open_desk
+        self._local = threading.local()
+        self._desks: list[FactDesk] = []
+        self._lock = threading.Lock()
+        self._jobs: dict[int, Job] = {}
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="factdesk-check")
+
+    def start(self, claim: Claim) -> Job:
+        with self._lock:
+            job = Job(id=len(self._jobs) + 1, claim=claim.text, submitted=time.monotonic())
+            self._jobs[job.id] = job
+        self._pool.submit(self._run, job, claim)
+        return job
+
+    def get(self, job_id: int) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise FactdeskError(f"no job with id {job_id}")
+        return job
+
+    def close(self) -> None:
+        """Waits for running checks, drops queued ones, and closes the workers' desks."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for desk in self._desks:
+            desk.close()
+
+    def _desk(self) -> FactDesk:
+        desk: FactDesk | None = getattr(self._local, "desk", None)
+        if desk is None:
+            desk = self._local.desk = self._open_desk()
+            with self._lock:
+                self._desks.append(desk)
+        return desk
+
+    def _run(self, job: Job, claim: Claim) -> None:
+        job.started, job.state = time.monotonic(), "running"
+        try:
+            desk = self._desk()
+            job.check_id = desk.save(desk.check(claim, save=False))
+            job.state = "done"
+        except Exception as exc:  # a failed check is reported on its job; the worker goes on to the next
+            log.exception("check job %d failed", job.id)
+            job.error = str(exc) if isinstance(exc, FactdeskError) else f"{type(exc).__name__}: {exc}"
+            job.state = "failed"
+        finally:
+            job.finished = time.monotonic()
