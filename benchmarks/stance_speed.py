@@ -211,6 +211,14 @@ def chart(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def by_claim(pairs: Pairs) -> dict[str, list[str]]:
+    """Each claim's passages, in order."""
+    passages: dict[str, list[str]] = {}
+    for claim, passage in pairs:
+        passages.setdefault(claim, []).append(passage)
+    return passages
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=640, help="pairs for the throughput runs")
@@ -257,25 +265,21 @@ def main() -> int:
 
     def verify(pairs: Pairs) -> np.ndarray:
         probabilities = stance_and_relevance(pairs)
-        passages: dict[str, list[str]] = {}
-        for claim, passage in pairs:
-            passages.setdefault(claim, []).append(passage)
-        encoder.batch_logits([(claim, texts[:3]) for claim, texts in passages.items()])
+        encoder.batch_logits([(claim, texts[:3]) for claim, texts in by_claim(pairs).items()])
         return probabilities
 
     engines[f"(e) (d) + verdict encoder ({encoder.max_length}), claim + 3 passages"] = verify
     reader = EncoderPassageReader()
     reader.warm_up()
+    chosen = RetrieveConfig().top_k
 
     def verify_and_read(pairs: Pairs) -> np.ndarray:
         probabilities = verify(pairs)
-        passages: dict[str, list[str]] = {}
-        for claim, passage in pairs:
-            passages.setdefault(claim, []).append(passage)
-        reader.encoder.batch_logits([(claim, [text]) for claim, texts in passages.items() for text in texts[:8]])
+        read = [(claim, [text]) for claim, texts in by_claim(pairs).items() for text in texts[:chosen]]
+        reader.encoder.batch_logits(read)
         return probabilities
 
-    engines[f"(f) (e) + passage reader, each of the {RetrieveConfig().top_k} chosen passages alone"] = verify_and_read
+    engines[f"(f) (e) + passage reader, each of the {chosen} chosen passages alone"] = verify_and_read
 
     print(f"timing {', '.join(engines)} ...", flush=True)
     systems = measure(engines, {"pipeline": pipeline_pairs, "short": short_pairs}, queries, args.repeats)

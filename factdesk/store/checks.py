@@ -7,9 +7,15 @@ import json
 from typing import Any
 
 from factdesk.errors import FactdeskError
-from factdesk.records import Document, FactCheck, factcheck_from_jsonable, to_jsonable
+from factdesk.records import Claim, Document, FactCheck, factcheck_from_jsonable, to_jsonable
 from factdesk.store.audit import audit, now
 from factdesk.store.documents import Documents
+
+
+def claim_row(claim: Claim) -> tuple[object, ...]:
+    """The ``claims`` row of ``claim``, without its id: external id, text, claimant, role, date, URL, now."""
+    date = claim.date.isoformat() if claim.date else None
+    return (claim.id, claim.text, claim.claimant, claim.claimant_role, date, claim.appearance_url, now())
 
 
 def by_reference(check: FactCheck, stored: dict[str, Document]) -> tuple[dict[str, Any], list[str]]:
@@ -49,15 +55,7 @@ class Checks(Documents):
             claim_id = conn.execute(
                 "INSERT INTO claims (external_id, text, claimant, claimant_role, claim_date, appearance_url,"
                 " created_at) VALUES (?,?,?,?,?,?,?)",
-                (
-                    claim.id,
-                    claim.text,
-                    claim.claimant,
-                    claim.claimant_role,
-                    claim.date.isoformat() if claim.date else None,
-                    claim.appearance_url,
-                    now(),
-                ),
+                claim_row(claim),
             ).lastrowid
             check_id = conn.execute(
                 "INSERT INTO factchecks (claim_id, label, rating, confidence, payload, created_at)"

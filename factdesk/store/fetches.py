@@ -6,18 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from factdesk.store.base import StoreBase
+from factdesk.store.schema import TABLES
 
-FETCH_COLUMNS = (
-    "url",
-    "final_url",
-    "status",
-    "content_type",
-    "fetched_at",
-    "sha256",
-    "warc_file",
-    "warc_offset",
-    "warc_length",
-)
+FETCH_COLUMNS = TABLES["fetches"][1:]  # every column but the id
 
 
 class Fetches(StoreBase):

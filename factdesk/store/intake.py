@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from factdesk.store.audit import audit, now
 from factdesk.store.base import StoreBase
@@ -24,6 +25,21 @@ class Review:
     publisher: str = ""
     language: str = ""
     payload: dict[str, object] = field(default_factory=dict)
+
+
+def review_from_row(row: Mapping[str, Any]) -> Review:
+    """A review from its ``reviews`` row (either backend's)."""
+    return Review(
+        url=row["url"],
+        claim_reviewed=row["claim_reviewed"],
+        rating=row["rating"],
+        claimant=row["claimant"],
+        claim_date=date.fromisoformat(row["claim_date"]) if row["claim_date"] else None,
+        review_date=date.fromisoformat(row["review_date"]) if row["review_date"] else None,
+        publisher=row["publisher"],
+        language=row["language"],
+        payload=json.loads(row["payload"]),
+    )
 
 
 class Intake(StoreBase):
@@ -61,20 +77,7 @@ class Intake(StoreBase):
             "SELECT * FROM reviews WHERE ? IS NULL OR claimant = ? COLLATE NOCASE ORDER BY id",
             (claimant and claimant.strip(), claimant and claimant.strip()),
         )
-        return [
-            Review(
-                url=row["url"],
-                claim_reviewed=row["claim_reviewed"],
-                rating=row["rating"],
-                claimant=row["claimant"],
-                claim_date=date.fromisoformat(row["claim_date"]) if row["claim_date"] else None,
-                review_date=date.fromisoformat(row["review_date"]) if row["review_date"] else None,
-                publisher=row["publisher"],
-                language=row["language"],
-                payload=json.loads(row["payload"]),
-            )
-            for row in rows
-        ]
+        return [review_from_row(row) for row in rows]
 
     def vectors(self, model: str, keys: Sequence[str]) -> dict[str, bytes]:
         """Cached embeddings of ``model`` by text key."""

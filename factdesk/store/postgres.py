@@ -23,10 +23,10 @@ import numpy as np
 from factdesk.errors import FactdeskError
 from factdesk.records import Document, FactCheck, Passage
 from factdesk.store.audit import now
-from factdesk.store.checks import by_reference, referenced_ids, with_documents
+from factdesk.store.checks import by_reference, claim_row, referenced_ids, with_documents
 from factdesk.store.documents import BatchResult, StoredDocument
 from factdesk.store.fetches import FETCH_COLUMNS
-from factdesk.store.intake import Review
+from factdesk.store.intake import Review, review_from_row
 from factdesk.store.locations import redact
 from factdesk.store.schema import SCHEMA_VERSION, TABLES, check_version
 from factdesk.store.search import PassageHit
@@ -435,15 +435,7 @@ class PostgresStore:
             claim_id = conn.execute(
                 "INSERT INTO claims (external_id, text, claimant, claimant_role, claim_date, appearance_url,"
                 " created_at) VALUES (%s,%s,%s,%s,%s,%s,%s) RETURNING id",
-                (
-                    claim.id,
-                    claim.text,
-                    claim.claimant,
-                    claim.claimant_role,
-                    claim.date.isoformat() if claim.date else None,
-                    claim.appearance_url,
-                    now(),
-                ),
+                claim_row(claim),
             ).fetchone()[0]
             check_id: int = conn.execute(
                 "INSERT INTO factchecks (claim_id, label, rating, confidence, payload, created_at)"
@@ -544,20 +536,7 @@ class PostgresStore:
         rows = self._rows(
             "SELECT * FROM reviews WHERE %s::text IS NULL OR lower(claimant) = lower(%s) ORDER BY id", (name, name)
         )
-        return [
-            Review(
-                url=row["url"],
-                claim_reviewed=row["claim_reviewed"],
-                rating=row["rating"],
-                claimant=row["claimant"],
-                claim_date=date.fromisoformat(row["claim_date"]) if row["claim_date"] else None,
-                review_date=date.fromisoformat(row["review_date"]) if row["review_date"] else None,
-                publisher=row["publisher"],
-                language=row["language"],
-                payload=json.loads(row["payload"]),
-            )
-            for row in rows
-        ]
+        return [review_from_row(row) for row in rows]
 
     def vectors(self, model: str, keys: Sequence[str]) -> dict[str, bytes]:
         rows = self._conn.execute(
