@@ -223,25 +223,23 @@ def dense_matrix(featurizer: VerdictFeaturizer, items: Sequence[AveritecItem], e
 def encoder_matrix(
     encoder_dir: Path, items: Sequence[AveritecItem], evidence: Sequence[Sequence[Evidence]], oof: bool
 ) -> np.ndarray:
-    """``ENCODER_FEATURES`` of each item. With ``oof``, the encoder's out-of-fold logits stored for train claims
-    with their own evidence (the verdict model must learn how far to trust logits on claims the encoder never saw);
-    otherwise the shipped int8 encoder's logits over the item's voting evidence, as at inference."""
+    """``ENCODER_FEATURES`` of each item. With ``oof``, the encoder's out-of-fold logits for the train items it was
+    trained on (the verdict model must learn how far to trust logits on items the encoder never saw): every train
+    claim with its own evidence, and the derived grounding items it stores; other items get the shipped int8
+    encoder's logits over their voting evidence, as at inference (it never trained on them)."""
     meta_path = encoder_dir / ENCODER_META_FILE
     if not meta_path.is_file():
         raise SystemExit(f"{meta_path} not found: run `factdesk train verdict-encoder` first, or pass --no-encoder")
-    if oof:
-        stored = json.loads(meta_path.read_text(encoding="utf-8"))["out_of_fold_train_logits"]
-        missing = [i.claim.id for i in items if i.claim.id not in stored]
-        if missing:
-            raise SystemExit(f"{meta_path}: no out-of-fold logits for {len(missing)} train claims (e.g. {missing[0]})")
-        logits = [stored[i.claim.id] for i in items]
-    else:
+    stored = json.loads(meta_path.read_text(encoding="utf-8"))["out_of_fold_train_logits"] if oof else {}
+    fresh = [k for k, i in enumerate(items) if i.claim.id not in stored]
+    logits = [stored.get(i.claim.id) for i in items]
+    if fresh:
         encoder = VerdictEncoder(str(encoder_dir))
-        logits = list(
-            encoder.batch_logits(
-                [(i.claim.text, [e.passage.text for e in ev]) for i, ev in zip(items, evidence, strict=True)]
-            )
-        )
+        scored = encoder.batch_logits([(items[k].claim.text, [e.passage.text for e in evidence[k]]) for k in fresh])
+        for k, row in zip(fresh, scored, strict=True):
+            logits[k] = row
+    if oof:
+        log.info("encoder features: %d out-of-fold, %d from the shipped encoder", len(items) - len(fresh), len(fresh))
     return np.array([list(encoder_features(np.asarray(row, dtype=float)).values()) for row in logits])
 
 
@@ -537,14 +535,11 @@ def run(args: VerdictOptions) -> None:
     encoded: dict[str, np.ndarray] = {}
     if args.encoder:
         encoded["fit"] = np.vstack(
-            [
-                encoder_matrix(args.encoder_dir, part.items, part.voting, oof=name == "train")
-                for name, part in parts.items()
-            ]
+            [encoder_matrix(args.encoder_dir, part.items, part.voting, oof=True) for part in parts.values()]
         )
         for name in evaluated:
             encoded[name] = encoder_matrix(args.encoder_dir, splits[name].items, splits[name].voting, oof=False)
-        log.info("verdict encoder features: out-of-fold on train, %s elsewhere", args.encoder_dir / ENCODER_FILE)
+        log.info("verdict encoder features: out-of-fold where stored, %s elsewhere", args.encoder_dir / ENCODER_FILE)
     columns = [DENSE_FEATURES.index(f) for f in GROUNDED_FEATURES]
 
     def matrix(name: str, candidate: Candidate, vocab: tuple[str, ...]) -> np.ndarray:

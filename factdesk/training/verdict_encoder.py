@@ -12,6 +12,13 @@ The shipped encoder is then trained on all of train. Dev is only scored, for the
 
     python -m factdesk.training.verdict_encoder --data-dir ../shared/data --out factdesk/models/verdict
 
+**Grounding** (on by default): the encoder also learns that the claim's wording is not evidence. Beside each train
+claim with its own evidence it reads (a) the claim with another claim's evidence, a random claim's and the most
+similar claim's (``others_evidence``), labelled Not Enough Evidence, and (b) each Supported claim minimally edited so
+that its own evidence refutes it (``edited_claims``), labelled Refuted. Only such items that keep a passage about the
+claim after the relevance gate are used, each with its voting passages, as the encoder reads them at inference.
+An item derived from a claim falls in that claim's fold, and its out-of-fold logits are stored under its id.
+
 Each fold's logits are saved in --run-dir as it finishes; rerun with --resume after a crash to skip them.
 ``--export-only`` re-exports a finished run (its fold logits and final model) without training.
 """
@@ -23,6 +30,7 @@ import logging
 import random
 import shutil
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +44,14 @@ from tokenizers import Tokenizer
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
-from factdesk.datasets.averitec import AveritecItem, load_split
+from factdesk.config import VerifyConfig
+from factdesk.datasets.averitec import AveritecItem, load_split, others_evidence
 from factdesk.evaluate.averitec import classification_metrics
+from factdesk.evaluate.contrast import ContrastEditor, entity_pool
 from factdesk.logs import start_run
 from factdesk.onnx_model import MODEL_FILE, PairInput, pad_inputs
 from factdesk.records import VERDICT_LABELS
+from factdesk.training.debias_data import edited_claims
 from factdesk.training.from_onnx import bert_state_dict
 from factdesk.training.options import command_line, option, parse
 from factdesk.training.stance import (
@@ -51,8 +62,10 @@ from factdesk.training.stance import (
     seed_everything,
     training_versions,
 )
+from factdesk.training.verdict import gated_evidence
 from factdesk.verify.base import STANCE_LABELS
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
+from factdesk.verify.relevance import RelevanceGate, voting_evidence
 from factdesk.verify.verdict_encoder import (
     ENCODER_FILE,
     EVIDENCE_SEPARATOR,
@@ -86,6 +99,9 @@ class VerdictEncoderOptions:
     lr: float = option(4e-5)
     warmup: float = option(0.1)
     threads: int = option(2)
+    grounding: bool = option(
+        True, help="also train on claims with other claims' evidence (NEE) and minimally edited claims (Refuted)"
+    )
     limit: int | None = option(None, help="first N train and dev claims only (a smoke run)")
     opset: int = option(17)
     resume: bool = option(False, help="reuse the fold logits already in --run-dir")
@@ -117,6 +133,36 @@ def initial_model(stance_dir: Path) -> PreTrainedModel:
 
 def encoded(items: Sequence[AveritecItem], tokenizer: Tokenizer, max_length: int) -> list[PairInput]:
     return [encode(tokenizer, i.claim.text, [text for text, _ in i.qa], max_length) for i in items]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A training item made from train claim ``origin``: the claim (or its edit), a label and the evidence read."""
+
+    item: AveritecItem
+    evidence: list[str]
+    origin: int
+
+
+def grounding_items(train: Sequence[AveritecItem], args: VerdictEncoderOptions) -> list[Derived]:
+    """Not Enough Evidence items (others' evidence) and Refuted edits of Supported claims, those with a passage about
+    the claim after the relevance gate, with their voting passages (pair scores cached in ``--run-dir``)."""
+    index = {item.claim.id: k for k, item in enumerate(train)}
+    editor = ContrastEditor(entity_pool([i.claim.text for i in train]))
+    candidates = [
+        *((item, k) for k, item in enumerate(others_evidence(train, args.seed))),
+        *((item, k) for k, item in enumerate(others_evidence(train, args.seed, similar=True))),
+        *((item, index[item.claim.id.rsplit("-", 2)[0]]) for item in edited_claims(train, editor)),
+    ]
+    verify = VerifyConfig()
+    gate = RelevanceGate(verify.relevance_threshold, verify.min_content_words)
+    evidence, _ = gated_evidence([item for item, _ in candidates], args.run_dir, gate)
+    out = []
+    for (item, origin), found in zip(candidates, evidence, strict=True):
+        voting = voting_evidence(found, 0)
+        if voting:
+            out.append(Derived(item, [e.passage.text for e in voting], origin))
+    return out
 
 
 def pad_tensors(rows: Sequence[PairInput]) -> dict[str, torch.Tensor]:
@@ -203,9 +249,18 @@ def run(args: VerdictEncoderOptions) -> None:
     y_dev = np.array([VERDICT_LABELS.index(i.label) for i in dev_items])
     tokenizer = load_tokenizer(args.stance_dir)
     rows, dev_rows = encoded(train_items, tokenizer, args.max_length), encoded(dev_items, tokenizer, args.max_length)
+    derived: list[Derived] = []
+    if args.grounding:
+        derived = grounding_items(train_items, args)
+        rows += [encode(tokenizer, d.item.claim.text, d.evidence, args.max_length) for d in derived]
+        log.info("grounding: %d derived items %s", len(derived), dict(Counter(d.item.label for d in derived)))
+    own = len(train_items)
+    y_all = np.concatenate([y, [VERDICT_LABELS.index(d.item.label) for d in derived]]).astype(int)
+    origin = np.concatenate([np.arange(own), [d.origin for d in derived]]).astype(int)
     log.info(
-        "train %d claims, dev %d; input tokens median %d, 90th percentile %d (cap %d)",
+        "train %d items (%d claims), dev %d; input tokens median %d, 90th percentile %d (cap %d)",
         len(rows),
+        own,
         len(dev_rows),
         np.median([len(r.ids) for r in rows]),
         np.percentile([len(r.ids) for r in rows], 90),
@@ -215,18 +270,22 @@ def run(args: VerdictEncoderOptions) -> None:
     started = time.time()
     oof = np.zeros((len(rows), len(VERDICT_LABELS)), dtype=np.float32)
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
-    for k, (fit_idx, held_idx) in enumerate(folds.split(np.zeros(len(y)), y), start=1):
+    for k, (_, held_claims) in enumerate(folds.split(np.zeros(len(y)), y), start=1):
+        held = np.isin(origin, held_claims)
+        held_idx, fit_idx = np.flatnonzero(held), np.flatnonzero(~held)
         saved = args.run_dir / f"fold{k}_logits.npy"
         if (args.resume or args.export_only) and saved.is_file():
             oof[held_idx] = np.load(saved)
             log.info("fold %d/%d: logits read from %s", k, args.folds, saved)
             continue
-        model = train(args, rows, y, fit_idx.tolist(), f"fold {k}/{args.folds}")
+        model = train(args, rows, y_all, fit_idx.tolist(), f"fold {k}/{args.folds}")
         oof[held_idx] = predict(model, [rows[i] for i in held_idx])
         np.save(saved, oof[held_idx])
-        log.info("fold %d/%d held out: %s", k, args.folds, scores(oof[held_idx], y[held_idx]))
+        log.info("fold %d/%d held out: %s", k, args.folds, scores(oof[held_idx], y_all[held_idx]))
     fold_seconds = time.time() - started
-    log.info("out-of-fold train: %s", scores(oof, y))
+    log.info("out-of-fold train claims, own evidence: %s", scores(oof[:own], y))
+    if derived:
+        log.info("out-of-fold derived items: %s", scores(oof[own:], y_all[own:]))
 
     final = args.run_dir / "final"
     if args.export_only:
@@ -234,7 +293,7 @@ def run(args: VerdictEncoderOptions) -> None:
         training = json.loads((final / TRAINING_FILE).read_text(encoding="utf-8"))
     else:
         started = time.time()
-        model = train(args, rows, y, list(range(len(rows))), "all of train")
+        model = train(args, rows, y_all, list(range(len(rows))), "all of train")
         model.save_pretrained(final)
         training = {"command": command, "folds_seconds": fold_seconds, "final_seconds": time.time() - started}
         (final / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
@@ -275,10 +334,12 @@ def run(args: VerdictEncoderOptions) -> None:
             "loss": "cross-entropy, square-root balanced class weights",
             "frozen": "word embeddings",
         },
-        "train_claims": len(rows),
+        "train_claims": own,
+        "derived_items": dict(Counter(d.item.label for d in derived)),
         "dev_claims": len(dev_rows),
         "metrics": {
-            "out_of_fold_train": scores(oof, y),
+            "out_of_fold_train": scores(oof[:own], y),
+            **({"out_of_fold_derived": scores(oof[own:], y_all[own:])} if derived else {}),
             "dev_torch_fp32": scores(dev_torch, y_dev),
             "dev_onnx_int8": scores(dev_int8, y_dev),
             "dev_int8_agrees_with_fp32": round(agreement, 4),
@@ -286,7 +347,8 @@ def run(args: VerdictEncoderOptions) -> None:
         "seconds": {"folds": round(training["folds_seconds"]), "final": round(training["final_seconds"])},
         "versions": training_versions(),
         "out_of_fold_train_logits": {
-            item.claim.id: [round(float(v), 4) for v in row] for item, row in zip(train_items, oof, strict=True)
+            item.claim.id: [round(float(v), 4) for v in row]
+            for item, row in zip([*train_items, *(d.item for d in derived)], oof, strict=True)
         },
     }
     log.info(
