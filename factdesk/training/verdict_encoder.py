@@ -63,7 +63,7 @@ from factdesk.training.stance import (
     training_versions,
 )
 from factdesk.training.verdict import gated_evidence
-from factdesk.verify.base import STANCE_LABELS
+from factdesk.verify.base import STANCE_LABELS, softmax
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 from factdesk.verify.relevance import RelevanceGate, voting_evidence
 from factdesk.verify.verdict_encoder import (
@@ -335,6 +335,7 @@ def run(args: VerdictEncoderOptions) -> None:
             "frozen": "word embeddings",
         },
         "train_claims": own,
+        "train_marginal": [round(float(v), 4) for v in softmax(oof[:own].astype(float)).mean(axis=0)],
         "derived_items": dict(Counter(d.item.label for d in derived)),
         "dev_claims": len(dev_rows),
         "metrics": {

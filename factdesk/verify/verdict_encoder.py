@@ -23,7 +23,6 @@ from factdesk.errors import FactdeskError
 from factdesk.onnx_model import MODEL_FILE as STANCE_MODEL_FILE
 from factdesk.onnx_model import TOKENIZER_FILE, PairInput, cpu_session, pad_inputs
 from factdesk.records import VERDICT_LABELS
-from factdesk.verify.base import softmax
 from factdesk.verify.cross_encoder import DEFAULT_MODEL_DIR as STANCE_DIR
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "models" / "verdict"
@@ -106,7 +105,7 @@ class VerdictEncoder:
         self.stance_dir = Path(stance_dir) if stance_dir else STANCE_DIR
         self.labels: tuple[str, ...] = ()
         self.max_length = 0
-        self.train_marginal: np.ndarray | None = None  # mean out-of-fold probabilities on its training claims
+        self.train_marginal: np.ndarray | None = None  # mean out-of-fold probabilities, train claims' own evidence
         self._session: ort.InferenceSession | None = None
         self._tokenizer: Tokenizer | None = None
         self._table: np.ndarray | None = None
@@ -133,9 +132,8 @@ class VerdictEncoder:
                 "retrain it with `factdesk train verdict-encoder`"
             )
         self.labels, self.max_length = tuple(meta["labels"]), int(meta["max_length"])
-        if meta.get("out_of_fold_train_logits"):
-            logits = np.array(list(meta["out_of_fold_train_logits"].values()), dtype=float)
-            self.train_marginal = softmax(logits).mean(axis=0)
+        if meta.get("train_marginal"):
+            self.train_marginal = np.array(meta["train_marginal"], dtype=float)
         if self.labels != VERDICT_LABELS:
             raise FactdeskError(f"{meta_path}: labels {self.labels} are not factdesk's {VERDICT_LABELS}")
         self._tokenizer = load_tokenizer(self.stance_dir)
