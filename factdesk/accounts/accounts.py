@@ -81,11 +81,11 @@ class Accounts:
     def issue_token(self, name: str) -> str:
         """A new API token for ``name``; only its digest is stored, so this is the one time it is seen."""
         token = new_token()
-        self.store.add_token(self.get(name).name, token_digest(token))
+        self.store.add_token(name, token_digest(token))
         return token
 
     def revoke_tokens(self, name: str) -> int:
-        return self.store.revoke_tokens(self.get(name).name)
+        return self.store.revoke_tokens(name)
 
     def bearer(self, token: str) -> StoredUser | None:
         """The active user whose live token this is."""
