@@ -255,6 +255,7 @@ def test_users_tokens_and_sign_offs_are_kept_with_who_made_each_change(location)
         assert store.signoff_states() == {check_id: "approved"}
         store.add_publication("harwick", 1, check_id, {})
         store.add_publication("harwick", 2, check_id, {})
+        assert store.signoff_states() == {check_id: "published"}
         store.record("login", {"address": "127.0.0.1"})
         log = [(e["actor"], e["action"], json.loads(str(e["detail"]))) for e in store.audit_log()]
     assert [(actor, action) for actor, action, _ in log] == [

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -26,7 +29,7 @@ from factdesk.cli.main import cli
 from factdesk.publish.publisher import Publisher
 from factdesk.store import acting_as, open_store
 from factdesk.store.base import DB_NAME
-from factdesk.workbench.auth import COOKIE
+from factdesk.workbench.auth import COOKIE, Sessions
 
 USERS = {"rita": "reporter", "eddie": "editor", "cleo": "chief-editor", "ada": "admin", "lim": "reporter"}
 BY_ROLE = {role: name for name, role in USERS.items() if name != "lim"}
@@ -282,6 +285,56 @@ def test_a_session_id_known_before_login_is_worthless_after(site):
         assert browser.get("/").status_code == 303  # signed out: the id is gone
 
 
+class _Hostile(BaseHTTPRequestHandler):
+    page = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_in_a_browser_a_role_is_refused_and_a_form_from_another_site_does_nothing(site):
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    check_id, _ = _check_in(site, "in-review")
+    _Hostile.page = (
+        f'<form id="f" method="post" action="{site.url}/checks/{check_id}/approve"><input name="note" value="x">'
+        '</form><script>document.getElementById("f").submit()</script>'
+    ).encode()
+    hostile = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    threading.Thread(target=hostile.serve_forever, daemon=True).start()
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            for name in ("rita", "cleo"):
+                page.goto(f"{site.url}/login")
+                page.fill("#name", name)
+                page.fill("#password", PASSWORD)
+                page.click("button:text-is('Sign in')")
+                page.wait_for_url(f"{site.url}/")
+                if name == "rita":
+                    refused = page.goto(f"{site.url}/checks/{check_id}/publish")
+                    assert refused is not None and refused.status == 403
+                    assert "rita is a reporter, who may not publish a fact-check" in page.inner_text("main")
+                    page.click("button:text-is('Sign out')")
+            # signed in as a chief editor, who visits a hostile page (localhost: another site) that posts a form
+            page.goto(f"http://localhost:{hostile.server_address[1]}/")
+            page.wait_for_url(f"{site.url}/checks/{check_id}/approve")
+            assert "forms are accepted only from the workbench's own pages" in page.inner_text("body")
+            browser.close()
+    finally:
+        hostile.shutdown()
+    assert _state(site, check_id) == "in-review"
+
+
 def test_the_session_cookie_is_httponly_and_samesite_lax(site):
     answer = httpx.get(f"{site.url}/login")
     cookie = answer.headers["set-cookie"].lower()
@@ -304,6 +357,19 @@ def test_sessions_expire(site):
             assert status == 303  # in use all along, but older than its lifetime
     finally:
         site.sessions.clock = clock
+
+
+def test_sessions_are_capped_dropping_the_least_recently_used():
+    now = [0.0]
+    sessions = Sessions(limit=3, clock=lambda: now[0])
+    ids = []
+    for _ in range(3):
+        now[0] += 1
+        ids.append(sessions.start("rita")[0])
+    now[0] += 1
+    assert sessions.get(ids[0]) is not None  # used again: now the most recent
+    new, _ = sessions.start(None)
+    assert [sessions.get(i) is not None for i in [*ids, new]] == [True, False, True, True]
 
 
 def test_passwords_and_tokens_are_never_stored_in_plain_text(site):

@@ -602,8 +602,9 @@ class PostgresStore:
     def signoff_states(self) -> dict[int, str]:
         rows = self._conn.execute(
             "SELECT DISTINCT ON (factcheck_id) factcheck_id, state FROM signoffs ORDER BY factcheck_id, id DESC"
-        )
-        return {row[0]: row[1] for row in rows}
+        ).fetchall()
+        published = self._conn.execute("SELECT DISTINCT factcheck_id FROM publications").fetchall()
+        return {**{row[0]: row[1] for row in rows}, **{row[0]: "published" for row in published}}
 
     def record(self, action: str, detail: dict[str, object]) -> None:
         with self._transaction():

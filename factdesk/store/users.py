@@ -146,11 +146,13 @@ class Users(StoreBase):
         return [dict(row) for row in rows]
 
     def signoff_states(self) -> dict[int, str]:
-        """The latest signed-off state of each fact-check that has one."""
+        """The state of each fact-check that has been signed off or published: "published" if it has a
+        publication, else the state it was last signed off to."""
         rows = self._conn.execute(
             "SELECT factcheck_id, state FROM signoffs WHERE id IN (SELECT MAX(id) FROM signoffs GROUP BY factcheck_id)"
-        )
-        return {row[0]: row[1] for row in rows}
+        ).fetchall()
+        published = self._conn.execute("SELECT DISTINCT factcheck_id FROM publications").fetchall()
+        return {**{row[0]: row[1] for row in rows}, **{row[0]: "published" for row in published}}
 
     def record(self, action: str, detail: dict[str, object]) -> None:
         """An audit entry for an event that changes no other table (a login, a check started)."""

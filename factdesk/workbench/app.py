@@ -154,11 +154,14 @@ class Caller:
 class Refusal(Exception):
     """A request the workbench turns down: not signed in (401), not allowed (403), or too many tries (429)."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, caller: Caller | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.caller = caller  # who was refused, if signed in
 
 
 class Workbench:
@@ -354,9 +357,10 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
                         403,
                         "this form did not come from your session on the workbench (no or a wrong"
                         " CSRF token); reload the page and try again",
+                        caller=found,
                     )
             if not may(found.role, action):
-                raise Refusal(403, refusal(found.name, found.role, action))
+                raise Refusal(403, refusal(found.name, found.role, action), caller=found)
             return found
 
         return Depends(caller)
@@ -388,7 +392,7 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
             return JSONResponse({"detail": exc.message}, exc.status, headers=exc.headers)
         if exc.status == 401:
             return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", 303)
-        return page("message.html", None, exc.status, title="Refused", message=exc.message, error=True)
+        return page("message.html", exc.caller, exc.status, title="Refused", message=exc.message, error=True)
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> Response:
