@@ -61,8 +61,9 @@ def _version_1_store(root: Path, payload: dict) -> None:
     with Store(root) as store:
         store.add_documents([_stored(STORED)])
     conn = sqlite3.connect(root / DB_NAME, isolation_level=None)
-    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index"):
+    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index", "signoffs", "user_tokens", "users"):
         conn.execute(f"DROP TABLE {table}")
+    conn.execute("ALTER TABLE audit_log DROP COLUMN actor")
     conn.execute("INSERT INTO claims VALUES (1, '', 'c', '', '', NULL, '', '2026-01-01')")
     conn.execute(
         "INSERT INTO factchecks VALUES (1, 1, 'Supported', 'True', 0.8, ?, '2026-01-01')", (json.dumps(payload),)

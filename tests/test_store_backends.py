@@ -28,7 +28,7 @@ from factdesk.config import RetrieveConfig
 from factdesk.errors import FactdeskError
 from factdesk.records import Document, Passage
 from factdesk.retrieve.dense import passage_embedder
-from factdesk.store import Review, StoredDocument, VectorStore, open_store, postgres, schema
+from factdesk.store import Review, StoredDocument, VectorStore, acting_as, open_store, postgres, schema
 from factdesk.store.base import DB_NAME
 from factdesk.store.transfer import digests
 
@@ -227,6 +227,59 @@ def test_audit_log_records_each_write_and_is_append_only(location):
             _raw(location, sql)
 
 
+def test_users_tokens_and_sign_offs_are_kept_with_who_made_each_change(location):
+    with open_store(location) as store:
+        store.add_documents([_stored(STORED)])
+        check_id = store.add_factcheck(_check())
+        with acting_as("ada"):
+            store.add_user("Rita", "reporter", "$argon2id$hash")
+            with pytest.raises(FactdeskError, match="a user named 'RITA' already exists"):
+                store.add_user("RITA", "editor", "other")
+            [rita] = store.users()
+            assert store.user("rita") == rita and (rita.name, rita.role, rita.active) == ("Rita", "reporter", True)
+            store.update_user("rita", role="editor", disabled=True)
+            assert (store.user("RITA").role, store.user("RITA").active) == ("editor", False)
+            with pytest.raises(FactdeskError, match="no user named 'nobody'"):
+                store.update_user("nobody", role="admin")
+            assert store.add_token("rita", "digest-1") != store.add_token("Rita", "digest-2")
+            assert store.token_user("digest-1") == store.user("Rita") and store.token_user("digest-3") is None
+            assert store.revoke_tokens("rita") == 2
+            assert store.token_user("digest-1") is None and store.revoke_tokens("rita") == 0
+        with acting_as("cleo"):
+            store.add_signoff(check_id, "submit-for-review", "in-review", "ready")
+            store.add_signoff(check_id, "approve", "approved")
+        assert [(e["state"], e["actor"], e["note"]) for e in store.signoffs(check_id)] == [
+            ("in-review", "cleo", "ready"),
+            ("approved", "cleo", ""),
+        ]
+        assert store.signoff_states() == {check_id: "approved"}
+        store.add_publication("harwick", 1, check_id, {})
+        store.add_publication("harwick", 2, check_id, {})
+        assert store.signoff_states() == {check_id: "published"}
+        store.record("login", {"address": "127.0.0.1"})
+        log = [(e["actor"], e["action"], json.loads(str(e["detail"]))) for e in store.audit_log()]
+    assert [(actor, action) for actor, action, _ in log] == [
+        (None, "ingest"),
+        (None, "check"),
+        ("ada", "user-add"),
+        ("ada", "user-change"),
+        ("ada", "token-create"),
+        ("ada", "token-create"),
+        ("ada", "token-revoke"),
+        ("ada", "token-revoke"),
+        ("cleo", "submit-for-review"),
+        ("cleo", "approve"),
+        (None, "publish"),
+        (None, "correct"),
+        (None, "login"),
+    ]
+    assert log[3][2] == {"user": "Rita", "role": "editor", "disabled": True}  # never the password hash
+    assert "hash" not in json.dumps([detail for _, _, detail in log])
+    for sql in ("UPDATE signoffs SET state = 'x'", "DELETE FROM signoffs"):
+        with pytest.raises(_raw_error(), match="signoffs is append-only"):
+            _raw(location, sql)
+
+
 def test_reviews_vectors_and_fetch_log(location):
     review = Review("https://fc.example/1", "It reopened.", "True", "Mayor Jones", date(2022, 5, 1), None, "FC", "en",
                     {"k": [1, "ü"]})  # fmt: skip
@@ -268,11 +321,16 @@ def test_a_new_store_records_the_schema_version_and_a_newer_one_is_refused(locat
 def test_an_older_store_is_migrated_once_and_audited(location):
     with open_store(location) as store:
         store.add_documents([_stored(STORED)])
-    _raw(location, "DROP TABLE search_results")  # the last migration's table
+    for sql in ("DROP TABLE signoffs", "DROP TABLE user_tokens", "DROP TABLE users",
+                "ALTER TABLE audit_log DROP COLUMN actor"):  # fmt: skip
+        _raw(location, sql)  # undoes the last migration
     _raw(location, f"UPDATE meta SET value = '{schema.SCHEMA_VERSION - 1}' WHERE key = 'schema_version'")
     with open_store(location) as store:
-        assert store.search_answer("searxng", "http://search.example/", "bridge", "", 10) is None
-        assert [entry["action"] for entry in store.audit_log()] == ["ingest", "migrate"]
+        assert store.users() == [] and store.signoff_states() == {}
+        assert [(entry["actor"], entry["action"]) for entry in store.audit_log()] == [
+            (None, "ingest"),
+            (None, "migrate"),
+        ]
         assert store.document("bridge-1") == STORED
     with open_store(location) as store:
         assert len(store.audit_log()) == 2

@@ -326,8 +326,10 @@ def index(obj: Context, rebuild: bool) -> None:
 )
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, out: Path, workers: int) -> None:
-    """Open the editor's workbench: check claims, read reports, publish and correct, in a browser or over the JSON
-    API (/api, described at /openapi.json)."""
+    """Open the newsroom's workbench: check claims, read reports, sign them off, publish and correct, in a browser
+    or over the JSON API (/api, described at /openapi.json; an API token from `factdesk user token NAME`).
+
+    Everyone signs in; `factdesk user add NAME --role admin` makes the first account."""
     from factdesk.workbench import Workbench, bind, create_app, make_server
 
     with obj.desk() as desk:
@@ -335,5 +337,11 @@ def serve(obj: Context, host: str, port: int, out: Path, workers: int) -> None:
         click.echo(
             f"factdesk workbench on http://{host}:{sock.getsockname()[1]}/ (store {desk.store.location}); Ctrl-C stops"
         )
+        if not desk.store.users():
+            click.echo(
+                f"note: no one can sign in yet; add the first admin: factdesk --store {desk.store.location} user add"
+                " NAME --role admin",
+                err=True,
+            )
         make_server(create_app(Workbench(desk, out, workers))).run(sockets=[sock])
         click.echo("stopped", err=True)

@@ -1,5 +1,5 @@
 """The ``factdesk`` command line, a thin layer over the library API: the group and its global options, with the
-commands from the sibling modules (``desk``, ``intake``, ``train_eval``, ``web``)."""
+commands from the sibling modules (``desk``, ``intake``, ``stores``, ``train_eval``, ``users``, ``web``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from factdesk.cli import desk, intake, stores, train_eval, web
+from factdesk.cli import desk, intake, stores, train_eval, users, web
 from factdesk.cli.context import EXIT_ERROR, Context
 from factdesk.config import Config
 from factdesk.errors import FactdeskError
@@ -71,6 +71,7 @@ for command in (
     train_eval.eval_benchmark,
     web.source,
     stores.migrate,
+    users.user,
 ):
     cli.add_command(command)
 

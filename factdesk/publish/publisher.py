@@ -71,10 +71,22 @@ class Publisher:
         if existing:
             return self._materialise(self._from_row(existing[-1]), out)
         check = self.store.factcheck(check_id)
+        return self._add(self._new_slug(check), 1, check_id, check, (), out, today)
+
+    def preview(self, check_id: int, today: date | None = None) -> Publication:
+        """What publishing the fact-check would publish (what it did, if it is published); stores and writes
+        nothing."""
+        existing = self.store.publications(check_id=check_id)
+        if existing:
+            return self._from_row(existing[-1])
+        check = self.store.factcheck(check_id)
+        return self._build(self._new_slug(check), 1, check_id, check, (), today)
+
+    def _new_slug(self, check: FactCheck) -> str:
         slug = slugify(check.claim.text)
         if self.store.publications(slug=slug):
             raise FactdeskError(f"{slug} is already published from another fact-check; use `factdesk correct {slug}`")
-        return self._add(slug, 1, check_id, check, (), out, today)
+        return slug
 
     def correct(
         self,
@@ -127,6 +139,29 @@ class Publisher:
         out: Path,
         today: date | None,
     ) -> Publication:
+        publication = self._build(slug, version, check_id, check, corrections, today)
+        self.store.add_publication(
+            slug,
+            version,
+            check_id,
+            {
+                "factcheck": to_jsonable(check),
+                "claim_review": publication.claim_review,
+                "corrections": list(corrections),
+                "archived": publication.archived,
+            },
+        )
+        return self._materialise(publication, out)
+
+    def _build(
+        self,
+        slug: str,
+        version: int,
+        check_id: int,
+        check: FactCheck,
+        corrections: tuple[str, ...],
+        today: date | None,
+    ) -> Publication:
         day = today or datetime.now(UTC).date()
         verdict = check.verdict
         # the verdict's own rating if this scale has it (an editor's may be one no label maps to), else the scale's
@@ -144,19 +179,7 @@ class Publisher:
             day,
         )
         archived = archived_copies(self.store, [item.passage.doc_id for item in check.evidence])
-        publication = Publication(slug, version, check_id, check, review, corrections, archived=archived)
-        self.store.add_publication(
-            slug,
-            version,
-            check_id,
-            {
-                "factcheck": to_jsonable(check),
-                "claim_review": review,
-                "corrections": list(corrections),
-                "archived": archived,
-            },
-        )
-        return self._materialise(publication, out)
+        return Publication(slug, version, check_id, check, review, corrections, archived=archived)
 
     @staticmethod
     def _from_row(row: dict[str, Any]) -> Publication:

@@ -18,6 +18,11 @@ def claim_row(claim: Claim) -> tuple[object, ...]:
     return (claim.id, claim.text, claim.claimant, claim.claimant_role, date, claim.appearance_url, now())
 
 
+def publication_action(version: int) -> str:
+    """How the audit log names publishing ``version`` of a slug: the first is published, later ones correct it."""
+    return "publish" if version == 1 else "correct"
+
+
 def by_reference(check: FactCheck, stored: dict[str, Document]) -> tuple[dict[str, Any], list[str]]:
     """The check as JSON, each evidence document that the store holds as weighed (``stored``) named by
     ``document_id``; a document it does not hold (or holds otherwise) is kept whole."""
@@ -107,7 +112,7 @@ class Checks(Documents):
                 "INSERT INTO publications (slug, version, factcheck_id, published_at, payload) VALUES (?,?,?,?,?)",
                 (slug, version, check_id, now(), json.dumps(payload, ensure_ascii=False)),
             )
-            audit(conn, "publish", {"slug": slug, "version": version, "factcheck": check_id})
+            audit(conn, publication_action(version), {"slug": slug, "version": version, "factcheck": check_id})
 
     def publications(self, slug: str | None = None, check_id: int | None = None) -> list[dict[str, object]]:
         """Publications, oldest first, optionally of one slug or one fact-check."""
@@ -118,6 +123,6 @@ class Checks(Documents):
         )
         return [{**dict(row), "payload": json.loads(row["payload"])} for row in rows]
 
-    def audit_log(self) -> list[dict[str, str]]:
-        rows = self._conn.execute("SELECT at, action, detail FROM audit_log ORDER BY id")
+    def audit_log(self) -> list[dict[str, str | None]]:
+        rows = self._conn.execute("SELECT at, actor, action, detail FROM audit_log ORDER BY id")
         return [dict(row) for row in rows]

@@ -22,14 +22,15 @@ import numpy as np
 
 from factdesk.errors import FactdeskError
 from factdesk.records import Document, FactCheck, Passage
-from factdesk.store.audit import now
-from factdesk.store.checks import by_reference, claim_row, referenced_ids, with_documents
+from factdesk.store.audit import actor, now
+from factdesk.store.checks import by_reference, claim_row, publication_action, referenced_ids, with_documents
 from factdesk.store.documents import BatchResult, StoredDocument
 from factdesk.store.fetches import FETCH_COLUMNS
 from factdesk.store.intake import Review, review_from_row
 from factdesk.store.locations import redact
 from factdesk.store.schema import SCHEMA_VERSION, TABLES, check_version
 from factdesk.store.search import PassageHit
+from factdesk.store.users import USER_COLUMNS, StoredUser, change_detail, user_changes, user_from_row
 from factdesk.text.terms import query_terms
 
 IMMUTABLE = """CREATE FUNCTION factdesk_refuse() RETURNS trigger LANGUAGE plpgsql AS
@@ -105,8 +106,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             count INTEGER NOT NULL, results TEXT NOT NULL, searched_at TEXT NOT NULL,
             PRIMARY KEY (backend, endpoint, query, cutoff, count))""",
     ),
+    (
+        """CREATE TABLE users (
+            id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL, disabled_at TEXT)""",
+        "CREATE UNIQUE INDEX users_by_name ON users(lower(name))",
+        """CREATE TABLE user_tokens (
+            id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL, revoked_at TEXT)""",
+        """CREATE TABLE signoffs (
+            id BIGSERIAL PRIMARY KEY, factcheck_id BIGINT NOT NULL REFERENCES factchecks(id), state TEXT NOT NULL,
+            actor TEXT, at TEXT NOT NULL, note TEXT NOT NULL)""",
+        "CREATE INDEX signoffs_by_check ON signoffs(factcheck_id)",
+        "CREATE TRIGGER signoffs_append_only BEFORE UPDATE OR DELETE ON signoffs"
+        " FOR EACH ROW EXECUTE FUNCTION factdesk_refuse('signoffs is append-only')",
+        "ALTER TABLE audit_log ADD COLUMN actor TEXT",
+    ),
 )
-SERIAL = frozenset({"passages", "claims", "factchecks", "publications", "audit_log", "reviews", "fetches"})
+SERIAL = frozenset(
+    {"passages", "claims", "factchecks", "publications", "audit_log", "reviews", "fetches", "users", "user_tokens",
+     "signoffs"}
+)  # fmt: skip
 STATS_SECONDS = 300  # how long the term statistics for IDF are kept before being read again
 MIGRATION_LOCK = 7_405_176  # the advisory lock migrations take, so two processes never migrate at once
 DOCUMENT_COLUMNS = "d.id, d.url, d.outlet, d.title, d.published, d.author, d.language, d.text"
@@ -229,8 +249,8 @@ class PostgresStore:
 
     def _audit(self, action: str, detail: dict[str, object]) -> None:
         self._conn.execute(
-            "INSERT INTO audit_log (at, action, detail) VALUES (%s, %s, %s)",
-            (now(), action, json.dumps(detail, ensure_ascii=False)),
+            "INSERT INTO audit_log (at, actor, action, detail) VALUES (%s, %s, %s, %s)",
+            (now(), actor(), action, json.dumps(detail, ensure_ascii=False)),
         )
 
     @contextmanager
@@ -487,7 +507,7 @@ class PostgresStore:
                 "INSERT INTO publications (slug, version, factcheck_id, published_at, payload) VALUES (%s,%s,%s,%s,%s)",
                 (slug, version, check_id, now(), json.dumps(payload, ensure_ascii=False)),
             )
-            self._audit("publish", {"slug": slug, "version": version, "factcheck": check_id})
+            self._audit(publication_action(version), {"slug": slug, "version": version, "factcheck": check_id})
 
     def publications(self, slug: str | None = None, check_id: int | None = None) -> list[dict[str, object]]:
         rows = self._rows(
@@ -498,8 +518,97 @@ class PostgresStore:
         )
         return [{**row, "payload": json.loads(row["payload"])} for row in rows]
 
-    def audit_log(self) -> list[dict[str, str]]:
-        return self._rows("SELECT at, action, detail FROM audit_log ORDER BY id")
+    def audit_log(self) -> list[dict[str, str | None]]:
+        return self._rows("SELECT at, actor, action, detail FROM audit_log ORDER BY id")
+
+    # accounts and sign-offs
+
+    def add_user(self, name: str, role: str, password_hash: str) -> None:
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE lower(name) = lower(%s)", (name,)).fetchone():
+                raise FactdeskError(f"a user named {name!r} already exists")
+            conn.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (%s,%s,%s,%s)",
+                (name, role, password_hash, now()),
+            )
+            self._audit("user-add", {"user": name, "role": role})
+
+    def user(self, name: str) -> StoredUser | None:
+        rows = self._rows(f"SELECT {USER_COLUMNS} FROM users u WHERE lower(u.name) = lower(%s)", (name,))
+        return user_from_row(rows[0]) if rows else None
+
+    def users(self) -> list[StoredUser]:
+        return [user_from_row(row) for row in self._rows(f"SELECT {USER_COLUMNS} FROM users u ORDER BY id")]
+
+    def update_user(
+        self, name: str, role: str | None = None, password_hash: str | None = None, disabled: bool | None = None
+    ) -> None:
+        changes = user_changes(role, password_hash, disabled)
+        with self._transaction() as conn:
+            stored = self._user_name(name)
+            assignments = ", ".join(f"{column} = %s" for column in changes)
+            conn.execute(f"UPDATE users SET {assignments} WHERE name = %s", (*changes.values(), stored))
+            self._audit("user-change", change_detail(stored, changes))
+
+    def _user_name(self, name: str) -> str:
+        stored = self._one("SELECT name FROM users WHERE lower(name) = lower(%s)", (name,))
+        if stored is None:
+            raise FactdeskError(f"no user named {name!r}")
+        return str(stored)
+
+    def add_token(self, name: str, token_hash: str) -> int:
+        with self._transaction() as conn:
+            stored = self._user_name(name)
+            token_id: int = conn.execute(
+                "INSERT INTO user_tokens (user_id, token_hash, created_at) SELECT id, %s, %s FROM users"
+                " WHERE name = %s RETURNING id",
+                (token_hash, now(), stored),
+            ).fetchone()[0]
+            self._audit("token-create", {"user": stored, "token": token_id})
+        return token_id
+
+    def token_user(self, token_hash: str) -> StoredUser | None:
+        rows = self._rows(
+            f"SELECT {USER_COLUMNS} FROM user_tokens t JOIN users u ON u.id = t.user_id"
+            " WHERE t.token_hash = %s AND t.revoked_at IS NULL",
+            (token_hash,),
+        )
+        return user_from_row(rows[0]) if rows else None
+
+    def revoke_tokens(self, name: str) -> int:
+        with self._transaction() as conn:
+            stored = self._user_name(name)
+            revoked: int = conn.execute(
+                "UPDATE user_tokens SET revoked_at = %s WHERE revoked_at IS NULL"
+                " AND user_id = (SELECT id FROM users WHERE name = %s)",
+                (now(), stored),
+            ).rowcount
+            self._audit("token-revoke", {"user": stored, "revoked": revoked})
+        return revoked
+
+    def add_signoff(self, check_id: int, action: str, state: str, note: str = "") -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO signoffs (factcheck_id, state, actor, at, note) VALUES (%s,%s,%s,%s,%s)",
+                (check_id, state, actor(), now(), note),
+            )
+            self._audit(action, {"factcheck": check_id, "state": state, "note": note})
+
+    def signoffs(self, check_id: int) -> list[dict[str, object]]:
+        return self._rows(
+            "SELECT state, actor, at, note FROM signoffs WHERE factcheck_id = %s ORDER BY id", (check_id,)
+        )
+
+    def signoff_states(self) -> dict[int, str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT ON (factcheck_id) factcheck_id, state FROM signoffs ORDER BY factcheck_id, id DESC"
+        ).fetchall()
+        published = self._conn.execute("SELECT DISTINCT factcheck_id FROM publications").fetchall()
+        return {**{row[0]: row[1] for row in rows}, **{row[0]: "published" for row in published}}
+
+    def record(self, action: str, detail: dict[str, object]) -> None:
+        with self._transaction():
+            self._audit(action, detail)
 
     # intake
 

@@ -195,6 +195,41 @@ _SEARCH_RESULTS = _statements(
     )""",
 )
 
+# The newsroom's accounts (``factdesk.accounts``): users with a role and an argon2 password hash, their API tokens
+# (SHA-256 of each; the token itself is shown once), each fact-check's sign-off (draft, in review, approved: an
+# append-only history), and who made each audited change.
+_ACCOUNTS = _statements(
+    """CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled_at TEXT
+    )""",
+    """CREATE TABLE user_tokens (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    )""",
+    """CREATE TABLE signoffs (
+        id INTEGER PRIMARY KEY,
+        factcheck_id INTEGER NOT NULL REFERENCES factchecks(id),
+        state TEXT NOT NULL,
+        actor TEXT,
+        at TEXT NOT NULL,
+        note TEXT NOT NULL
+    )""",
+    "CREATE INDEX signoffs_by_check ON signoffs(factcheck_id)",
+    "CREATE TRIGGER signoffs_no_update BEFORE UPDATE ON signoffs"
+    " BEGIN SELECT RAISE(ABORT, 'signoffs is append-only'); END",
+    "CREATE TRIGGER signoffs_no_delete BEFORE DELETE ON signoffs"
+    " BEGIN SELECT RAISE(ABORT, 'signoffs is append-only'); END",
+    "ALTER TABLE audit_log ADD COLUMN actor TEXT",
+)
+
 # The schema version is the number of migrations applied; index i brings a store from version i to i + 1.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
@@ -202,6 +237,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _checks_reference_documents,
     _FETCH_LOG,
     _SEARCH_RESULTS,
+    _ACCOUNTS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -264,7 +300,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "factchecks": ("id", "claim_id", "label", "rating", "confidence", "payload", "created_at"),
     "factcheck_documents": ("factcheck_id", "doc_id"),
     "publications": ("id", "slug", "version", "factcheck_id", "published_at", "payload"),
-    "audit_log": ("id", "at", "action", "detail"),
+    "audit_log": ("id", "at", "action", "detail", "actor"),
     "reviews": (
         "id",
         "url",
@@ -294,4 +330,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "fetched_documents": ("doc_id", "fetch_id"),
     "search_results": ("backend", "endpoint", "query", "cutoff", "count", "results", "searched_at"),
+    "users": ("id", "name", "role", "password_hash", "created_at", "disabled_at"),
+    "user_tokens": ("id", "user_id", "token_hash", "created_at", "revoked_at"),
+    "signoffs": ("id", "factcheck_id", "state", "actor", "at", "note"),
 }

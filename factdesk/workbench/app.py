@@ -1,9 +1,11 @@
-"""The editor's workbench: an ASGI app (FastAPI, Jinja2 templates, served by uvicorn) over the library API.
+"""The newsroom's workbench: an ASGI app (FastAPI, Jinja2 templates, served by uvicorn) over the library API.
 
-An editor checks a claim, follows the check's job while it runs in the background, reads the report with its cited
-evidence, publishes it, and publishes corrections (with a note, and optionally their own verdict over the model's).
-Every action the pages offer is also in the JSON API under /api, described by /openapi.json. Reports are shown in a
-sandboxed frame, so nothing in evidence can run; forms are accepted only from the workbench's own pages.
+Everyone signs in. A reporter checks a claim, follows the check's job while it runs in the background, reads the
+report with its cited evidence and sends it for review; an editor sends it back or on; a chief editor approves it,
+publishes it after a preview, and publishes corrections (with a note, and optionally their own verdict over the
+model's). Every change is recorded in the store's audit log as its user's. Every action the pages offer is also in
+the JSON API under /api, described by /openapi.json, for a user's API token. Reports are shown in a sandboxed frame,
+so nothing in evidence can run; forms are accepted only from the workbench's own pages with the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -13,25 +15,30 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import uvicorn
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader
 from pydantic import BaseModel
 
+from factdesk.accounts import PERMISSIONS, ROLES, Accounts, Action, Role, allowed_actions, may, refusal
 from factdesk.claims import parse_claim_date
 from factdesk.errors import FactdeskError
 from factdesk.explain import check_record
 from factdesk.explain.render import render_html
 from factdesk.pipeline import FactDesk
 from factdesk.publish.publisher import Publication, Publisher
+from factdesk.publish.signoff import STATE_NAMES, Move, SignOff, State
 from factdesk.records import Claim
+from factdesk.store import StoredUser, acting_as
+from factdesk.workbench.auth import COOKIE, LoginLimiter, Session, Sessions
 from factdesk.workbench.jobs import Job, Jobs
 
 PAGE_POLICY = (
@@ -39,6 +46,9 @@ PAGE_POLICY = (
 )
 REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 MAX_FORM_BYTES = 64 * 1024
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPE = "application/x-www-form-urlencoded"
+SIGNOFF_ACTIONS: dict[Move, Action] = {"submit": "submit", "return": "return", "approve": "approve"}
 T = TypeVar("T")
 
 
@@ -53,6 +63,7 @@ class ClaimIn(BaseModel):
 class JobOut(BaseModel):
     id: int
     claim: str
+    user: str
     state: Literal["queued", "running", "done", "failed"]
     elapsed: float
     check_id: int | None
@@ -67,6 +78,7 @@ class CheckSummary(BaseModel):
     label: str
     rating: str
     confidence: float
+    state: State
 
 
 class PublicationOut(BaseModel):
@@ -76,27 +88,102 @@ class PublicationOut(BaseModel):
     published_at: str
 
 
+class PreviewOut(BaseModel):
+    slug: str
+    rating: str
+    claim_review: dict[str, Any]
+
+
 class CorrectionIn(BaseModel):
     note: str
     label: str | None = None
 
 
+class NoteIn(BaseModel):
+    note: str = ""
+
+
+class SignOffEntry(BaseModel):
+    state: str
+    actor: str | None
+    at: str
+    note: str
+
+
+class SignOffOut(BaseModel):
+    check_id: int
+    state: State
+    history: list[SignOffEntry]
+
+
+class UserOut(BaseModel):
+    name: str
+    role: Role
+    created_at: str
+    active: bool
+
+
+class UserIn(BaseModel):
+    name: str
+    role: Role
+    password: str
+
+
+class UserChange(BaseModel):
+    role: Role | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a request: a signed-in user (with their browser session) or the holder of an API token."""
+
+    name: str
+    role: str
+    session: Session | None = None  # None: an API token, which needs no CSRF token
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf if self.session else ""
+
+    @property
+    def actions(self) -> frozenset[Action]:
+        return allowed_actions(self.role)
+
+
+class Refusal(Exception):
+    """A request the workbench turns down: not signed in (401), not allowed (403), or too many tries (429)."""
+
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, caller: Caller | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        self.caller = caller  # who was refused, if signed in
+
+
 class Workbench:
-    """The library calls behind the pages and the API. Page reads, publishing and corrections share ``desk`` one at a
-    time (under a lock); checks run as jobs, each worker thread with its own desk on the same store."""
+    """The library calls behind the pages and the API. Page reads, accounts, sign-off, publishing and corrections
+    share ``desk`` one at a time (under a lock), each write recorded as its user's; checks run as jobs, each worker
+    thread with its own desk on the same store."""
 
     def __init__(self, desk: FactDesk, out: Path, workers: int = 1) -> None:
         self.desk = desk
         self.out = out
         self.publisher = Publisher(desk.store, desk.config.publish)
+        self.accounts = Accounts(desk.store)
+        self.signoff = SignOff(desk.store)
         self.jobs = Jobs(lambda: FactDesk(desk.store.location, desk.config), workers)
         self._lock = threading.Lock()
 
-    def locked(self, call: Callable[[], T]) -> T:
-        with self._lock:
+    def locked(self, call: Callable[[], T], user: str | None = None) -> T:
+        """``call()`` alone on the desk; what it writes is recorded as ``user``'s."""
+        with self._lock, acting_as(user):
             return call()
 
-    def start_check(self, fields: Mapping[str, str]) -> Job:
+    def start_check(self, fields: Mapping[str, str], user: str) -> Job:
         text = fields.get("claim", "").strip()
         if not text:
             raise FactdeskError("field 'claim': give the claim's exact words")
@@ -107,16 +194,40 @@ class Workbench:
             date=parse_claim_date(fields.get("date", "").strip() or None, "field 'date'"),
             appearance_url=fields.get("url", "").strip(),
         )
-        return self.jobs.start(claim)
+
+        def announce(job: Job) -> None:
+            self.locked(lambda: self.desk.store.record("check-start", {"job": job.id, "claim": text}), user)
+
+        return self.jobs.start(claim, user, announce)
 
     def checks(self) -> list[dict[str, Any]]:
-        return self.locked(self.desk.store.recent_factchecks)
+        """The newest fact-checks, each with its sign-off state."""
+        rows, states = self.locked(lambda: (self.desk.store.recent_factchecks(), self.signoff.states()))
+        return [{**row, "state": states.get(int(row["id"]), "draft")} for row in rows]
 
-    def publish(self, check_id: int) -> Publication:
-        return self.locked(lambda: self.publisher.publish(check_id, self.out))
+    def move(self, check_id: int, move: Move, note: str, user: str) -> State:
+        return self.locked(lambda: self.signoff.move(check_id, move, note), user)
 
-    def correct(self, slug: str, note: str, label: str | None) -> Publication:
-        return self.locked(lambda: self.publisher.correct(slug, note, self.out, label=label))
+    def signoff_record(self, check_id: int) -> SignOffOut:
+        state, history = self.locked(lambda: (self.signoff.state(check_id), self.desk.store.signoffs(check_id)))
+        return SignOffOut(check_id=check_id, state=state, history=[SignOffEntry(**entry) for entry in history])
+
+    def preview(self, check_id: int) -> Publication:
+        def run() -> Publication:
+            self.signoff.require_approved(check_id)
+            return self.publisher.preview(check_id)
+
+        return self.locked(run)
+
+    def publish(self, check_id: int, user: str) -> Publication:
+        def run() -> Publication:
+            self.signoff.require_approved(check_id)
+            return self.publisher.publish(check_id, self.out)
+
+        return self.locked(run, user)
+
+    def correct(self, slug: str, note: str, label: str | None, user: str) -> Publication:
+        return self.locked(lambda: self.publisher.correct(slug, note, self.out, label=label), user)
 
     def publications(self, slug: str | None = None) -> list[PublicationOut]:
         rows = self.locked(lambda: self.desk.store.publications(slug=slug))
@@ -130,11 +241,26 @@ class Workbench:
             for r in rows
         ]
 
+    def users(self) -> list[UserOut]:
+        return [_user_out(user) for user in self.locked(self.desk.store.users)]
+
+    def add_user(self, name: str, role: str, password: str, user: str) -> UserOut:
+        return _user_out(self.locked(lambda: self.accounts.add(name, role, password), user))
+
+    def change_user(self, name: str, role: str | None, active: bool | None, user: str) -> UserOut:
+        disabled = None if active is None else not active
+        return _user_out(self.locked(lambda: self.accounts.change(name, role=role, disabled=disabled), user))
+
+
+def _user_out(user: StoredUser) -> UserOut:
+    return UserOut(name=user.name, role=user.role, created_at=user.created_at, active=user.active)  # type: ignore[arg-type]
+
 
 def _job_out(job: Job) -> JobOut:
     return JobOut(
         id=job.id,
         claim=job.claim,
+        user=job.user,
         state=job.state,
         elapsed=job.elapsed(time.monotonic()),
         check_id=job.check_id,
@@ -149,9 +275,19 @@ async def _form(request: Request) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(body.decode("utf-8", errors="replace")).items()}
 
 
-def create_app(workbench: Workbench) -> FastAPI:
-    """The pages and the JSON API; shutting the app down waits for running checks and closes the workers' desks."""
+def _local(target: str | None) -> str:
+    """Where to go after signing in: a path on this site, never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: LoginLimiter | None = None) -> FastAPI:
+    """The pages and the JSON API, every one but the login page for signed-in users only, each action for the roles
+    that may take it; shutting the app down waits for running checks and closes the workers' desks."""
     templates = Environment(loader=PackageLoader("factdesk.workbench", "templates"), autoescape=True)
+    sessions = sessions or Sessions()
+    logins = logins or LoginLimiter()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -160,19 +296,78 @@ def create_app(workbench: Workbench) -> FastAPI:
 
     app = FastAPI(
         title="factdesk workbench",
-        summary="Check claims, publish and correct fact-checks.",
+        summary="Check claims, sign them off, publish and correct fact-checks.",
+        description="Send `Authorization: Bearer <token>` with an API token (`factdesk user token NAME`).",
         lifespan=lifespan,
         docs_url=None,  # the interactive docs load scripts from a CDN; /openapi.json is the schema
         redoc_url=None,
     )
     app.mount("/static", StaticFiles(packages=[("factdesk.workbench", "static")]), name="static")
 
-    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
+    def page(
+        template: str, caller: Caller | None, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+    ) -> HTMLResponse:
+        html = templates.get_template(template).render(viewer=caller, state_names=STATE_NAMES, **context)
+        return HTMLResponse(html, status_code=status, headers=headers)
+
+    def set_session_cookie(request: Request, response: Response, session_id: str) -> None:
+        response.set_cookie(
+            COOKIE,
+            session_id,
+            max_age=int(sessions.lifetime),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+
+    def identify(request: Request) -> Caller | None:
+        """The caller, from an API token or a session cookie; None if neither signs anyone in."""
+        header = request.headers.get("authorization")
+        if header is not None:
+            scheme, _, token = header.partition(" ")
+            user = workbench.locked(lambda: workbench.accounts.bearer(token.strip())) if scheme == "Bearer" else None
+            if user is None:
+                raise Refusal(
+                    401,
+                    "the API token is wrong, revoked, or its user disabled; send Authorization: Bearer <token>",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+            return Caller(user.name, user.role)
+        session = sessions.get(request.cookies.get(COOKIE))
+        if session is None or session.user is None:
+            return None
+        name = session.user
+        user = workbench.locked(lambda: workbench.accounts.active(name))
+        return None if user is None else Caller(user.name, user.role, session)
+
+    def allowed(action: Action) -> Any:
+        """A dependency: the caller, if signed in, sending the session's CSRF token with a change from a browser,
+        and in a role that may take ``action``."""
+
+        async def caller(request: Request) -> Caller:
+            found = await run_in_threadpool(identify, request)
+            if found is None:
+                raise Refusal(401, "sign in first", {"WWW-Authenticate": "Bearer"})
+            if found.session is not None and request.method not in SAFE_METHODS:
+                token = request.headers.get("x-csrf-token")
+                if token is None and request.headers.get("content-type", "").startswith(FORM_TYPE):
+                    token = (await _form(request)).get("csrf_token")
+                if not found.session.csrf_matches(token):
+                    raise Refusal(
+                        403,
+                        "this form did not come from your session on the workbench (no or a wrong"
+                        " CSRF token); reload the page and try again",
+                        caller=found,
+                    )
+            if not may(found.role, action):
+                raise Refusal(403, refusal(found.name, found.role, action), caller=found)
+            return found
+
+        return Depends(caller)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.method == "POST":
+        if request.method not in SAFE_METHODS:
             origin = request.headers.get("origin")
             if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
                 return PlainTextResponse("forms are accepted only from the workbench's own pages", 403)
@@ -181,57 +376,184 @@ def create_app(workbench: Workbench) -> FastAPI:
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.exception_handler(FactdeskError)
     async def refused(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, 400)
-        return page("message.html", 400, title="Error", message=str(exc), error=True)
+        return page("message.html", None, 400, title="Error", message=str(exc), error=True)
+
+    @app.exception_handler(Refusal)
+    async def turned_down(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refusal)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.message}, exc.status, headers=exc.headers)
+        if exc.status == 401:
+            return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", 303)
+        return page("message.html", exc.caller, exc.status, title="Refused", message=exc.message, error=True)
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "Not Found"}, 404)
-        return page("message.html", 404, title="Not found", message="No such page.", error=False)
+        return page("message.html", None, 404, title="Not found", message="No such page.", error=False)
+
+    gate = {action: allowed(action) for action in PERMISSIONS}  # the dependency for each action
+
+    # signing in and out
+
+    @app.get("/login", include_in_schema=False)
+    def login_page(request: Request, next: str = "/") -> Response:
+        if identify(request) is not None:
+            return RedirectResponse(_local(next), 303)
+        return login_form(request, _local(next))
+
+    def login_form(request: Request, target: str, status: int = 200, name: str = "", error: str = "") -> Response:
+        """The sign-in page, with a signed-out session holding its CSRF token (kept if the browser has one)."""
+        session_id = request.cookies.get(COOKIE)
+        session = sessions.get(session_id)
+        if session is None or session.user is not None:
+            session_id, session = sessions.start(None)
+        first = not workbench.locked(workbench.desk.store.users)
+        response = page(
+            "login.html",
+            None,
+            status,
+            title="Sign in",
+            csrf=session.csrf,
+            next=target,
+            name=name,
+            error=error,
+            first=first,
+            store=workbench.desk.store.location,
+        )
+        assert session_id is not None
+        set_session_cookie(request, response, session_id)
+        return response
+
+    @app.post("/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        return await run_in_threadpool(sign_in, request, await _form(request))
+
+    def sign_in(request: Request, form: dict[str, str]) -> Response:
+        target = _local(form.get("next"))
+        old_id = request.cookies.get(COOKIE)
+        session = sessions.get(old_id)
+        if session is None or not session.csrf_matches(form.get("csrf_token")):
+            return login_form(request, target, 403, error="That sign-in form had expired; please sign in again.")
+        name, password = form.get("name", "").strip(), form.get("password", "")
+        address = request.client.host if request.client else ""
+        wait = logins.retry_after(name, address)
+        if wait:
+            return page(
+                "message.html",
+                None,
+                429,
+                {"Retry-After": str(wait)},
+                title="Too many tries",
+                error=True,
+                message=f"Too many failed sign-ins as {name!r} from this address; try again in"
+                f" {-(-wait // 60)} minute(s).",
+            )
+        account = workbench.locked(lambda: workbench.accounts.find(name))
+        user = Accounts.verify(account, password)  # argon2 takes a while: outside the desk's lock
+        if user is None:
+            logins.failed(name, address)
+            if account is not None:
+                refused = {"user": account.name, "address": address}
+                workbench.locked(lambda: workbench.desk.store.record("login-refused", refused))
+            return login_form(
+                request, target, 401, name=name, error="Wrong user name or password, or the account is disabled."
+            )
+        logins.succeeded(name, address)
+        sessions.end(old_id)  # a new id: whoever knew the one before signing in knows nothing now
+        session_id, _ = sessions.start(user.name)
+        workbench.locked(lambda: workbench.desk.store.record("login", {"address": address}), user.name)
+        response = RedirectResponse(target, 303)
+        set_session_cookie(request, response, session_id)
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, caller: Caller = gate["read"]) -> Response:
+        sessions.end(request.cookies.get(COOKIE))
+        workbench.locked(lambda: workbench.desk.store.record("logout", {}), caller.name)
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(COOKIE)
+        return response
 
     # pages
 
     @app.get("/", include_in_schema=False)
-    def home() -> HTMLResponse:
+    def home(caller: Caller = gate["read"]) -> HTMLResponse:
         published = sorted({p.slug for p in workbench.publications()})
-        return page("home.html", title="factdesk workbench", checks=workbench.checks(), published=published)
+        return page("home.html", caller, title="factdesk workbench", checks=workbench.checks(), published=published)
 
     @app.post("/check", include_in_schema=False)
-    async def check_form(request: Request) -> RedirectResponse:
-        job = workbench.start_check(await _form(request))
+    async def check_form(request: Request, caller: Caller = gate["check"]) -> RedirectResponse:
+        job = await run_in_threadpool(workbench.start_check, await _form(request), caller.name)
         return RedirectResponse(f"/jobs/{job.id}", 303)
 
     @app.get("/jobs/{job_id}", include_in_schema=False)
-    def job_page(job_id: int) -> HTMLResponse:
-        return page("job.html", title=f"Job {job_id}", job=workbench.jobs.get(job_id))
+    def job_page(job_id: int, caller: Caller = gate["read"]) -> HTMLResponse:
+        return page("job.html", caller, title=f"Job {job_id}", job=workbench.jobs.get(job_id))
 
     @app.get("/checks/{check_id}", include_in_schema=False)
-    def check_page(check_id: int) -> HTMLResponse:
+    def check_page(check_id: int, caller: Caller = gate["read"]) -> HTMLResponse:
         store = workbench.desk.store
         check, published = workbench.locked(lambda: (store.factcheck(check_id), store.publications(check_id=check_id)))
         slug = str(published[-1]["slug"]) if published else None
-        return page("check.html", title=f"Fact-check {check_id}", check_id=check_id, check=check, published=slug)
+        return page(
+            "check.html",
+            caller,
+            title=f"Fact-check {check_id}",
+            check_id=check_id,
+            check=check,
+            published=slug,
+            signoff=workbench.signoff_record(check_id),
+        )
 
     @app.get("/checks/{check_id}/report", include_in_schema=False)
-    def check_report(check_id: int) -> HTMLResponse:
+    def check_report(check_id: int, caller: Caller = gate["read"]) -> HTMLResponse:
         check = workbench.locked(lambda: workbench.desk.store.factcheck(check_id))
         return HTMLResponse(render_html(check), headers={"Content-Security-Policy": REPORT_POLICY})
 
+    def signoff_form(move: Move, action: Action) -> None:
+        async def form(check_id: int, request: Request, caller: Caller = gate[action]) -> Response:
+            note = (await _form(request)).get("note", "")
+            await run_in_threadpool(workbench.move, check_id, move, note, caller.name)
+            return RedirectResponse(f"/checks/{check_id}", 303)
+
+        app.post(f"/checks/{{check_id}}/{move}", include_in_schema=False, name=f"{move}_form")(form)
+
+    for move, action in SIGNOFF_ACTIONS.items():
+        signoff_form(move, action)
+
+    @app.get("/checks/{check_id}/publish", include_in_schema=False)
+    def publish_preview(check_id: int, caller: Caller = gate["publish"]) -> HTMLResponse:
+        publication = workbench.preview(check_id)
+        return page(
+            "preview.html", caller, title=f"Publish fact-check {check_id}?", check_id=check_id, publication=publication
+        )
+
+    @app.get("/checks/{check_id}/publish/report", include_in_schema=False)
+    def preview_report(check_id: int, caller: Caller = gate["publish"]) -> HTMLResponse:
+        html = workbench.preview(check_id).files()["index.html"]
+        return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_POLICY})
+
     @app.post("/checks/{check_id}/publish", include_in_schema=False)
-    async def publish_form(check_id: int) -> RedirectResponse:
-        publication = await run_in_threadpool(workbench.publish, check_id)
+    async def publish_form(check_id: int, request: Request, caller: Caller = gate["publish"]) -> RedirectResponse:
+        if (await _form(request)).get("confirm") != "yes":
+            raise FactdeskError(f"confirm on the preview page (/checks/{check_id}/publish) to publish")
+        publication = await run_in_threadpool(workbench.publish, check_id, caller.name)
         return RedirectResponse(f"/published/{publication.slug}", 303)
 
-    def publication_page(slug: str, version: int | None) -> HTMLResponse:
+    def publication_page(slug: str, version: int | None, caller: Caller) -> HTMLResponse:
         publication = workbench.locked(lambda: workbench.publisher.get(slug, version))
         return page(
             "publication.html",
+            caller,
             title=slug,
             slug=slug,
             publication=publication,
@@ -240,29 +562,59 @@ def create_app(workbench: Workbench) -> FastAPI:
         )
 
     @app.get("/published/{slug}", include_in_schema=False)
-    def latest_publication_page(slug: str) -> HTMLResponse:
-        return publication_page(slug, None)
+    def latest_publication_page(slug: str, caller: Caller = gate["read"]) -> HTMLResponse:
+        return publication_page(slug, None, caller)
 
     @app.get("/published/{slug}/v{version:int}", include_in_schema=False)
-    def version_page(slug: str, version: int) -> HTMLResponse:
-        return publication_page(slug, version)
+    def version_page(slug: str, version: int, caller: Caller = gate["read"]) -> HTMLResponse:
+        return publication_page(slug, version, caller)
 
     @app.get("/published/{slug}/v{version:int}/report", include_in_schema=False)
-    def published_report(slug: str, version: int) -> HTMLResponse:
+    def published_report(slug: str, version: int, caller: Caller = gate["read"]) -> HTMLResponse:
         publication = workbench.locked(lambda: workbench.publisher.get(slug, version))
         return HTMLResponse(publication.files()["index.html"], headers={"Content-Security-Policy": REPORT_POLICY})
 
     @app.post("/published/{slug}/correct", include_in_schema=False)
-    async def correct_form(slug: str, request: Request) -> RedirectResponse:
+    async def correct_form(slug: str, request: Request, caller: Caller = gate["correct"]) -> RedirectResponse:
         form = await _form(request)
-        publication = await run_in_threadpool(workbench.correct, slug, form.get("note", ""), form.get("label") or None)
+        publication = await run_in_threadpool(
+            workbench.correct, slug, form.get("note", ""), form.get("label") or None, caller.name
+        )
         return RedirectResponse(f"/published/{publication.slug}", 303)
+
+    @app.get("/users", include_in_schema=False)
+    def users_page(caller: Caller = gate["manage-users"]) -> HTMLResponse:
+        return page("users.html", caller, title="Users", users=workbench.users(), roles=ROLES)
+
+    @app.post("/users", include_in_schema=False)
+    async def add_user_form(request: Request, caller: Caller = gate["manage-users"]) -> Response:
+        form = await _form(request)
+        await run_in_threadpool(
+            workbench.add_user,
+            form.get("name", "").strip(),
+            form.get("role", ""),
+            form.get("password", ""),
+            caller.name,
+        )
+        return RedirectResponse("/users", 303)
+
+    @app.post("/users/{name}", include_in_schema=False)
+    async def change_user_form(name: str, request: Request, caller: Caller = gate["manage-users"]) -> Response:
+        form = await _form(request)
+        active = {"yes": True, "no": False}.get(form.get("active", ""))
+        await run_in_threadpool(workbench.change_user, name, form.get("role") or None, active, caller.name)
+        return RedirectResponse("/users", 303)
 
     # the JSON API
 
+    @app.get("/api/me", tags=["users"])
+    def me(caller: Caller = gate["read"]) -> dict[str, Any]:
+        """Who the token (or session) signs in, and what their role may do."""
+        return {"name": caller.name, "role": caller.role, "actions": sorted(caller.actions)}
+
     @app.get("/api/checks", tags=["checks"])
-    def list_checks() -> list[CheckSummary]:
-        """The newest fact-checks in the store."""
+    def list_checks(caller: Caller = gate["read"]) -> list[CheckSummary]:
+        """The newest fact-checks in the store, with their sign-off state."""
         return [
             CheckSummary(
                 id=int(r["id"]),
@@ -272,37 +624,61 @@ def create_app(workbench: Workbench) -> FastAPI:
                 label=str(r["label"]),
                 rating=str(r["rating"]),
                 confidence=float(r["confidence"]),
+                state=r["state"],
             )
             for r in workbench.checks()
         ]
 
     @app.get("/api/checks/{check_id}", tags=["checks"])
-    def get_check(check_id: int) -> dict[str, Any]:
+    def get_check(check_id: int, caller: Caller = gate["read"]) -> dict[str, Any]:
         """A fact-check's record, as `factdesk check --format json` writes it."""
         return check_record(workbench.locked(lambda: workbench.desk.store.factcheck(check_id)), check_id)
 
     @app.post("/api/checks", status_code=202, tags=["checks"])
-    def start_check(claim: ClaimIn) -> JobOut:
+    def start_check(claim: ClaimIn, caller: Caller = gate["check"]) -> JobOut:
         """Starts checking a claim in the background; follow the job at /api/jobs/{id}."""
-        return _job_out(workbench.start_check(claim.model_dump()))
+        return _job_out(workbench.start_check(claim.model_dump(), caller.name))
 
     @app.get("/api/jobs/{job_id}", tags=["checks"])
-    def job_status(job_id: int) -> JobOut:
+    def job_status(job_id: int, caller: Caller = gate["read"]) -> JobOut:
         """A check job's state; when done, `check_id` names the stored fact-check."""
         return _job_out(workbench.jobs.get(job_id))
 
+    @app.get("/api/checks/{check_id}/signoff", tags=["sign-off"])
+    def signoff_status(check_id: int, caller: Caller = gate["read"]) -> SignOffOut:
+        """A fact-check's sign-off state (draft, in-review, approved, published) and its history."""
+        return workbench.signoff_record(check_id)
+
+    def signoff_api(move: Move, action: Action, summary: str) -> None:
+        def endpoint(check_id: int, body: NoteIn, caller: Caller = gate[action]) -> SignOffOut:
+            workbench.move(check_id, move, body.note, caller.name)
+            return workbench.signoff_record(check_id)
+
+        app.post(f"/api/checks/{{check_id}}/{move}", tags=["sign-off"], summary=summary, name=f"{move}_check")(endpoint)
+
+    signoff_api("submit", "submit", "Sends a draft for review")
+    signoff_api("return", "return", "Sends a fact-check in review, or approved, back to draft")
+    signoff_api("approve", "approve", "Approves a fact-check in review for publishing")
+
+    @app.get("/api/checks/{check_id}/preview", tags=["published"])
+    def preview(check_id: int, caller: Caller = gate["publish"]) -> PreviewOut:
+        """What publishing an approved fact-check would publish: its slug, rating and ClaimReview."""
+        publication = workbench.preview(check_id)
+        rating = publication.claim_review["reviewRating"]["alternateName"]
+        return PreviewOut(slug=publication.slug, rating=rating, claim_review=publication.claim_review)
+
     @app.post("/api/checks/{check_id}/publish", status_code=201, tags=["published"])
-    def publish(check_id: int) -> PublicationOut:
-        """Publishes a fact-check as version 1 of its slug."""
-        return workbench.publications(workbench.publish(check_id).slug)[-1]
+    def publish(check_id: int, caller: Caller = gate["publish"]) -> PublicationOut:
+        """Publishes an approved fact-check as version 1 of its slug."""
+        return workbench.publications(workbench.publish(check_id, caller.name).slug)[-1]
 
     @app.get("/api/published", tags=["published"])
-    def list_published() -> list[PublicationOut]:
+    def list_published(caller: Caller = gate["read"]) -> list[PublicationOut]:
         """Every published version, by slug then version."""
         return workbench.publications()
 
     @app.get("/api/published/{slug}", tags=["published"])
-    def published_versions(slug: str) -> list[PublicationOut]:
+    def published_versions(slug: str, caller: Caller = gate["read"]) -> list[PublicationOut]:
         """The published versions of one slug, oldest first."""
         versions = workbench.publications(slug)
         if not versions:
@@ -310,9 +686,24 @@ def create_app(workbench: Workbench) -> FastAPI:
         return versions
 
     @app.post("/api/published/{slug}/corrections", status_code=201, tags=["published"])
-    def correct(slug: str, correction: CorrectionIn) -> PublicationOut:
+    def correct(slug: str, correction: CorrectionIn, caller: Caller = gate["correct"]) -> PublicationOut:
         """Publishes a new version with a correction note and, optionally, the editor's verdict label."""
-        return workbench.publications(workbench.correct(slug, correction.note, correction.label).slug)[-1]
+        return workbench.publications(workbench.correct(slug, correction.note, correction.label, caller.name).slug)[-1]
+
+    @app.get("/api/users", tags=["users"])
+    def list_users(caller: Caller = gate["manage-users"]) -> list[UserOut]:
+        """Every user, oldest first."""
+        return workbench.users()
+
+    @app.post("/api/users", status_code=201, tags=["users"])
+    def add_user(new: UserIn, caller: Caller = gate["manage-users"]) -> UserOut:
+        """Adds a user with a role and a password (at least 10 characters)."""
+        return workbench.add_user(new.name, new.role, new.password, caller.name)
+
+    @app.patch("/api/users/{name}", tags=["users"])
+    def change_user(name: str, change: UserChange, caller: Caller = gate["manage-users"]) -> UserOut:
+        """Changes a user's role, or disables (active: false) or enables them."""
+        return workbench.change_user(name, change.role, change.active, caller.name)
 
     return app
 

@@ -15,6 +15,7 @@ from typing import Literal
 from factdesk.errors import FactdeskError
 from factdesk.pipeline import FactDesk
 from factdesk.records import Claim
+from factdesk.store import acting_as
 
 log = logging.getLogger("factdesk.workbench")
 
@@ -25,6 +26,7 @@ State = Literal["queued", "running", "done", "failed"]
 class Job:
     id: int
     claim: str
+    user: str  # who started it; the stored check is audited as theirs
     submitted: float
     state: State = "queued"
     started: float | None = None
@@ -48,10 +50,13 @@ class Jobs:
         self._jobs: dict[int, Job] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="factdesk-check")
 
-    def start(self, claim: Claim) -> Job:
+    def start(self, claim: Claim, user: str, announce: Callable[[Job], None] | None = None) -> Job:
+        """Queues a check of ``claim`` for ``user``; ``announce`` is called with the job before it can run."""
         with self._lock:
-            job = Job(id=len(self._jobs) + 1, claim=claim.text, submitted=time.monotonic())
+            job = Job(id=len(self._jobs) + 1, claim=claim.text, user=user, submitted=time.monotonic())
             self._jobs[job.id] = job
+        if announce is not None:
+            announce(job)
         self._pool.submit(self._run, job, claim)
         return job
 
@@ -79,8 +84,9 @@ class Jobs:
     def _run(self, job: Job, claim: Claim) -> None:
         job.started, job.state = time.monotonic(), "running"
         try:
-            desk = self._desk()
-            job.check_id = desk.save(desk.check(claim, save=False))
+            with acting_as(job.user):
+                desk = self._desk()
+                job.check_id = desk.save(desk.check(claim, save=False))
             job.state = "done"
         except Exception as exc:  # a failed check is reported on its job; the worker goes on to the next
             log.exception("check job %d failed", job.id)
