@@ -94,6 +94,7 @@ class VerdictEncoderOptions:
     seed: int = option(13)
     folds: int = option(4)
     epochs: int = option(2)
+    fold_epochs: int | None = option(None, help="epochs of each fold encoder (default: --epochs)")
     max_length: int = option(256)
     batch_size: int = option(16)
     lr: float = option(4e-5)
@@ -188,13 +189,14 @@ def train(
     y: np.ndarray,
     indices: Sequence[int],
     desc: str,
+    epochs: int,
 ) -> PreTrainedModel:
     """Fine-tunes a fresh model on ``indices``: class-weighted cross-entropy (square-root balanced), AdamW."""
     model = initial_model(args.stance_dir)
     model.train()
     rng = random.Random(args.seed)
     lengths = [len(r.ids) for r in rows]
-    plan = [length_batches(lengths, indices, args.batch_size, rng) for _ in range(args.epochs)]
+    plan = [length_batches(lengths, indices, args.batch_size, rng) for _ in range(epochs)]
     total = sum(len(p) for p in plan)
     warmup = max(1, int(args.warmup * total))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
@@ -278,7 +280,7 @@ def run(args: VerdictEncoderOptions) -> None:
             oof[held_idx] = np.load(saved)
             log.info("fold %d/%d: logits read from %s", k, args.folds, saved)
             continue
-        model = train(args, rows, y_all, fit_idx.tolist(), f"fold {k}/{args.folds}")
+        model = train(args, rows, y_all, fit_idx.tolist(), f"fold {k}/{args.folds}", args.fold_epochs or args.epochs)
         oof[held_idx] = predict(model, [rows[i] for i in held_idx])
         np.save(saved, oof[held_idx])
         log.info("fold %d/%d held out: %s", k, args.folds, scores(oof[held_idx], y_all[held_idx]))
@@ -293,7 +295,7 @@ def run(args: VerdictEncoderOptions) -> None:
         training = json.loads((final / TRAINING_FILE).read_text(encoding="utf-8"))
     else:
         started = time.time()
-        model = train(args, rows, y_all, list(range(len(rows))), "all of train")
+        model = train(args, rows, y_all, list(range(len(rows))), "all of train", args.epochs)
         model.save_pretrained(final)
         training = {"command": command, "folds_seconds": fold_seconds, "final_seconds": time.time() - started}
         (final / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
@@ -327,7 +329,7 @@ def run(args: VerdictEncoderOptions) -> None:
         "export_command": command,
         "init": f"stance model {args.stance_dir / MODEL_FILE}",
         "hyperparameters": {
-            k: getattr(args, k) for k in ("folds", "epochs", "max_length", "batch_size", "lr", "warmup")
+            k: getattr(args, k) for k in ("folds", "epochs", "fold_epochs", "max_length", "batch_size", "lr", "warmup")
         }
         | {
             "optimizer": "AdamW",
