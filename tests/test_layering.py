@@ -16,7 +16,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "factdesk"
 
 BOTTOM = frozenset({"records", "errors", "config", "registry", "text", "urls", "logs", "onnx_model"})
-STAGES = frozenset({"ingest", "fetch", "search", "claims", "retrieve", "verify", "explain", "publish", "store"})
+STAGES = frozenset(
+    {"ingest", "fetch", "search", "watch", "claims", "retrieve", "verify", "explain", "publish", "store"}
+)
 WIRING = frozenset({"pipeline"})
 INTERFACES = frozenset({"cli", "workbench", "demo", "__main__", ""})  # "": the package itself, factdesk/__init__
 LEAVES = frozenset({"training", "evaluate"})
