@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -174,6 +174,7 @@ class FeedWatcher:
         checks = known_checks(self.store)
         report.known_checks = len(checks)
         matcher = self._matcher(checks) if todo and checks else None
+        read: dict[str, ItemReport] = {}  # by link: a story in two feeds is read once
         for feed, item in tqdm(todo, desc="read", unit="item", disable=None if progress else True):
             link = str(item["link"])
             if not link:
@@ -182,8 +183,11 @@ class FeedWatcher:
                 feed.items.append(self._finish(item, "refused", problems[link]))
             elif link in problems:
                 feed.items.append(_item(item, "failed", problems[link]))  # still pending: tried again later
+            elif link in read:
+                feed.items.append(self._done(item, replace(read[link], title=str(item["title"]))))
             else:
-                feed.items.append(self._read(item, matcher))
+                read[link] = self._read(item, matcher)
+                feed.items.append(read[link])
         return report
 
     def _poll(self, source: FeedSource) -> FeedReport:
