@@ -61,7 +61,8 @@ def _version_1_store(root: Path, payload: dict) -> None:
     with Store(root) as store:
         store.add_documents([_stored(STORED)])
     conn = sqlite3.connect(root / DB_NAME, isolation_level=None)
-    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index"):
+    later = ("fetched_documents", "fetches", "search_results", "feed_items", "feeds", "fetch_failures")
+    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index", *later):  # made by migrations 2-6
         conn.execute(f"DROP TABLE {table}")
     conn.execute("INSERT INTO claims VALUES (1, '', 'c', '', '', NULL, '', '2026-01-01')")
     conn.execute(
