@@ -142,6 +142,10 @@ class FetchConfig:
     max_redirects: int = 5
     robots: bool = True
     allow_private: bool = False  # loopback, private, link-local and metadata addresses: for tests and intranets
+    # A page that failed is not tried again before this long, doubled with each further failure up to the most
+    # (``ingest --refetch`` tries it at once); with 0, a page that fails is tried again on the next run.
+    failure_backoff: float = 3600.0
+    failure_backoff_max: float = 7 * 86400.0
 
     __post_init__ = _named_components
 

@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from factdesk import registry
+from factdesk.claims.extract import ClaimExtractor
 from factdesk.claims.language import check_models, detect_language, english_only_warning, preload
-from factdesk.claims.matching import ClaimMatcher, Match
+from factdesk.claims.matching import KNOWN_MATCH_SCORE, ClaimMatcher, Match
 from factdesk.claims.reviews import known_checks
 from factdesk.config import Config
 from factdesk.errors import FactdeskError
 from factdesk.explain import TemplateWriter
 from factdesk.explain.citations import CitationChecker
-from factdesk.fetch import fetcher_params, is_url
+from factdesk.fetch import fetch_log, fetcher_params, is_url
 from factdesk.fetch.ingest import WebIngester
 from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
@@ -40,6 +41,7 @@ from factdesk.store import open_store
 from factdesk.verify.base import Aggregator, StanceModel
 from factdesk.verify.relevance import voting_evidence
 from factdesk.verify.weigh import EvidenceWeigher
+from factdesk.watch import FeedSource, FeedWatcher, WatchReport
 
 VERSION = "0.1.0"
 PACKAGE = Path(__file__).resolve().parent
@@ -102,6 +104,7 @@ class FactDesk:
         self._warm = False
         self._models: dict[str, str] = {}
         self._web: WebGatherer | None = None  # made on first use of gather_web: nothing is sent before
+        self._watchers: dict[tuple[float, str, float], FeedWatcher] = {}  # kept warm between passes of ``watch``
 
     @property
     def retriever(self) -> Retriever:
@@ -153,7 +156,8 @@ class FactDesk:
         report = Ingester(self.store, self.config.ingest, progress=progress, metadata=metadata).run(files)
         if urls:
             fetcher = registry.build("fetcher", self.config.fetch.fetcher, **fetcher_params(self.config.fetch))
-            WebIngester(self.store, fetcher, self.config.ingest, progress=progress).run(urls, report, refetch)
+            log = fetch_log(self.store, self.config.fetch)
+            WebIngester(self.store, fetcher, self.config.ingest, progress, log).run(urls, report, refetch)
         self.index(progress=progress)
         return report
 
@@ -165,6 +169,27 @@ class FactDesk:
         if self._web is None:
             self._web = WebGatherer(self.store, self.config)
         report = self._web.run(claim, as_of or claim.date, progress=progress)
+        self.index(progress=progress)
+        return report
+
+    def watch(
+        self,
+        feeds: Sequence[FeedSource],
+        limit: int | None = None,
+        progress: bool = False,
+        threshold: float = 0.5,
+        scorer: str = "model",
+        min_score: float = KNOWN_MATCH_SCORE,
+    ) -> WatchReport:
+        """One pass over ``feeds``: each new item's page is fetched and ingested (archived, never fetched twice),
+        its check-worthy claims (``threshold``, ``scorer``) extracted and matched against known fact-checks
+        (listed from ``min_score``); at most ``limit`` items per feed, the rest left for the next pass. Resumes
+        where an earlier pass stopped (see ``factdesk.watch``)."""
+        settings = (threshold, scorer, min_score)
+        if settings not in self._watchers:
+            extractor = ClaimExtractor(threshold, scorer=scorer)
+            self._watchers[settings] = FeedWatcher(self.store, self.config, extractor, min_score)
+        report = self._watchers[settings].run(feeds, limit, progress)
         self.index(progress=progress)
         return report
 

@@ -112,6 +112,7 @@ class LoopbackWeb:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.hits: Counter[str] = Counter()
+        self.down = True  # whether /recovering answers 503
         web = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -191,6 +192,14 @@ def _flaky(handler: Handler, web: LoopbackWeb, _query: dict[str, list[str]]) -> 
         _send(handler, TEXT_NOTE.replace("Field note", "Second field note").encode(), "text/plain; charset=utf-8")
 
 
+def _recovering(handler: Handler, web: LoopbackWeb, _query: dict[str, list[str]]) -> None:
+    """503 while ``web.down``, then a page."""
+    if web.down:
+        _send(handler, b"down for maintenance", "text/plain", status=503)
+    else:
+        _send(handler, TEXT_NOTE.replace("Field note", "Recovered field note").encode(), "text/plain; charset=utf-8")
+
+
 def _hang(handler: Handler, _web: LoopbackWeb, _query: dict[str, list[str]]) -> None:
     time.sleep(3)  # longer than the tests' read timeout; nothing is sent
 
@@ -247,6 +256,7 @@ ROUTES: dict[str, Route] = {
     "/redirect": _redirect,
     "/error": _error,
     "/flaky": _flaky,
+    "/recovering": _recovering,
     "/hang": _hang,
     "/drip": _drip,
     "/huge": _huge,

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -210,6 +211,57 @@ def test_each_hostile_url_gets_its_error_and_the_good_ones_are_kept(factdesk, st
     docs = documents(store)
     assert "news/meta.html" in docs and len(docs) == 2  # the good page and the local file
     assert f"{len(HOSTILE) + 1} URLs: 1 fetched" in result.stdout and f"{len(HOSTILE)} problems" in result.stdout
+
+
+def failures(store: Path) -> dict[str, tuple[int, str, str, str]]:
+    """The fetch log's failures: (attempts, error, failed at, retry after) by URL path."""
+    with closing(sqlite3.connect(store / DB_NAME)) as conn:
+        rows = conn.execute("SELECT url, attempts, error, failed_at, retry_after FROM fetch_failures").fetchall()
+    return {urlsplit(url).path: tuple(rest) for url, *rest in rows}
+
+
+def test_a_failed_page_waits_out_an_exponential_backoff_before_it_is_tried_again(factdesk, store, config, web):
+    config.write_text(FETCH_SETTINGS.replace("retries = 1", "retries = 0") + "failure_backoff = 600.0\n")
+    url = web.url("/recovering")
+    web.down = True
+    try:
+        first = factdesk("--config", str(config), "ingest", url)
+        hits = web.hits["/recovering"]
+        again = factdesk("--config", str(config), "ingest", url)
+        recorded = failures(store)["/recovering"]
+        forced = factdesk("--config", str(config), "ingest", "--refetch", url)
+        doubled = failures(store)["/recovering"]
+    finally:
+        web.down = False
+
+    assert first.exit_code == again.exit_code == forced.exit_code == 1
+    assert f"error: {url}: HTTP 503 Service Unavailable" in first.stderr
+    assert web.hits["/recovering"] == hits + 1  # the re-run asked nothing; --refetch asked once
+    assert f"error: {url}: failed once, last at " in again.stderr and "(HTTP 503 Service Unavailable)" in again.stderr
+    assert "not tried again before" in again.stderr and "1 URLs: 0 fetched, 0 fetched before" in again.stdout
+    attempts, error, failed_at, retry_after = recorded
+    assert (attempts, error) == (1, "HTTP 503 Service Unavailable")
+    assert (datetime.fromisoformat(retry_after) - datetime.fromisoformat(failed_at)).total_seconds() == 600
+    attempts, _, failed_at, retry_after = doubled
+    assert attempts == 2
+    assert (datetime.fromisoformat(retry_after) - datetime.fromisoformat(failed_at)).total_seconds() == 1200
+    assert "failed 2 times" in factdesk("--config", str(config), "ingest", url).stderr
+
+    recovered = factdesk("--config", str(config), "ingest", "--refetch", url)  # the page is back
+
+    assert recovered.exit_code == 0, recovered.output
+    assert failures(store) == {}  # a success clears the record
+    assert "Recovered field note" in documents(store)["recovering"]["text"]
+
+
+def test_the_backoff_grows_to_its_cap(store):
+    with Store(store) as s:
+        log = FetchLog(s, backoff=10.0, backoff_max=25.0)
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        waits = [log.fail("https://down.example/", "HTTP 500", start).retry_after - start for _ in range(4)]
+        assert [wait.total_seconds() for wait in waits] == [10, 20, 25, 25]
+        assert log.failures(["https://down.example/"])["https://down.example/"].attempts == 4
+        assert not log.failures(["https://down.example/"])["https://down.example/"].waiting(start + waits[-1])
 
 
 def test_wrong_charset_still_reads(factdesk, store, config, web):

@@ -301,6 +301,23 @@ def test_pages_refused_or_failed_are_reported_and_the_rest_kept(factdesk, store,
     assert "Saved as fact-check 1" in result.stderr
 
 
+def test_a_recheck_does_not_ask_a_failed_page_again_before_its_backoff(factdesk, store, tmp_path, web):
+    config = config_file(tmp_path, settings(web))
+    web.extra_results = ["/gone.html"]
+    try:
+        first = factdesk("--config", str(config), "check", REGROUPING.text, "--web", "--as-of", "2022-09-13")
+        asked = web.hits["/gone.html"]
+        again = factdesk("--config", str(config), "check", REGROUPING.text, "--web", "--as-of", "2022-09-13")
+    finally:
+        web.extra_results = []
+
+    assert first.exit_code == again.exit_code == 0, again.output
+    assert f"warning: failed {web.url('/gone.html')}: HTTP 404 Not Found" in first.stderr.splitlines()
+    assert web.hits["/gone.html"] == asked  # the re-check (its searches answered by the store) left it alone
+    assert f"warning: failed {web.url('/gone.html')}: failed once, last at " in again.stderr
+    assert "0 fetched, 9 fetched before, 0 refused, 1 failed" in again.stderr
+
+
 def test_a_failed_search_is_a_clear_error(factdesk, store, tmp_path, web, monkeypatch):
     monkeypatch.delenv("BRAVE_SEARCH_API_KEY", raising=False)
     config = config_file(tmp_path, settings(web, backend="brave"))

@@ -300,6 +300,49 @@ def test_reviews_vectors_and_fetch_log(location):
         assert store.fetches_of("web-9") == []
 
 
+def test_fetch_failures_and_watched_feeds(location):
+    fetch = {"url": "https://wire.example/1", "final_url": "https://wire.example/1", "status": 200,
+             "content_type": "text/html", "fetched_at": "2026-01-02T03:04:05+00:00", "sha256": "ab" * 32,
+             "warc_file": "archive/a.warc.gz", "warc_offset": 0, "warc_length": 10}  # fmt: skip
+    failure = {"url": fetch["url"], "attempts": 1, "error": "HTTP 503", "failed_at": "2026-01-01T00:00:00+00:00",
+               "retry_after": "2026-01-01T01:00:00+00:00"}  # fmt: skip
+    feed = {"url": "https://wire.example/feed.xml", "title": "Wire", "etag": '"v1"', "last_modified": "",
+            "polled_at": "2026-01-01T00:00:00+00:00"}  # fmt: skip
+
+    def item(key: str, link: str, seq: int) -> dict[str, object]:
+        return {"item_key": key, "link": link, "title": key, "published": "2022-09-10", "seq": seq,
+                "found_at": "2026-01-01T00:00:00.000001+00:00"}  # fmt: skip
+
+    with open_store(location) as store:
+        store.save_fetch_failure(failure)
+        store.save_fetch_failure({**failure, "attempts": 2, "retry_after": "2026-01-01T02:00:00+00:00"})
+        assert store.fetch_failures([fetch["url"], "https://other.example/"]) == {
+            fetch["url"]: {**failure, "attempts": 2, "retry_after": "2026-01-01T02:00:00+00:00"}
+        }
+        store.add_documents([_stored(STORED)])
+        assert store.fetched_documents(fetch["url"]) == []
+        store.add_fetch(fetch, ["bridge-1"])
+        assert store.fetch_failures([fetch["url"]]) == {}  # a success clears the failure
+        assert store.fetched_documents(fetch["url"]) == ["bridge-1"]
+
+        assert store.feed(feed["url"]) is None
+        first = [item("a", "https://wire.example/a", 0), item("b", "https://wire.example/b", 1), item("a", "", 2)]
+        assert store.save_feed(feed, first) == 2  # one key twice: recorded once
+        # seen again: by key, or by link under a new key; one item new
+        again = [item("a", "https://wire.example/a", 0), item("b2", "https://wire.example/b", 1), item("c", "", 2)]
+        assert store.save_feed({**feed, "etag": '"v2"'}, again) == 1
+        assert store.feed(feed["url"]) == {**feed, "etag": '"v2"'}
+        pending = store.feed_items(feed["url"], "pending")
+        assert [(row["item_key"], row["seq"]) for row in pending] == [("a", 0), ("b", 1), ("c", 2)]
+        store.finish_feed_item(feed["url"], "b", '{"claims": []}', "2026-01-01T00:00:05+00:00")
+        assert [row["item_key"] for row in store.feed_items(feed["url"], "pending")] == ["a", "c"]
+        done = store.feed_items(feed["url"], "done")
+        assert [(row["item_key"], row["result"], row["done_at"]) for row in done] == [
+            ("b", '{"claims": []}', "2026-01-01T00:00:05+00:00")
+        ]
+        assert len(store.feed_items(feed["url"])) == 3
+
+
 def test_search_answers_are_kept_and_replaced(location):
     key = ("searxng", "http://search.example/", "Izium regrouping", "2022-09-13", 10)
     with open_store(location) as store:
@@ -321,16 +364,12 @@ def test_a_new_store_records_the_schema_version_and_a_newer_one_is_refused(locat
 def test_an_older_store_is_migrated_once_and_audited(location):
     with open_store(location) as store:
         store.add_documents([_stored(STORED)])
-    for sql in ("DROP TABLE signoffs", "DROP TABLE user_tokens", "DROP TABLE users",
-                "ALTER TABLE audit_log DROP COLUMN actor"):  # fmt: skip
-        _raw(location, sql)  # undoes the last migration
+    for table in ("feed_items", "feeds", "fetch_failures"):  # the last migration's tables
+        _raw(location, f"DROP TABLE {table}")
     _raw(location, f"UPDATE meta SET value = '{schema.SCHEMA_VERSION - 1}' WHERE key = 'schema_version'")
     with open_store(location) as store:
-        assert store.users() == [] and store.signoff_states() == {}
-        assert [(entry["actor"], entry["action"]) for entry in store.audit_log()] == [
-            (None, "ingest"),
-            (None, "migrate"),
-        ]
+        assert store.feed("https://wire.example/feed.xml") is None and store.fetch_failures(["x"]) == {}
+        assert [entry["action"] for entry in store.audit_log()] == ["ingest", "migrate"]
         assert store.document("bridge-1") == STORED
     with open_store(location) as store:
         assert len(store.audit_log()) == 2

@@ -30,7 +30,7 @@ from factdesk.search import WebReport
 @click.option("--outlet", help="For files: the outlet that published them.")
 @click.option("--published", help="For files: when they were published (YYYY-MM-DD).")
 @click.option("--title", help="For files: their title.")
-@click.option("--refetch", is_flag=True, help="Fetch URLs again even if they were fetched before.")
+@click.option("--refetch", is_flag=True, help="Fetch URLs again even if fetched before, or failed and backing off.")
 @click.pass_obj
 def ingest(
     obj: Context,

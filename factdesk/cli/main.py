@@ -70,6 +70,7 @@ for command in (
     train_eval.train,
     train_eval.eval_benchmark,
     web.source,
+    web.watch,
     stores.migrate,
     users.user,
 ):

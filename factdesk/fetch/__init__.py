@@ -8,12 +8,20 @@ from factdesk.config import FetchConfig
 from factdesk.fetch.archive import WarcArchive, WarcRecord, archive_folder
 from factdesk.fetch.errors import FetchError
 from factdesk.fetch.fetcher import Fetched, HttpFetcher
-from factdesk.fetch.log import FetchLog, FetchRecord
+from factdesk.fetch.log import Failure, FetchLog, FetchRecord
+from factdesk.store import StoreBackend
+
+LOG_SETTINGS = ("failure_backoff", "failure_backoff_max")  # the fetch log's, not the fetcher's
 
 
 def fetcher_params(config: FetchConfig) -> dict[str, Any]:
     """The settings of ``[fetch]`` its fetcher takes, for ``registry.build("fetcher", ...)``."""
-    return {key: value for key, value in asdict(config).items() if key != "fetcher"}
+    return {key: value for key, value in asdict(config).items() if key not in ("fetcher", *LOG_SETTINGS)}
+
+
+def fetch_log(store: StoreBackend, config: FetchConfig) -> FetchLog:
+    """The store's fetch log, with ``[fetch]``'s backoff for failed pages."""
+    return FetchLog(store, config.failure_backoff, config.failure_backoff_max)
 
 
 def is_url(text: str) -> bool:
@@ -21,6 +29,7 @@ def is_url(text: str) -> bool:
 
 
 __all__ = [
+    "Failure",
     "FetchError",
     "FetchLog",
     "FetchRecord",
@@ -29,6 +38,7 @@ __all__ = [
     "WarcArchive",
     "WarcRecord",
     "archive_folder",
+    "fetch_log",
     "fetcher_params",
     "is_url",
 ]

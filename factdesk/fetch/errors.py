@@ -11,3 +11,9 @@ class FetchError(Exception):
         self.retry = retry
         self.wait = wait  # a server's Retry-After, in seconds
         self.status = status  # the HTTP status that raised it (429, 5xx), if any
+
+
+def is_refusal(reason: str) -> bool:
+    """Whether a URL's error says it was refused before any request for it was sent (a private address, robots.txt),
+    as opposed to a fetch that failed."""
+    return reason.startswith(("refused", "disallowed by"))

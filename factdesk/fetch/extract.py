@@ -13,6 +13,7 @@ from html import unescape
 
 from factdesk.fetch.client import Response
 from factdesk.fetch.errors import FetchError
+from factdesk.ingest.html import read_article
 from factdesk.ingest.readers import content_hash
 from factdesk.records import Document
 from factdesk.urls import domain
@@ -94,26 +95,20 @@ def _doc_id(url: str, text: str) -> str:
 
 
 def _html(response: Response, html: str) -> Document:
-    import trafilatura
-
-    found = trafilatura.bare_extraction(
-        html, url=response.final_url, with_metadata=True, include_comments=False, favor_precision=True
-    )
-    body = (getattr(found, "text", None) or "").strip() if found is not None else ""
-    if not body:
+    article = read_article(html, response.final_url)
+    if article is None:
         raise FetchError("no main text found in the HTML page")
-    raw_date = getattr(found, "date", None)
-    site = getattr(found, "sitename", None) or ""
+    site = article.sitename
     return Document(
-        id=_doc_id(response.final_url, body),
-        text=body,
+        id=_doc_id(response.final_url, article.text),
+        text=article.text,
         url=response.final_url,
         # trafilatura falls back to the host name (with its port): the outlet is then the site's domain
         outlet=site if site and domain(site) != domain(response.final_url) else domain(response.final_url),
-        title=(getattr(found, "title", None) or "")[:300],
-        published=_iso_date(raw_date),
-        author=getattr(found, "author", None) or "",
-        language=getattr(found, "language", None) or "en",
+        title=article.title[:300],
+        published=article.published,
+        author=article.author,
+        language=article.language or "en",
     )
 
 
@@ -166,9 +161,9 @@ def _feed(response: Response) -> list[Document]:
     outlet = feed.feed.get("title") or domain(response.final_url)
     found: list[Document] = []
     for entry in feed.entries:
-        title = _plain(entry.get("title", ""))
+        title = plain(entry.get("title", ""))
         content = entry.get("content") or []
-        summary = _plain(content[0].get("value", "") if content else entry.get("summary", ""))
+        summary = plain(content[0].get("value", "") if content else entry.get("summary", ""))
         text = "\n\n".join(part for part in (title, summary) if part)
         if not text:
             continue
@@ -191,13 +186,6 @@ def _feed(response: Response) -> list[Document]:
     return found
 
 
-def _plain(html: str) -> str:
+def plain(html: str) -> str:
     """Text of an HTML fragment (a feed item's summary), whitespace collapsed."""
     return " ".join(unescape(_TAG.sub(" ", html)).split())
-
-
-def _iso_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None

@@ -101,10 +101,15 @@ class HttpFetcher:
         except FetchError as exc:
             return Fetched(url, error=str(exc))
 
-    def _get(self, url: str) -> Response:
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        """One URL's final response, whatever its status (a 304 to a conditional request too), after robots.txt,
+        pacing and retries; raises FetchError. ``headers`` are sent with the request (If-None-Match, ...)."""
+        return self._get(url, headers)
+
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> Response:
         for attempt in range(self.retries + 1):
             try:
-                return self.client.get(url, before_hop=self._before_hop)
+                return self.client.get(url, before_hop=self._before_hop, headers=headers)
             except FetchError as exc:
                 if not exc.retry or attempt == self.retries:
                     tries = f" (after {attempt + 1} tries)" if attempt else ""

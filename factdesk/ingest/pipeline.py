@@ -22,6 +22,7 @@ class IngestReport:
     urls: int = 0
     fetched: int = 0
     already_fetched: int = 0  # URLs fetched on an earlier run, not fetched again
+    waiting: int = 0  # URLs that failed on an earlier run, not tried again before their backoff has passed
     read: int = 0
     added: int = 0
     duplicates: int = 0

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from factdesk.errors import InputProblem
+from factdesk.ingest.html import read_article
 from factdesk.records import Document
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -209,24 +210,16 @@ def _read_text(path: Path, text: str) -> Document:
 
 
 def _read_html(path: Path, html: str) -> Document:
-    import trafilatura
-
-    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
-    body = (getattr(extracted, "text", None) or "").strip() if extracted is not None else ""
-    if not body:
+    article = read_article(html)
+    if article is None:
         raise ValueError("no main text found in HTML")
-    raw_date = getattr(extracted, "date", None)
-    try:
-        published = parse_iso_date(raw_date[:10] if raw_date else None)
-    except ValueError:
-        published = None
     return Document(
-        id=_file_id(path, body),
-        text=body,
-        url=getattr(extracted, "url", None) or "",
-        outlet=getattr(extracted, "sitename", None) or "",
-        title=getattr(extracted, "title", None) or "",
-        published=published,
-        author=getattr(extracted, "author", None) or "",
-        language=getattr(extracted, "language", None) or "en",
+        id=_file_id(path, article.text),
+        text=article.text,
+        url=article.url,
+        outlet=article.sitename,
+        title=article.title,
+        published=article.published,
+        author=article.author,
+        language=article.language or "en",
     )

@@ -15,7 +15,8 @@ from tqdm import tqdm
 from factdesk import registry
 from factdesk.config import Config
 from factdesk.errors import InputProblem
-from factdesk.fetch import fetcher_params
+from factdesk.fetch import fetch_log, fetcher_params
+from factdesk.fetch.errors import is_refusal
 from factdesk.fetch.ingest import WebIngester
 from factdesk.ingest import IngestReport
 from factdesk.records import Claim
@@ -91,6 +92,7 @@ class WebGatherer:
         self.ingest_config = config.ingest
         self.backend: WebSearch = registry.build("search", config.search.backend, **search_params(config))
         self.fetcher = registry.build("fetcher", config.fetch.fetcher, **fetcher_params(config.fetch))
+        self.log = fetch_log(store, config.fetch)
         self.cache = SearchCache(store, self.backend.name, self.backend.url or self.backend.default_url)
         self.planner = QueryPlanner(max_queries=config.search.max_queries)
 
@@ -136,12 +138,11 @@ class WebGatherer:
             raise errors[0]
         urls = _interleave(answers, self.config.max_results)
         report.results = len(urls)
-        ingester = WebIngester(self.store, self.fetcher, self.ingest_config, progress=progress)
+        ingester = WebIngester(self.store, self.fetcher, self.ingest_config, progress, self.log)
         fetched = ingester.run(urls, IngestReport())
         report.fetched, report.fetched_before, report.added = fetched.fetched, fetched.already_fetched, fetched.added
         for problem in fetched.problems:
-            refused = problem.reason.startswith("refused") or problem.reason.startswith("disallowed by")
-            (report.refused if refused else report.failed).append(problem)
+            (report.refused if is_refusal(problem.reason) else report.failed).append(problem)
         return report
 
 

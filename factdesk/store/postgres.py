@@ -25,7 +25,7 @@ from factdesk.records import Document, FactCheck, Passage
 from factdesk.store.audit import actor, now
 from factdesk.store.checks import by_reference, claim_row, publication_action, referenced_ids, with_documents
 from factdesk.store.documents import BatchResult, StoredDocument
-from factdesk.store.fetches import FETCH_COLUMNS
+from factdesk.store.fetches import DONE, FAILURE_COLUMNS, FEED_COLUMNS, FETCH_COLUMNS, ITEM_COLUMNS, PENDING
 from factdesk.store.intake import Review, review_from_row
 from factdesk.store.locations import redact
 from factdesk.store.schema import SCHEMA_VERSION, TABLES, check_version
@@ -121,6 +121,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TRIGGER signoffs_append_only BEFORE UPDATE OR DELETE ON signoffs"
         " FOR EACH ROW EXECUTE FUNCTION factdesk_refuse('signoffs is append-only')",
         "ALTER TABLE audit_log ADD COLUMN actor TEXT",
+    ),
+    (
+        """CREATE TABLE feeds (
+            url TEXT PRIMARY KEY, title TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL,
+            polled_at TEXT NOT NULL)""",
+        """CREATE TABLE feed_items (
+            feed_url TEXT NOT NULL REFERENCES feeds(url), item_key TEXT NOT NULL, link TEXT NOT NULL,
+            title TEXT NOT NULL, published TEXT, seq INTEGER NOT NULL, found_at TEXT NOT NULL,
+            state TEXT NOT NULL, done_at TEXT, result TEXT NOT NULL, PRIMARY KEY (feed_url, item_key))""",
+        """CREATE TABLE fetch_failures (
+            url TEXT PRIMARY KEY, attempts INTEGER NOT NULL, error TEXT NOT NULL, failed_at TEXT NOT NULL,
+            retry_after TEXT NOT NULL)""",
     ),
 )
 SERIAL = frozenset(
@@ -679,13 +691,74 @@ class PostgresStore:
                 " WHERE content_hash = ANY(%s) ON CONFLICT DO NOTHING",
                 (fetch_id, list(content_hashes)),
             )
+            conn.execute("DELETE FROM fetch_failures WHERE url = %s", (fetch["url"],))
         return fetch_id
+
+    def fetched_documents(self, url: str) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT d.doc_id FROM fetched_documents d WHERE d.fetch_id ="
+            " (SELECT MAX(id) FROM fetches WHERE url = %s) ORDER BY d.doc_id",
+            (url,),
+        )
+        return [row[0] for row in rows]
+
+    def fetch_failures(self, urls: Sequence[str]) -> dict[str, dict[str, object]]:
+        rows = self._rows("SELECT * FROM fetch_failures WHERE url = ANY(%s)", (list(urls),))
+        return {row["url"]: row for row in rows}
+
+    def save_fetch_failure(self, failure: dict[str, object]) -> None:
+        updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in FAILURE_COLUMNS[1:])
+        with self._transaction() as conn:
+            conn.execute(
+                f"INSERT INTO fetch_failures ({', '.join(FAILURE_COLUMNS)})"
+                f" VALUES ({', '.join(['%s'] * len(FAILURE_COLUMNS))}) ON CONFLICT (url) DO UPDATE SET {updates}",
+                [failure[column] for column in FAILURE_COLUMNS],
+            )
 
     def fetches_of(self, doc_id: str) -> list[dict[str, object]]:
         return self._rows(
             "SELECT f.* FROM fetches f JOIN fetched_documents d ON d.fetch_id = f.id WHERE d.doc_id = %s ORDER BY f.id",
             (doc_id,),
         )
+
+    # watched feeds
+
+    def feed(self, url: str) -> dict[str, object] | None:
+        rows = self._rows("SELECT * FROM feeds WHERE url = %s", (url,))
+        return rows[0] if rows else None
+
+    def save_feed(self, feed: dict[str, object], items: Sequence[dict[str, object]]) -> int:
+        updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in FEED_COLUMNS[1:])
+        placeholders = ", ".join(["%s"] * len(ITEM_COLUMNS))
+        new = 0
+        with self._transaction() as conn:
+            conn.execute(
+                f"INSERT INTO feeds ({', '.join(FEED_COLUMNS)}) VALUES ({', '.join(['%s'] * len(FEED_COLUMNS))})"
+                f" ON CONFLICT (url) DO UPDATE SET {updates}",
+                [feed[column] for column in FEED_COLUMNS],
+            )
+            for item in items:
+                values = {**item, "feed_url": feed["url"], "state": PENDING, "done_at": None, "result": "{}"}
+                new += conn.execute(
+                    f"INSERT INTO feed_items ({', '.join(ITEM_COLUMNS)}) SELECT {placeholders}"
+                    " WHERE NOT EXISTS (SELECT 1 FROM feed_items WHERE feed_url = %s"
+                    " AND (item_key = %s OR (link <> '' AND link = %s))) ON CONFLICT DO NOTHING",
+                    [*(values[column] for column in ITEM_COLUMNS), feed["url"], item["item_key"], item["link"]],
+                ).rowcount
+        return new
+
+    def feed_items(self, feed_url: str, state: str | None = None) -> list[dict[str, object]]:
+        return self._rows(
+            "SELECT * FROM feed_items WHERE feed_url = %s AND (%s::text IS NULL OR state = %s) ORDER BY found_at, seq",
+            (feed_url, state, state),
+        )
+
+    def finish_feed_item(self, feed_url: str, item_key: str, result: str, done_at: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE feed_items SET state = %s, result = %s, done_at = %s WHERE feed_url = %s AND item_key = %s",
+                (DONE, result, done_at, feed_url, item_key),
+            )
 
     # web search answers
 

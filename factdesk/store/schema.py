@@ -230,6 +230,39 @@ _ACCOUNTS = _statements(
     "ALTER TABLE audit_log ADD COLUMN actor TEXT",
 )
 
+# Feeds watched (``factdesk watch``): each feed's conditional-request validators, and every item seen in it with
+# its state (``pending`` until fetched, read for claims and matched; then ``done`` with what was found); and pages
+# that failed to fetch, with when they may be tried again (``factdesk.fetch``), so re-runs do not hammer a host.
+_FEEDS_AND_FAILURES = _statements(
+    """CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        last_modified TEXT NOT NULL,
+        polled_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE feed_items (
+        feed_url TEXT NOT NULL REFERENCES feeds(url),
+        item_key TEXT NOT NULL,
+        link TEXT NOT NULL,
+        title TEXT NOT NULL,
+        published TEXT,
+        seq INTEGER NOT NULL,
+        found_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        done_at TEXT,
+        result TEXT NOT NULL,
+        PRIMARY KEY (feed_url, item_key)
+    )""",
+    """CREATE TABLE fetch_failures (
+        url TEXT PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        failed_at TEXT NOT NULL,
+        retry_after TEXT NOT NULL
+    )""",
+)
+
 # The schema version is the number of migrations applied; index i brings a store from version i to i + 1.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
@@ -238,6 +271,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _FETCH_LOG,
     _SEARCH_RESULTS,
     _ACCOUNTS,
+    _FEEDS_AND_FAILURES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -333,4 +367,18 @@ TABLES: dict[str, tuple[str, ...]] = {
     "users": ("id", "name", "role", "password_hash", "created_at", "disabled_at"),
     "user_tokens": ("id", "user_id", "token_hash", "created_at", "revoked_at"),
     "signoffs": ("id", "factcheck_id", "state", "actor", "at", "note"),
+    "feeds": ("url", "title", "etag", "last_modified", "polled_at"),
+    "feed_items": (
+        "feed_url",
+        "item_key",
+        "link",
+        "title",
+        "published",
+        "seq",
+        "found_at",
+        "state",
+        "done_at",
+        "result",
+    ),
+    "fetch_failures": ("url", "attempts", "error", "failed_at", "retry_after"),
 }
