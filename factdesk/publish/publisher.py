@@ -15,7 +15,7 @@ from typing import Any
 
 from factdesk.config import PublishConfig
 from factdesk.errors import FactdeskError
-from factdesk.explain.render import blockquote, render, render_html
+from factdesk.explain.render import blockquote, render, render_html, verdict_line
 from factdesk.explain.writer import TemplateWriter, format_date
 from factdesk.fetch.archive import WarcRecord, archive_folder, record_bytes
 from factdesk.fetch.log import archived_copies
@@ -48,6 +48,18 @@ class Publication:
             "averitec.json": json.dumps(averitec_record(self.check), ensure_ascii=False, indent=2) + "\n",
             "factcheck.json": json.dumps(to_jsonable(self.check), ensure_ascii=False, indent=2) + "\n",
         }
+
+
+def overrule(check: FactCheck, label: str, rating: str) -> FactCheck:
+    """``check`` with the editor's ruling (``label``, ``rating``) over the model's verdict: the ruling has no
+    confidence (it is no model's), the model's probabilities stay, and a note keeps the model's verdict and its
+    confidence; the justification is written again for the ruling."""
+    model = check.verdict
+    verdict = Verdict(label, rating, None, model.probabilities)
+    justification = TemplateWriter().run(check.claim, verdict, check.evidence)
+    was = verdict_line(model) if model.confidence is not None else f"{model.rating} ({model.label})"
+    notes = (*check.notes, f"The rating {rating} is the editor's ruling; the model's verdict was {was}.")
+    return replace(check, verdict=verdict, justification=justification, notes=notes)
 
 
 def _encoded(content: str | bytes) -> bytes:
@@ -121,13 +133,7 @@ class Publisher:
 
     def _overrule(self, check: FactCheck, label: str) -> FactCheck:
         """The editor's ruling: a verdict label, or any rating of the scale (see ``RatingScale.ruling``)."""
-        verdict = Verdict(*self.scale.ruling(label), 1.0, check.verdict.probabilities)
-        justification = TemplateWriter().run(check.claim, verdict, check.evidence)
-        notes = (
-            *check.notes,
-            f"The rating {verdict.rating} was set by the editor over the model's {check.verdict.label}.",
-        )
-        return replace(check, verdict=verdict, justification=justification, notes=notes)
+        return overrule(check, *self.scale.ruling(label))
 
     def _add(
         self,
@@ -165,11 +171,12 @@ class Publisher:
         day = today or datetime.now(UTC).date()
         verdict = check.verdict
         # the verdict's own rating if this scale has it (an editor's may be one no label maps to), else the scale's
-        rating = (
-            self.scale.level(verdict.rating)
-            if verdict.rating in self.scale.levels
-            else self.scale.rate(verdict.label, verdict.confidence)
-        )
+        if verdict.rating in self.scale.levels:
+            rating = self.scale.level(verdict.rating)
+        elif verdict.confidence is None:  # an editor's ruling on another scale: this scale's rating of the label
+            rating = self.scale.level(self.scale.ruling(verdict.label)[1])
+        else:
+            rating = self.scale.rate(verdict.label, verdict.confidence)
         review = claim_review(
             check,
             rating,
