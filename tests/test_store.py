@@ -61,7 +61,8 @@ def _version_1_store(root: Path, payload: dict) -> None:
     with Store(root) as store:
         store.add_documents([_stored(STORED)])
     conn = sqlite3.connect(root / DB_NAME, isolation_level=None)
-    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index", "signoffs", "user_tokens", "users"):
+    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index", "signoffs", "user_tokens", "users",
+                  "desk_events", "revisions"):  # fmt: skip
         conn.execute(f"DROP TABLE {table}")
     conn.execute("ALTER TABLE audit_log DROP COLUMN actor")
     conn.execute("INSERT INTO claims VALUES (1, '', 'c', '', '', NULL, '', '2026-01-01')")

@@ -15,14 +15,15 @@ from typing import Any
 
 from factdesk.config import PublishConfig
 from factdesk.errors import FactdeskError
-from factdesk.explain.render import blockquote, render, render_html, verdict_line
-from factdesk.explain.writer import TemplateWriter, format_date
+from factdesk.explain.render import blockquote, render, render_html
+from factdesk.explain.writer import format_date
 from factdesk.fetch.archive import WarcRecord, archive_folder, record_bytes
 from factdesk.fetch.log import archived_copies
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
+from factdesk.publish.desk import current_check, overrule
 from factdesk.publish.ratings import load_scale
-from factdesk.records import FactCheck, Verdict, factcheck_from_jsonable, to_jsonable
+from factdesk.records import FactCheck, factcheck_from_jsonable, to_jsonable
 from factdesk.store import StoreBackend
 
 
@@ -50,18 +51,6 @@ class Publication:
         }
 
 
-def overrule(check: FactCheck, label: str, rating: str) -> FactCheck:
-    """``check`` with the editor's ruling (``label``, ``rating``) over the model's verdict: the ruling has no
-    confidence (it is no model's), the model's probabilities stay, and a note keeps the model's verdict and its
-    confidence; the justification is written again for the ruling."""
-    model = check.verdict
-    verdict = Verdict(label, rating, None, model.probabilities)
-    justification = TemplateWriter().run(check.claim, verdict, check.evidence)
-    was = verdict_line(model) if model.confidence is not None else f"{model.rating} ({model.label})"
-    notes = (*check.notes, f"The rating {rating} is the editor's ruling; the model's verdict was {was}.")
-    return replace(check, verdict=verdict, justification=justification, notes=notes)
-
-
 def _encoded(content: str | bytes) -> bytes:
     return content if isinstance(content, bytes) else content.encode("utf-8")
 
@@ -78,11 +67,12 @@ class Publisher:
         self.scale = load_scale(self.config.rating_scale)
 
     def publish(self, check_id: int, out: Path, today: date | None = None) -> Publication:
-        """Publishes a stored fact-check as version 1; publishing it again only rewrites missing files."""
+        """Publishes a stored fact-check, as it now stands (its latest revision), as version 1; publishing it again
+        only rewrites missing files."""
         existing = self.store.publications(check_id=check_id)
         if existing:
             return self._materialise(self._from_row(existing[-1]), out)
-        check = self.store.factcheck(check_id)
+        check = current_check(self.store, check_id)
         return self._add(self._new_slug(check), 1, check_id, check, (), out, today)
 
     def preview(self, check_id: int, today: date | None = None) -> Publication:
@@ -91,7 +81,7 @@ class Publisher:
         existing = self.store.publications(check_id=check_id)
         if existing:
             return self._from_row(existing[-1])
-        check = self.store.factcheck(check_id)
+        check = current_check(self.store, check_id)
         return self._build(self._new_slug(check), 1, check_id, check, (), today)
 
     def _new_slug(self, check: FactCheck) -> str:
@@ -117,7 +107,7 @@ class Publisher:
             raise FactdeskError("a correction needs a note saying what changed and why")
         latest = self._from_row(versions[-1])
         new_id = check_id if check_id is not None else latest.check_id
-        check = self.store.factcheck(new_id) if check_id is not None else latest.check
+        check = current_check(self.store, new_id) if check_id is not None else latest.check
         if label is not None:
             check = self._overrule(check, label)
         day = today or datetime.now(UTC).date()
