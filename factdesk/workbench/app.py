@@ -388,13 +388,16 @@ class Workbench:
         """Rules again, in the background, on the check's evidence as curated: a new revision, the model's."""
         claim = self.locked(lambda: (self.work.require_editable(check_id), self.desk.store.factcheck(check_id))[1])
 
+        def announce(job: Job) -> None:
+            self.locked(lambda: self.desk.store.record("rerun-start", {"job": job.id, "factcheck": check_id}), user)
+
         def work(desk: FactDesk) -> int:
             on_desk = DeskWork(desk.store)
             checked = desk.recheck(desk.store.factcheck(check_id), on_desk.marks(check_id), on_desk.added(check_id))
             on_desk.revise(check_id, "rerun", checked, "ruled again on the curated evidence")
             return check_id
 
-        return self.jobs.start(claim.claim.text, user, work, kind="rerun")
+        return self.jobs.start(claim.claim.text, user, work, announce, kind="rerun")
 
     def edit_justification(self, check_id: int, sentences: list[tuple[str, str]], note: str, user: str) -> list:
         """Saves the editor's justification (each sentence's text and citations) as a revision after the citation
