@@ -258,10 +258,16 @@ CASES = [
     _read("/claimants/Mayor%20Jones", "read", "page"),
     _read("/api/claimants/Mayor%20Jones", "read", "api"),
     *[_desk_case("assign", "assign", via, 200, 303) for via in ("api", "page")],
-    *[_desk_case("curate", name, via, ok, 303) for name, ok in (("mark", 201), ("add-document", 201), ("rerun", 202))
-      for via in ("api", "page")],  # fmt: skip
-    *[_desk_case("edit", name, via, ok, 303) for name, ok in (("justification", 200), ("ruling", 201))
-      for via in ("api", "page")],  # fmt: skip
+    *[
+        _desk_case("curate", name, via, ok, 303)
+        for name, ok in (("mark", 201), ("add-document", 201), ("rerun", 202))
+        for via in ("api", "page")
+    ],
+    *[
+        _desk_case("edit", name, via, ok, 303)
+        for name, ok in (("justification", 200), ("ruling", 201))
+        for via in ("api", "page")
+    ],
 ]
 
 
