@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -24,9 +24,11 @@ from factdesk.fetch import fetch_log, fetcher_params, is_url
 from factdesk.fetch.ingest import WebIngester
 from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
+from factdesk.publish.desk import outside_evidence
 from factdesk.records import (
     NOT_ENOUGH_EVIDENCE,
     Claim,
+    Document,
     Evidence,
     FactCheck,
     Provenance,
@@ -37,8 +39,9 @@ from factdesk.records import (
 from factdesk.retrieve import Retriever, retriever_params
 from factdesk.retrieve.rerank import Reranker
 from factdesk.search import WebGatherer, WebReport
-from factdesk.store import open_store
+from factdesk.store import PassageHit, open_store
 from factdesk.verify.base import Aggregator, StanceModel
+from factdesk.verify.curation import Mark, curate
 from factdesk.verify.relevance import voting_evidence
 from factdesk.verify.weigh import EvidenceWeigher
 from factdesk.watch import FeedSource, FeedWatcher, WatchReport
@@ -206,10 +209,22 @@ class FactDesk:
     def check(self, claim: Claim, as_of: date | None = None, save: bool = True) -> FactCheck:
         """Checks ``claim`` against passages published no later than ``as_of`` (default: the claim's date)."""
         cutoff = as_of or claim.date
-        evidence = self.gather(claim, cutoff)
+        check = self.rule(claim, self.gather(claim, cutoff), cutoff)
+        if save:
+            self.save(check)
+        return check
+
+    def rule(
+        self, claim: Claim, evidence: Sequence[Evidence], cutoff: date | None, notes: Sequence[str] = ()
+    ) -> FactCheck:
+        """The fact-check of ``claim`` on the given evidence, as ``check`` rules on what it gathers: the verdict
+        model weighs the most relevant passages about the claim, and the writer's sentences that their citations
+        bear out make the justification. ``notes`` (an editor's curation, say) go first among the check's notes."""
+        self.warm_up()
+        evidence = list(evidence)
         scores = self.aggregator.run(claim, voting_evidence(evidence, self.config.verify.verdict_evidence))
         verdict = self._rule(scores)
-        notes = [
+        notes = [*notes] + [
             f"Note: {e.document.id} has no publication date; it was kept and may postdate the claim."
             for e in evidence
             if e.undated
@@ -220,7 +235,7 @@ class FactDesk:
             log.warning(note)
             notes.insert(0, note)
         justification = self._write(claim, verdict, evidence, notes)
-        check = FactCheck(
+        return FactCheck(
             claim=claim,
             verdict=verdict,
             evidence=tuple(evidence),
@@ -238,9 +253,69 @@ class FactDesk:
             ),
             notes=tuple(notes),
         )
-        if save:
-            self.save(check)
-        return check
+
+    def recheck(self, check: FactCheck, marks: Sequence[Mark], added: Sequence[str] = ()) -> FactCheck:
+        """``check`` ruled again (``rule``) on its evidence as an editor curated it: the passages of the stored
+        documents ``added`` weighed and joined (none dropped), then the editor's ``marks`` applied (``curate``: a
+        passage marked irrelevant is left out, one given a stance is read that way), each noted."""
+        self.warm_up()
+        present = {(e.passage.doc_id, e.passage.start, e.passage.end) for e in check.evidence}
+        hits = []
+        for doc_id in dict.fromkeys(added):
+            document = self.store.document(doc_id)
+            if document is None:
+                raise FactdeskError(f"no document {doc_id!r} in the store {self.store.location}")
+            passages = [p for p in self.store.passages(doc_id) if (p.doc_id, p.start, p.end) not in present]
+            hits += [PassageHit(passage, document, 1.0) for passage in passages]
+        joined = [*check.evidence, *self.weigher.weigh_all(check.claim, hits)]
+        evidence, notes = curate(joined, marks)
+        notes += [f"The editor added {doc_id} to the evidence." for doc_id in dict.fromkeys(added)]
+        return self.rule(check.claim, evidence, check.provenance.evidence_cutoff, notes)
+
+    def check_justification(
+        self, check: FactCheck, statements: Sequence[Statement]
+    ) -> tuple[FactCheck, list[dict[str, object]]]:
+        """``check`` with an editor's justification, and each sentence that the citation checker does not bear out
+        or that cites no span of the check's evidence passages: its number (from 1), text and the reason."""
+        self.warm_up()
+        results = self.citations.check(check.claim, check.verdict.label, statements, check.evidence)
+        flags: list[dict[str, object]] = []
+        for number, (statement, result) in enumerate(zip(statements, results, strict=True), start=1):
+            reason = outside_evidence(check, statement) or ("" if result.supported else result.reason)
+            if reason:
+                flags.append({"sentence": number, "text": statement.text, "reason": reason})
+        return replace(check, justification=tuple(statements)), flags
+
+    def search_corpus(self, text: str, limit: int = 20, cutoff: date | None = None) -> list[PassageHit]:
+        """Passages of the store for ``text``, best first, found by the configured retriever (none published after
+        ``cutoff``)."""
+        if not text.strip():
+            return []
+        try:
+            self.retriever.warm_up()
+        except OSError as exc:
+            raise FactdeskError(f"cannot load a model: {exc}") from exc
+        return self.retriever.run(self.store, Claim(text.strip()), cutoff)[:limit]
+
+    def known_match_record(self, claim: Claim) -> dict[str, object] | None:
+        """``known_match`` as a plain record (claim, url, rating, claimant, claim date, publisher, source, score)."""
+        found = self.known_match(claim)
+        if found is None:
+            return None
+        return {**to_jsonable(found.check), "score": round(found.score, 4)}
+
+    def add_document(self, document: Document) -> str:
+        """Stores one document an editor gave (pasted text with its outlet, URL and date), chunked like ingested
+        ones, and brings the retriever's index up to date; returns its id. Text already stored is refused."""
+        if not document.text.strip():
+            raise FactdeskError("field 'text': paste the document's or passage's text")
+        report = Ingester(self.store, self.config.ingest).add([document], f"pasted:{document.id}")
+        if report.problems:
+            raise FactdeskError(report.problems[0].reason)
+        if not report.added:
+            raise FactdeskError("this text is already in the store; find it on the corpus search page")
+        self.index()
+        return document.id
 
     def gather(self, claim: Claim, cutoff: date | None) -> list[Evidence]:
         """The evidence for ``claim`` published no later than ``cutoff`` (see ``EvidenceWeigher.gather``)."""

@@ -89,13 +89,18 @@ class Evidence:
 class Verdict:
     """``label`` is the ruling. When the verdict model's confidence was below the desk's threshold for a ruling
     (``[verify] abstain_below``), the ruling is Not Enough Evidence and ``leaning`` keeps the model's label;
-    ``confidence`` is then the model's confidence in that label."""
+    ``confidence`` is then the model's confidence in that label. An editor's ruling has no confidence (None): it is
+    no model's, and ``probabilities`` stay the model's."""
 
     label: str
     rating: str
-    confidence: float
+    confidence: float | None
     probabilities: dict[str, float]
     leaning: str = ""
+
+    @property
+    def by_editor(self) -> bool:
+        return self.confidence is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,6 +105,27 @@ def test_correction_is_a_new_dated_version_and_the_old_one_stays(factdesk, store
         conn.execute("UPDATE publications SET payload = '{}'")
 
 
+def test_an_editors_ruling_invents_no_confidence_and_keeps_the_models_verdict(factdesk, checked, tmp_path):
+    out = tmp_path / "site"
+    factdesk("publish", checked, "--out", str(out))
+    [v1] = list(out.glob("*/v1"))
+    model = json.loads((v1 / "factcheck.json").read_text())["verdict"]
+    assert isinstance(model["confidence"], float)
+
+    result = factdesk("correct", v1.parent.name, "--note", "Overruled.", "--label", "Refuted", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    v2 = v1.parent / "v2"
+    record = json.loads((v2 / "factcheck.json").read_text())
+    verdict = record["verdict"]
+    assert (verdict["label"], verdict["confidence"]) == ("Refuted", None)  # not 1.00: no model said so
+    assert verdict["probabilities"] == model["probabilities"]
+    report = (v2 / "report.md").read_text()
+    assert "editor's ruling" in report and "confidence 1.00" not in report
+    kept = f"the model's verdict was {model['rating']} ({model['label']}), confidence {model['confidence']:.2f}"
+    assert kept in record["notes"][-1]  # the model's verdict and its confidence stay on the record
+
+
 def test_a_correction_note_of_several_lines_stays_one_block_quote(factdesk, checked, tmp_path):
     out = tmp_path / "site"
     factdesk("publish", checked, "--out", str(out))

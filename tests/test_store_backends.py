@@ -30,6 +30,7 @@ from factdesk.records import Document, Passage
 from factdesk.retrieve.dense import passage_embedder
 from factdesk.store import Review, StoredDocument, VectorStore, acting_as, open_store, postgres, schema
 from factdesk.store.base import DB_NAME
+from factdesk.store.desk import search_words
 from factdesk.store.transfer import digests
 
 LATER = Document("later-1", "The Harwick bridge closed again in 2023.", "https://wire.example/2", "Wire", "Closed",
@@ -280,6 +281,45 @@ def test_users_tokens_and_sign_offs_are_kept_with_who_made_each_change(location)
             _raw(location, sql)
 
 
+def test_desk_events_and_revisions_are_kept_with_who_made_them_and_append_only(location):
+    with open_store(location) as store:
+        store.add_documents([_stored(STORED)])
+        check_id = store.add_factcheck(_check())
+        other = store.add_factcheck(replace(_check(), claim=replace(_check().claim, text="Tolls 100% were_charged.")))
+        with acting_as("eddie"):
+            store.add_desk_event(check_id, "assign", {"assignee": "rita"})
+            store.add_desk_event(check_id, "curate", {"doc_id": "bridge-1", "mark": "irrelevant", "reason": "ü"})
+            ruling = replace(_check().verdict, confidence=None)
+            first = store.add_revision(check_id, "ruling", replace(_check(), verdict=ruling), "overruled")
+            second = store.add_revision(check_id, "edit", _check(), "", [{"sentence": 1, "reason": "r"}])
+        with pytest.raises(FactdeskError, match="no fact-check with id 99"):
+            store.add_desk_event(99, "assign", {"assignee": None})
+        assert [(e["kind"], e["actor"], e["detail"]) for e in store.desk_events(check_id)] == [
+            ("assign", "eddie", {"assignee": "rita"}),
+            ("curate", "eddie", {"doc_id": "bridge-1", "mark": "irrelevant", "reason": "ü"}),
+        ]
+        assert [e["factcheck_id"] for e in store.desk_events(kind="assign")] == [check_id]
+        rows = store.revisions(check_id)
+        assert [(r["id"], r["kind"], r["confidence"], r["note"], r["flags"], r["actor"]) for r in rows] == [
+            (first, "ruling", None, "overruled", [], "eddie"),
+            (second, "edit", 0.8, "", [{"sentence": 1, "reason": "r"}], "eddie"),
+        ]
+        assert store.revision(first).verdict.confidence is None and store.revision(second) == _check()
+        assert store.factcheck(check_id) == _check()  # the stored check never changes
+        assert [r["id"] for r in store.check_rows()] == [other, check_id]
+        assert store.check_rows()[0]["outlets"] == ["Wire"]  # the stored document it weighed
+        assert [r["id"] for r in store.check_rows(search_words("100%"))] == [other]  # LIKE's wildcards are words
+        assert [r["id"] for r in store.check_rows(search_words("WERE_CHARGED"))] == [other]
+        assert [r["id"] for r in store.check_rows(search_words("harwick reopened"))] == [other, check_id]
+        assert store.check_rows(search_words("harwick closed-forever")) == []
+        actions = [(e["actor"], e["action"]) for e in store.audit_log()][-4:]
+    assert actions == [("eddie", "assign"), ("eddie", "curate"), ("eddie", "ruling"), ("eddie", "edit")]
+    for table in ("desk_events", "revisions"):
+        for sql in (f"UPDATE {table} SET kind = 'x'", f"DELETE FROM {table}"):
+            with pytest.raises(_raw_error(), match=f"{table} is append-only"):
+                _raw(location, sql)
+
+
 def test_reviews_vectors_and_fetch_log(location):
     review = Review("https://fc.example/1", "It reopened.", "True", "Mayor Jones", date(2022, 5, 1), None, "FC", "en",
                     {"k": [1, "ü"]})  # fmt: skip
@@ -364,12 +404,15 @@ def test_a_new_store_records_the_schema_version_and_a_newer_one_is_refused(locat
 def test_an_older_store_is_migrated_once_and_audited(location):
     with open_store(location) as store:
         store.add_documents([_stored(STORED)])
-    for table in ("feed_items", "feeds", "fetch_failures"):  # the last migration's tables
-        _raw(location, f"DROP TABLE {table}")
+    for sql in ("DROP TABLE desk_events", "DROP TABLE revisions"):
+        _raw(location, sql)  # undoes the last migration
     _raw(location, f"UPDATE meta SET value = '{schema.SCHEMA_VERSION - 1}' WHERE key = 'schema_version'")
     with open_store(location) as store:
-        assert store.feed("https://wire.example/feed.xml") is None and store.fetch_failures(["x"]) == {}
-        assert [entry["action"] for entry in store.audit_log()] == ["ingest", "migrate"]
+        assert store.desk_events() == [] and store.revisions() == []
+        assert [(entry["actor"], entry["action"]) for entry in store.audit_log()] == [
+            (None, "ingest"),
+            (None, "migrate"),
+        ]
         assert store.document("bridge-1") == STORED
     with open_store(location) as store:
         assert len(store.audit_log()) == 2

@@ -119,6 +119,7 @@ def test_check_sign_off_publish_and_correct_in_a_browser(site, tmp_path):
         ("rita", "login"),
         ("rita", "check-start"),
         ("rita", "check"),
+        ("rita", "known-match"),
         ("rita", "submit-for-review"),
         ("cleo", "login"),
         ("cleo", "approve"),
@@ -186,6 +187,16 @@ def test_the_json_api_does_what_the_pages_do_as_its_openapi_schema_says(site):
         "/api/published/{slug}/corrections",
         "/api/users",
         "/api/users/{name}",
+        "/api/queue",
+        "/api/checks/{check_id}/assign",
+        "/api/checks/{check_id}/history",
+        "/api/checks/{check_id}/marks",
+        "/api/checks/{check_id}/documents",
+        "/api/checks/{check_id}/rerun",
+        "/api/checks/{check_id}/justification",
+        "/api/checks/{check_id}/ruling",
+        "/api/claimants/{name}",
+        "/api/search",
     }
     assert set(paths["/api/checks"]) == {"get", "post"}
     models = schema["components"]["schemas"]

@@ -27,6 +27,7 @@ from factdesk import FactDesk
 from factdesk.accounts import PERMISSIONS, ROLES, Accounts
 from factdesk.cli.main import cli
 from factdesk.publish.publisher import Publisher
+from factdesk.records import STANCE_LABELS
 from factdesk.store import acting_as, open_store
 from factdesk.store.base import DB_NAME
 from factdesk.workbench.auth import COOKIE, Sessions
@@ -63,7 +64,12 @@ def _check_in(site: Site, state: str) -> tuple[int, str | None]:
     """A new fact-check (with a claim of its own) brought to ``state`` through the store; its id, and its slug if
     published."""
     check = _check()
-    check = replace(check, claim=replace(check.claim, text=f"The Harwick bridge reopened ({uuid.uuid4().hex[:8]})."))
+    evidence = tuple(
+        replace(e, stance_probabilities={s: 0.9 if s == e.stance else 0.05 for s in STANCE_LABELS})
+        for e in check.evidence
+    )  # as a stance model gives them: every stance's probability
+    claim = replace(check.claim, text=f"The Harwick bridge reopened ({uuid.uuid4().hex[:8]}).")
+    check = replace(check, claim=claim, evidence=evidence)
     with open_store(_store_path(site)) as store, acting_as("setup"):
         check_id = store.add_factcheck(check)
         moves = {"draft": [], "in-review": ["in-review"], "approved": ["in-review", "approved"]}
@@ -173,6 +179,60 @@ def _add_user(via: str) -> Case:
     return Case("manage-users", via, send, 201 if via == "api" else 303)
 
 
+def _desk_case(action: str, name: str, via: str, ok_api: int, ok_page: int) -> Case:
+    """An action on a draft's desk page (assign, mark, add a document, re-run, edit, rule), and its effect."""
+
+    def send(site: Site, client: httpx.Client) -> tuple[httpx.Response, Callable[[], object], object]:
+        check_id, _ = _check_in(site, "draft")
+        unique = uuid.uuid4().hex[:8]
+        passage = {"doc_id": "bridge-1", "start": 0, "end": 42}
+        api, page = {
+            "assign": (("post", "assign", {"assignee": "rita"}), ("assign", {"assignee": "rita"})),
+            "mark": (
+                ("post", "marks", {**passage, "mark": "irrelevant", "reason": "about another bridge"}),
+                ("marks", {**passage, "mark": "refutes", "reason": "it says the opposite"}),
+            ),
+            "add-document": (
+                ("post", "documents", {"text": f"The Harwick bridge opened ({unique}).", "outlet": "Gazette"}),
+                ("documents", {"text": f"The Harwick bridge opened ({unique}).", "outlet": "Gazette"}),
+            ),
+            "rerun": (("post", "rerun", None), ("rerun", {})),
+            "justification": (
+                ("put", "justification", {"sentences": [{"text": "It reopened.", "citations": [passage]}]}),
+                ("justification", {"count": "1", "text-1": "It reopened.", "cite-1": "bridge-1:0-42"}),
+            ),
+            "ruling": (
+                ("post", "ruling", {"label": "Refuted", "note": "the minutes"}),
+                ("ruling", {"label": "Refuted", "note": "the minutes"}),
+            ),
+        }[name]
+        if via == "api":
+            method, path, body = api
+            answer = client.request(method, f"/api/checks/{check_id}/{path}", json=body)
+        else:
+            path, fields = page
+            answer = client.post(f"/checks/{check_id}/{path}", data={**fields, "csrf_token": client.csrf})
+        if name == "rerun" and answer.status_code in (202, 303):  # no job left running into the next test
+            job = answer.json()["id"] if via == "api" else int(answer.headers["location"].rsplit("/", 1)[1])
+            assert job_until(client, job, {"done", "failed"})["state"] == "done"
+
+        def effect() -> object:
+            with open_store(_store_path(site)) as store:
+                if name == "rerun":
+                    return any(
+                        e["action"] == "rerun-start" and json.loads(str(e["detail"]))["factcheck"] == check_id
+                        for e in store.audit_log()
+                    )
+                if name in ("justification", "ruling"):
+                    return [r["kind"] for r in store.revisions(check_id)] == [{"ruling": "ruling"}.get(name, "edit")]
+                kind = {"mark": "curate", "add-document": "add-evidence"}.get(name, name)
+                return len(store.desk_events(check_id, kind)) == 1
+
+        return answer, effect, True
+
+    return Case(action, via, send, ok_api if via == "api" else ok_page)
+
+
 def _read(path: str, action: str, via: str) -> Case:
     def send(site: Site, client: httpx.Client) -> tuple[httpx.Response, Callable[[], object], object]:
         return client.get(path), lambda: None, None
@@ -193,6 +253,21 @@ CASES = [
     *[_publish(via) for via in ("api", "page")],
     *[_correct(via) for via in ("api", "page")],
     *[_add_user(via) for via in ("api", "page")],
+    _read("/queue", "read", "page"),
+    _read("/api/queue?state=new&q=harwick", "read", "api"),
+    _read("/claimants/Mayor%20Jones", "read", "page"),
+    _read("/api/claimants/Mayor%20Jones", "read", "api"),
+    *[_desk_case("assign", "assign", via, 200, 303) for via in ("api", "page")],
+    *[
+        _desk_case("curate", name, via, ok, 303)
+        for name, ok in (("mark", 201), ("add-document", 201), ("rerun", 202))
+        for via in ("api", "page")
+    ],
+    *[
+        _desk_case("edit", name, via, ok, 303)
+        for name, ok in (("justification", 200), ("ruling", 201))
+        for via in ("api", "page")
+    ],
 ]
 
 
@@ -202,7 +277,7 @@ def test_the_matrix_covers_every_action() -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.via}-{case.send.__qualname__.split('.')[0]}"
-                         f"-{case.action}")  # fmt: skip
+                         f"-{case.action}-{CASES.index(case)}")  # fmt: skip
 def test_each_role_may_take_only_its_actions(site, browsers, case, role):
     client = site.api(BY_ROLE[role]) if case.via == "api" else browsers[role]
     answer, effect, done = case.send(site, client)
@@ -412,7 +487,7 @@ def test_api_tokens_sign_in_until_revoked_and_a_wrong_one_is_refused(site):
         assert api.get("/api/me").json() == {
             "name": "eddie",
             "role": "editor",
-            "actions": ["check", "read", "return", "submit"],
+            "actions": ["assign", "check", "curate", "edit", "read", "return", "submit"],
         }
     with open_store(_store_path(site)) as store:
         token = Accounts(store).issue_token("rita")
@@ -479,6 +554,7 @@ def test_the_audit_log_records_a_whole_flow_with_who_and_when(site):
         ("rita", "login"),
         ("rita", "check-start"),
         ("rita", "check"),
+        ("rita", "known-match"),
         ("rita", "submit-for-review"),
         ("cleo", "login"),
         ("cleo", "approve"),
@@ -488,9 +564,10 @@ def test_the_audit_log_records_a_whole_flow_with_who_and_when(site):
     ]
     assert flow[0][2] == {"address": "127.0.0.1"}
     assert flow[1][2] == {"job": job, "claim": "The Harwick bridge reopened in May 2022"}
-    assert flow[2][2]["factcheck"] == flow[3][2]["factcheck"] == flow[5][2]["factcheck"] == check_id
-    assert flow[5][2] == {"factcheck": check_id, "state": "approved", "note": "Checked the minutes."}
-    assert flow[6][2] == {"slug": slug, "version": 1, "factcheck": check_id}
+    assert flow[2][2]["factcheck"] == flow[4][2]["factcheck"] == flow[6][2]["factcheck"] == check_id
+    assert flow[3][2]["factcheck"] == check_id and "match" in flow[3][2]  # the known-check match looked for
+    assert flow[6][2] == {"factcheck": check_id, "state": "approved", "note": "Checked the minutes."}
+    assert flow[7][2] == {"slug": slug, "version": 1, "factcheck": check_id}
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", str(entry["at"])) for entry in log)
 
 

@@ -69,7 +69,8 @@ def check_record(check: FactCheck, check_id: int | None = None) -> dict[str, Any
         "claim": check.claim.text,
         "label": check.verdict.label,
         "rating": check.verdict.rating,
-        "confidence": round(check.verdict.confidence, 4),
+        "confidence": None if check.verdict.confidence is None else round(check.verdict.confidence, 4),
+        "ruled_by": "editor" if check.verdict.by_editor else "model",
         "leaning": check.verdict.leaning,
         "probabilities": {label: round(p, 4) for label, p in check.verdict.probabilities.items()},
         "evidence": [_evidence_record(e) for e in check.evidence],
@@ -134,7 +135,10 @@ def cutoff_phrase(check: FactCheck) -> str:
 
 
 def verdict_line(verdict: Verdict) -> str:
-    """Rating, label and confidence; when the desk abstained, which way the evidence leaned and how weakly."""
+    """Rating, label and confidence; when the desk abstained, which way the evidence leaned and how weakly; an
+    editor's ruling says so, with no confidence."""
+    if verdict.confidence is None:
+        return f"{verdict.rating} ({verdict.label}), editor's ruling"
     if verdict.leaning:
         return (
             f"{verdict.rating} ({verdict.label}; the evidence leans {verdict.leaning} at confidence "

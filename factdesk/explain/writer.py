@@ -105,9 +105,14 @@ def verdict_statement(claim: Claim, verdict: Verdict, evidence: Sequence[Evidenc
     lead = lead[:3]
     if not lead and stance:
         weighed = sorted((e for e in evidence if not e.from_claimant), key=lambda e: e.relevance, reverse=True)[:3]
+        said = (
+            f"this is the editor's ruling; no passage found {stance} the claim outright."
+            if verdict.confidence is None
+            else f"this is the verdict model's reading of the evidence as a whole (confidence "
+            f"{verdict.confidence:.2f}); no passage found {stance} the claim outright, so an editor should weigh it."
+        )
         return Statement(
-            f"{verdict.rating}: this is the verdict model's reading of the evidence as a whole (confidence "
-            f"{verdict.confidence:.2f}); no passage found {stance} the claim outright, so an editor should weigh it.",
+            f"{verdict.rating}: {said}",
             tuple(map(cite_passage, weighed or evidence[:3])),
             "assessment",
         )

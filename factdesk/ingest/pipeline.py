@@ -13,6 +13,7 @@ from factdesk.config import IngestConfig
 from factdesk.errors import InputProblem
 from factdesk.ingest.chunking import chunk
 from factdesk.ingest.readers import content_hash, expand_paths, read_file
+from factdesk.records import Document
 from factdesk.store import StoreBackend, StoredDocument
 
 
@@ -77,6 +78,20 @@ class Ingester:
                 bar.set_postfix(added=report.added, duplicates=report.duplicates, problems=len(report.problems))
             self._flush(report)
             bar.set_postfix(added=report.added, duplicates=report.duplicates, problems=len(report.problems))
+        return report
+
+    def add(self, documents: Sequence[Document], source: str) -> IngestReport:
+        """Stores documents given as records (text pasted on a page, say), chunked and deduplicated like files;
+        ``source`` names where they came from in the store and in problems."""
+        report = IngestReport(read=len(documents))
+        for document in documents:
+            digest = content_hash(document.text)
+            if digest not in self._pending_hashes:
+                self._pending.append(StoredDocument(replace(document, **self.metadata), (), digest, source))
+                self._pending_hashes.add(digest)
+            else:
+                report.duplicates += 1
+        self._flush(report)
         return report
 
     def _flush(self, report: IngestReport) -> None:

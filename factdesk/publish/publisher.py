@@ -16,13 +16,14 @@ from typing import Any
 from factdesk.config import PublishConfig
 from factdesk.errors import FactdeskError
 from factdesk.explain.render import blockquote, render, render_html
-from factdesk.explain.writer import TemplateWriter, format_date
+from factdesk.explain.writer import format_date
 from factdesk.fetch.archive import WarcRecord, archive_folder, record_bytes
 from factdesk.fetch.log import archived_copies
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
+from factdesk.publish.desk import current_check, overrule
 from factdesk.publish.ratings import load_scale
-from factdesk.records import FactCheck, Verdict, factcheck_from_jsonable, to_jsonable
+from factdesk.records import FactCheck, factcheck_from_jsonable, to_jsonable
 from factdesk.store import StoreBackend
 
 
@@ -66,11 +67,12 @@ class Publisher:
         self.scale = load_scale(self.config.rating_scale)
 
     def publish(self, check_id: int, out: Path, today: date | None = None) -> Publication:
-        """Publishes a stored fact-check as version 1; publishing it again only rewrites missing files."""
+        """Publishes a stored fact-check, as it now stands (its latest revision), as version 1; publishing it again
+        only rewrites missing files."""
         existing = self.store.publications(check_id=check_id)
         if existing:
             return self._materialise(self._from_row(existing[-1]), out)
-        check = self.store.factcheck(check_id)
+        check = current_check(self.store, check_id)
         return self._add(self._new_slug(check), 1, check_id, check, (), out, today)
 
     def preview(self, check_id: int, today: date | None = None) -> Publication:
@@ -79,7 +81,7 @@ class Publisher:
         existing = self.store.publications(check_id=check_id)
         if existing:
             return self._from_row(existing[-1])
-        check = self.store.factcheck(check_id)
+        check = current_check(self.store, check_id)
         return self._build(self._new_slug(check), 1, check_id, check, (), today)
 
     def _new_slug(self, check: FactCheck) -> str:
@@ -105,7 +107,7 @@ class Publisher:
             raise FactdeskError("a correction needs a note saying what changed and why")
         latest = self._from_row(versions[-1])
         new_id = check_id if check_id is not None else latest.check_id
-        check = self.store.factcheck(new_id) if check_id is not None else latest.check
+        check = current_check(self.store, new_id) if check_id is not None else latest.check
         if label is not None:
             check = self._overrule(check, label)
         day = today or datetime.now(UTC).date()
@@ -121,13 +123,7 @@ class Publisher:
 
     def _overrule(self, check: FactCheck, label: str) -> FactCheck:
         """The editor's ruling: a verdict label, or any rating of the scale (see ``RatingScale.ruling``)."""
-        verdict = Verdict(*self.scale.ruling(label), 1.0, check.verdict.probabilities)
-        justification = TemplateWriter().run(check.claim, verdict, check.evidence)
-        notes = (
-            *check.notes,
-            f"The rating {verdict.rating} was set by the editor over the model's {check.verdict.label}.",
-        )
-        return replace(check, verdict=verdict, justification=justification, notes=notes)
+        return overrule(check, *self.scale.ruling(label))
 
     def _add(
         self,
@@ -165,11 +161,12 @@ class Publisher:
         day = today or datetime.now(UTC).date()
         verdict = check.verdict
         # the verdict's own rating if this scale has it (an editor's may be one no label maps to), else the scale's
-        rating = (
-            self.scale.level(verdict.rating)
-            if verdict.rating in self.scale.levels
-            else self.scale.rate(verdict.label, verdict.confidence)
-        )
+        if verdict.rating in self.scale.levels:
+            rating = self.scale.level(verdict.rating)
+        elif verdict.confidence is None:  # an editor's ruling on another scale: this scale's rating of the label
+            rating = self.scale.level(self.scale.ruling(verdict.label)[1])
+        else:
+            rating = self.scale.rate(verdict.label, verdict.confidence)
         review = claim_review(
             check,
             rating,

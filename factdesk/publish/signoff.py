@@ -48,6 +48,14 @@ class SignOff:
         if now not in starts:
             when = " or ".join(STATE_NAMES[s] for s in starts)
             raise FactdeskError(f"fact-check {check_id} is {STATE_NAMES[now]}; it can be {done} only when {when}")
+        if move == "submit":
+            revisions = self.store.revisions(check_id)
+            unsupported = revisions[-1]["flags"] if revisions else []
+            if unsupported:
+                raise FactdeskError(
+                    f"fact-check {check_id}'s justification has {len(unsupported)} sentence(s) its evidence does not"
+                    " support; edit them (each must cite a span its evidence bears out) before sending it for review"
+                )
         self.store.add_signoff(check_id, action, state, note.strip())
         return state
 

@@ -24,6 +24,7 @@ from factdesk.errors import FactdeskError
 from factdesk.records import Document, FactCheck, Passage
 from factdesk.store.audit import actor, now
 from factdesk.store.checks import by_reference, claim_row, publication_action, referenced_ids, with_documents
+from factdesk.store.desk import REVISION_COLUMNS, event_row, revision_row
 from factdesk.store.documents import BatchResult, StoredDocument
 from factdesk.store.fetches import DONE, FAILURE_COLUMNS, FEED_COLUMNS, FETCH_COLUMNS, ITEM_COLUMNS, PENDING
 from factdesk.store.intake import Review, review_from_row
@@ -134,10 +135,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             url TEXT PRIMARY KEY, attempts INTEGER NOT NULL, error TEXT NOT NULL, failed_at TEXT NOT NULL,
             retry_after TEXT NOT NULL)""",
     ),
+    (
+        """CREATE TABLE desk_events (
+            id BIGSERIAL PRIMARY KEY, factcheck_id BIGINT NOT NULL REFERENCES factchecks(id), kind TEXT NOT NULL,
+            detail TEXT NOT NULL, actor TEXT, at TEXT NOT NULL)""",
+        "CREATE INDEX desk_events_by_check ON desk_events(factcheck_id)",
+        "CREATE TRIGGER desk_events_append_only BEFORE UPDATE OR DELETE ON desk_events"
+        " FOR EACH ROW EXECUTE FUNCTION factdesk_refuse('desk_events is append-only')",
+        """CREATE TABLE revisions (
+            id BIGSERIAL PRIMARY KEY, factcheck_id BIGINT NOT NULL REFERENCES factchecks(id), kind TEXT NOT NULL,
+            label TEXT NOT NULL, rating TEXT NOT NULL, confidence DOUBLE PRECISION, payload TEXT NOT NULL,
+            note TEXT NOT NULL, flags TEXT NOT NULL, actor TEXT, at TEXT NOT NULL)""",
+        "CREATE INDEX revisions_by_check ON revisions(factcheck_id)",
+        "CREATE TRIGGER revisions_append_only BEFORE UPDATE OR DELETE ON revisions"
+        " FOR EACH ROW EXECUTE FUNCTION factdesk_refuse('revisions is append-only')",
+    ),
 )
 SERIAL = frozenset(
     {"passages", "claims", "factchecks", "publications", "audit_log", "reviews", "fetches", "users", "user_tokens",
-     "signoffs"}
+     "signoffs", "desk_events", "revisions"}
 )  # fmt: skip
 STATS_SECONDS = 300  # how long the term statistics for IDF are kept before being read again
 MIGRATION_LOCK = 7_405_176  # the advisory lock migrations take, so two processes never migrate at once
@@ -621,6 +637,82 @@ class PostgresStore:
     def record(self, action: str, detail: dict[str, object]) -> None:
         with self._transaction():
             self._audit(action, detail)
+
+    # the desk's work on checks
+
+    def _require_check(self, check_id: int) -> None:
+        if self._one("SELECT 1 FROM factchecks WHERE id = %s", (check_id,)) is None:
+            raise FactdeskError(f"no fact-check with id {check_id} in {self.location}")
+
+    def add_desk_event(self, check_id: int, kind: str, detail: dict[str, object]) -> None:
+        self._require_check(check_id)
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO desk_events (factcheck_id, kind, detail, actor, at) VALUES (%s,%s,%s,%s,%s)",
+                (check_id, kind, json.dumps(detail, ensure_ascii=False), actor(), now()),
+            )
+            self._audit(kind, {"factcheck": check_id, **detail})
+
+    def desk_events(self, check_id: int | None = None, kind: str | None = None) -> list[dict[str, object]]:
+        rows = self._rows(
+            "SELECT factcheck_id, kind, detail, actor, at FROM desk_events"
+            " WHERE (%s::bigint IS NULL OR factcheck_id = %s) AND (%s::text IS NULL OR kind = %s) ORDER BY id",
+            (check_id, check_id, kind, kind),
+        )
+        return [event_row(row) for row in rows]
+
+    def add_revision(
+        self, check_id: int, kind: str, check: FactCheck, note: str = "", flags: Sequence[dict[str, object]] = ()
+    ) -> int:
+        self._require_check(check_id)
+        payload, _ = by_reference(check, self.documents(e.document.id for e in check.evidence))
+        verdict = check.verdict
+        with self._transaction() as conn:
+            revision: int = conn.execute(
+                "INSERT INTO revisions (factcheck_id, kind, label, rating, confidence, payload, note, flags, actor, at)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                (
+                    check_id,
+                    kind,
+                    verdict.label,
+                    verdict.rating,
+                    verdict.confidence,
+                    json.dumps(payload, ensure_ascii=False),
+                    note,
+                    json.dumps(list(flags), ensure_ascii=False),
+                    actor(),
+                    now(),
+                ),
+            ).fetchone()[0]
+            self._audit(kind, {"factcheck": check_id, "revision": revision, "label": verdict.label, "note": note})
+        return revision
+
+    def revisions(self, check_id: int | None = None) -> list[dict[str, object]]:
+        rows = self._rows(
+            f"SELECT {REVISION_COLUMNS} FROM revisions WHERE (%s::bigint IS NULL OR factcheck_id = %s) ORDER BY id",
+            (check_id, check_id),
+        )
+        return [revision_row(row) for row in rows]
+
+    def revision(self, revision_id: int) -> FactCheck:
+        text = self._one("SELECT payload FROM revisions WHERE id = %s", (revision_id,))
+        if text is None:
+            raise FactdeskError(f"no revision with id {revision_id} in {self.location}")
+        payload = json.loads(text)
+        return with_documents(payload, self.documents(referenced_ids(payload)), f"revision {revision_id}")
+
+    def check_rows(self, words: Sequence[str] = ()) -> list[dict[str, object]]:
+        where = " AND ".join("(lower(c.text) LIKE %s OR lower(f.payload) LIKE %s)" for _ in words)
+        rows = self._rows(
+            "SELECT f.id, c.text AS claim, c.claimant, c.claimant_role, c.claim_date, c.appearance_url, f.label,"
+            " f.rating, f.confidence, f.created_at,"
+            " (SELECT json_agg(DISTINCT d.outlet)::text FROM factcheck_documents fd"
+            "  JOIN documents d ON d.id = fd.doc_id WHERE fd.factcheck_id = f.id AND d.outlet <> '') AS outlets"
+            f" FROM factchecks f JOIN claims c ON c.id = f.claim_id {'WHERE ' + where if where else ''}"
+            " ORDER BY f.id DESC",
+            [pattern for word in words for pattern in (word, word)],
+        )
+        return [{**row, "outlets": sorted(json.loads(row["outlets"] or "[]"))} for row in rows]
 
     # intake
 

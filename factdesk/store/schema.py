@@ -263,6 +263,43 @@ _FEEDS_AND_FAILURES = _statements(
     )""",
 )
 
+# The desk's work on fact-checks (``factdesk.publish.desk``): append-only events (assignments, an editor's marks on
+# passages, documents added to a check's evidence, known-check matches) and revisions (new editions of a check: ruled
+# again on curated evidence, the editor's ruling, an edited justification; confidence NULL for an editor's ruling).
+_DESK = _statements(
+    """CREATE TABLE desk_events (
+        id INTEGER PRIMARY KEY,
+        factcheck_id INTEGER NOT NULL REFERENCES factchecks(id),
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        actor TEXT,
+        at TEXT NOT NULL
+    )""",
+    "CREATE INDEX desk_events_by_check ON desk_events(factcheck_id)",
+    "CREATE TRIGGER desk_events_no_update BEFORE UPDATE ON desk_events"
+    " BEGIN SELECT RAISE(ABORT, 'desk_events is append-only'); END",
+    "CREATE TRIGGER desk_events_no_delete BEFORE DELETE ON desk_events"
+    " BEGIN SELECT RAISE(ABORT, 'desk_events is append-only'); END",
+    """CREATE TABLE revisions (
+        id INTEGER PRIMARY KEY,
+        factcheck_id INTEGER NOT NULL REFERENCES factchecks(id),
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        rating TEXT NOT NULL,
+        confidence REAL,
+        payload TEXT NOT NULL,
+        note TEXT NOT NULL,
+        flags TEXT NOT NULL,
+        actor TEXT,
+        at TEXT NOT NULL
+    )""",
+    "CREATE INDEX revisions_by_check ON revisions(factcheck_id)",
+    "CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions"
+    " BEGIN SELECT RAISE(ABORT, 'revisions is append-only'); END",
+    "CREATE TRIGGER revisions_no_delete BEFORE DELETE ON revisions"
+    " BEGIN SELECT RAISE(ABORT, 'revisions is append-only'); END",
+)
+
 # The schema version is the number of migrations applied; index i brings a store from version i to i + 1.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
@@ -272,6 +309,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _SEARCH_RESULTS,
     _ACCOUNTS,
     _FEEDS_AND_FAILURES,
+    _DESK,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -381,4 +419,18 @@ TABLES: dict[str, tuple[str, ...]] = {
         "result",
     ),
     "fetch_failures": ("url", "attempts", "error", "failed_at", "retry_after"),
+    "desk_events": ("id", "factcheck_id", "kind", "detail", "actor", "at"),
+    "revisions": (
+        "id",
+        "factcheck_id",
+        "kind",
+        "label",
+        "rating",
+        "confidence",
+        "payload",
+        "note",
+        "flags",
+        "actor",
+        "at",
+    ),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from factdesk.store.checks import Checks
+from factdesk.store.desk import Desk
 from factdesk.store.fetches import Fetches
 from factdesk.store.intake import Intake
 from factdesk.store.schema import TABLES
@@ -12,11 +13,11 @@ from factdesk.store.search import Search
 from factdesk.store.users import Users
 
 
-class Store(Checks, Search, Intake, Fetches, Users):
+class Store(Checks, Desk, Search, Intake, Fetches, Users):
     """One SQLite database in a folder: the corpus (``documents``), passage search (``search``), claims and
     fact-checks (``checks``), claim intake (``intake``), the fetch log (``fetches``), accounts and sign-offs
-    (``users``), on a schema kept by ordered migrations (``schema``). Every write is one transaction; reads run no
-    DDL."""
+    (``users``), the desk's work on checks (``desk``), on a schema kept by ordered migrations (``schema``). Every
+    write is one transaction; reads run no DDL."""
 
     def table_rows(self, table: str) -> Iterator[tuple[object, ...]]:
         """Every row of ``table`` (one of ``TABLES``), its columns in that order."""

@@ -65,6 +65,26 @@ class EvidenceWeigher:
         """Scores every candidate's stance (and relevance, with a reranker), then keeps the ``top_k`` ranked
         highest by ``rerank_weight · reranker + relevance_weight · stance relevance + the rest · retrieval``, read
         by the passage reader (where there is one)."""
+        kept = [(rank, e) for rank, e in self._score(claim, hits) if e.relevance >= self.verify.min_relevance]
+        chosen = mmr_select(
+            kept,
+            relevance=lambda item: item[0],
+            source=lambda item: domain(item[1].document.url) or item[1].document.outlet.lower(),
+            k=self.retrieve.top_k,
+            trade_off=self.retrieve.mmr_trade_off,
+        )
+        return self._read(claim, [e for _, e in chosen])
+
+    def weigh_all(self, claim: Claim, hits: list[PassageHit]) -> list[Evidence]:
+        """Every hit weighed (stance, relevance, the gate's tag, the reader's reading) and none left out: passages
+        an editor chose, which the ranking does not get to drop."""
+        return self._read(claim, [e for _, e in self._score(claim, hits)])
+
+    def _read(self, claim: Claim, evidence: list[Evidence]) -> list[Evidence]:
+        return self.reader.run(claim, evidence) if self.reader is not None and evidence else evidence
+
+    def _score(self, claim: Claim, hits: list[PassageHit]) -> list[tuple[float, Evidence]]:
+        """Each hit with its ranking score and as evidence: stance, relevance and the relevance gate's tag."""
         if not hits:
             return []
         texts = [hit.passage.text for hit in hits]
@@ -97,17 +117,7 @@ class EvidenceWeigher:
             weighed.append((ranking, evidence))
         about = reranked if self.reranker is not None else [e.relevance for _, e in weighed]
         gated = self.gate.apply([e for _, e in weighed], about)
-        weighed = [(rank, e) for (rank, _), e in zip(weighed, gated, strict=True)]
-        kept = [(rank, e) for rank, e in weighed if e.relevance >= verify.min_relevance]
-        chosen = mmr_select(
-            kept,
-            relevance=lambda item: item[0],
-            source=lambda item: domain(item[1].document.url) or item[1].document.outlet.lower(),
-            k=self.retrieve.top_k,
-            trade_off=self.retrieve.mmr_trade_off,
-        )
-        chosen_evidence = [e for _, e in chosen]
-        return self.reader.run(claim, chosen_evidence) if self.reader is not None else chosen_evidence
+        return [(rank, e) for (rank, _), e in zip(weighed, gated, strict=True)]
 
     @staticmethod
     def with_conclusions(store: StoreBackend, hits: list[PassageHit]) -> list[PassageHit]:

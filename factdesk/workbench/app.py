@@ -10,6 +10,8 @@ so nothing in evidence can run; forms are accepted only from the workbench's own
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import socket
 import threading
 import time
@@ -21,7 +23,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import uvicorn
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -34,10 +36,12 @@ from factdesk.errors import FactdeskError
 from factdesk.explain import check_record
 from factdesk.explain.render import render_html
 from factdesk.pipeline import FactDesk
+from factdesk.publish.desk import QUEUE_STATES, DeskWork, QueueFilter, QueuePage, current_check, parse_citations
 from factdesk.publish.publisher import Publication, Publisher
 from factdesk.publish.signoff import STATE_NAMES, Move, SignOff, State
-from factdesk.records import Claim
-from factdesk.store import StoredUser, acting_as
+from factdesk.records import Claim, Document, FactCheck, Statement
+from factdesk.store import PassageHit, StoreBackend, StoredUser, acting_as
+from factdesk.verify.curation import MARKS, Mark, latest_marks
 from factdesk.workbench.auth import COOKIE, LoginLimiter, Session, Sessions
 from factdesk.workbench.jobs import Job, Jobs
 
@@ -45,11 +49,13 @@ PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; frame-src 'self'; form-action 'self'"
 )
 REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-MAX_FORM_BYTES = 64 * 1024
+MAX_FORM_BYTES = 256 * 1024
+MAX_PASTE_CHARS = 100_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPE = "application/x-www-form-urlencoded"
 SIGNOFF_ACTIONS: dict[Move, Action] = {"submit": "submit", "return": "return", "approve": "approve"}
 T = TypeVar("T")
+log = logging.getLogger("factdesk.workbench")
 
 
 class ClaimIn(BaseModel):
@@ -134,6 +140,107 @@ class UserChange(BaseModel):
     active: bool | None = None
 
 
+class QueueItemOut(BaseModel):
+    id: int
+    claim: str
+    claimant: str
+    claim_date: str | None
+    outlets: list[str]
+    label: str
+    rating: str
+    confidence: float | None  # None: the editor's ruling
+    model_label: str
+    state: str
+    assignee: str | None
+    created_at: str
+
+
+class QueueOut(BaseModel):
+    items: list[QueueItemOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class AssignIn(BaseModel):
+    assignee: str | None = None
+
+
+class MarkIn(BaseModel):
+    doc_id: str
+    start: int
+    end: int
+    mark: Literal["irrelevant", "supports", "refutes", "neutral"]
+    reason: str
+
+
+class DocumentIn(BaseModel):
+    text: str
+    outlet: str = ""
+    url: str = ""
+    title: str = ""
+    date: str = ""
+
+
+class CitationIn(BaseModel):
+    doc_id: str
+    start: int
+    end: int
+
+
+class SentenceIn(BaseModel):
+    text: str
+    citations: list[CitationIn]
+
+
+class JustificationIn(BaseModel):
+    sentences: list[SentenceIn]
+    note: str = ""
+
+
+class FlagOut(BaseModel):
+    sentence: int
+    text: str
+    reason: str
+
+
+class RulingIn(BaseModel):
+    label: str
+    note: str
+
+
+class EditionOut(BaseModel):
+    kind: str  # "check" (the stored, model's), "rerun" (the model's, on curated evidence), "ruling", "edit"
+    label: str
+    rating: str
+    confidence: float | None  # None: the editor's ruling
+    note: str
+    flags: list[FlagOut]
+    actor: str | None
+    at: str
+
+
+class PassageOut(BaseModel):
+    doc_id: str
+    start: int
+    end: int
+    outlet: str
+    url: str
+    published: str | None
+    text: str
+    score: float
+
+
+class ClaimantCheckOut(BaseModel):
+    check_id: int
+    claim: str
+    claim_date: str | None
+    label: str
+    rating: str
+    state: str
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who made a request: a signed-in user (with their browser session) or the holder of an API token."""
@@ -175,6 +282,7 @@ class Workbench:
         self.publisher = Publisher(desk.store, desk.config.publish)
         self.accounts = Accounts(desk.store)
         self.signoff = SignOff(desk.store)
+        self.work = DeskWork(desk.store)
         self.jobs = Jobs(lambda: FactDesk(desk.store.location, desk.config), workers)
         self._lock = threading.Lock()
 
@@ -198,7 +306,129 @@ class Workbench:
         def announce(job: Job) -> None:
             self.locked(lambda: self.desk.store.record("check-start", {"job": job.id, "claim": text}), user)
 
-        return self.jobs.start(claim, user, announce)
+        def work(desk: FactDesk) -> int:
+            check_id = desk.save(desk.check(claim, save=False))
+            try:
+                match = desk.known_match_record(claim)
+            except FactdeskError as exc:  # the check stands without it; the page says no match was looked for
+                log.warning("no known-check match for check %d: %s", check_id, exc)
+            else:
+                DeskWork(desk.store).record_match(check_id, match)
+            return check_id
+
+        return self.jobs.start(text, user, work, announce)
+
+    def queue(self, filters: QueueFilter, page: int, per_page: int) -> QueuePage:
+        return self.locked(lambda: self.work.queue(filters, page, per_page))
+
+    def check_view(self, check_id: int) -> dict[str, Any]:
+        """All the check page shows: the check as it stands and as the model made it, its editions, the known-check
+        match, the evidence an editor may mark (with its marks), the assignee and the sign-off."""
+
+        def read() -> dict[str, Any]:
+            store, work = self.desk.store, self.work
+            stored, current = store.factcheck(check_id), current_check(store, check_id)
+            looked, match = work.known_match(check_id)
+            marks = latest_marks(work.marks(check_id))
+            added = work.added(check_id)
+            published = store.publications(check_id=check_id)
+            return {
+                "check": current,
+                "model": stored,
+                "history": work.history(check_id),
+                "looked": looked,
+                "match": match,
+                "passages": _curation_rows(stored, current, added, store, marks),
+                "added": added,
+                "assignee": work.assignee(check_id),
+                "flags": work.flags(check_id),
+                "published": str(published[-1]["slug"]) if published else None,
+                "users": [u.name for u in store.users() if u.active],
+            }
+
+        view = self.locked(read)
+        return {**view, "signoff": self.signoff_record(check_id)}
+
+    def assign(self, check_id: int, name: str | None, user: str) -> str | None:
+        return self.locked(lambda: self.work.assign(check_id, name), user)
+
+    def mark(self, check_id: int, fields: Mapping[str, Any], user: str) -> None:
+        mark = Mark(
+            str(fields.get("doc_id", "")).strip(),
+            _int(fields.get("start"), "start"),
+            _int(fields.get("end"), "end"),
+            str(fields.get("mark", "")).strip(),
+            str(fields.get("reason", "")),
+        )
+        self.locked(lambda: self.work.mark(check_id, mark), user)
+
+    def add_document(self, check_id: int, fields: Mapping[str, str], user: str) -> str:
+        """Stores pasted text (with its outlet, URL, title and date) and adds it to the check's evidence."""
+        text = fields.get("text", "").strip()
+        if len(text) > MAX_PASTE_CHARS:
+            raise FactdeskError(f"field 'text': at most {MAX_PASTE_CHARS} characters may be pasted")
+        document = Document(
+            id=f"pasted-{hashlib.sha256(text.encode()).hexdigest()[:12]}",
+            text=text,
+            url=fields.get("url", "").strip(),
+            outlet=fields.get("outlet", "").strip(),
+            title=fields.get("title", "").strip(),
+            published=parse_claim_date(fields.get("date", "").strip() or None, "field 'date'"),
+        )
+
+        def run() -> str:
+            self.work.require_editable(check_id)
+            doc_id = self.desk.add_document(document)
+            self.work.add_evidence(check_id, doc_id)
+            return doc_id
+
+        return self.locked(run, user)
+
+    def rerun(self, check_id: int, user: str) -> Job:
+        """Rules again, in the background, on the check's evidence as curated: a new revision, the model's."""
+        claim = self.locked(lambda: (self.work.require_editable(check_id), self.desk.store.factcheck(check_id))[1])
+
+        def announce(job: Job) -> None:
+            self.locked(lambda: self.desk.store.record("rerun-start", {"job": job.id, "factcheck": check_id}), user)
+
+        def work(desk: FactDesk) -> int:
+            on_desk = DeskWork(desk.store)
+            checked = desk.recheck(desk.store.factcheck(check_id), on_desk.marks(check_id), on_desk.added(check_id))
+            on_desk.revise(check_id, "rerun", checked, "ruled again on the curated evidence")
+            return check_id
+
+        return self.jobs.start(claim.claim.text, user, work, announce, kind="rerun")
+
+    def edit_justification(self, check_id: int, sentences: list[tuple[str, str]], note: str, user: str) -> list:
+        """Saves the editor's justification (each sentence's text and citations) as a revision after the citation
+        checker reads it; returns the sentences it flags. Flagged sentences may be saved only on a draft."""
+
+        def run() -> list[dict[str, object]]:
+            self.work.require_editable(check_id)
+            check = current_check(self.desk.store, check_id)
+            statements = _statements(check, sentences)
+            revised, flags = self.desk.check_justification(check, statements)
+            state = self.signoff.state(check_id)
+            if flags and state != "draft":
+                raise FactdeskError(
+                    f"fact-check {check_id} is {STATE_NAMES[state]}: a justification with unsupported sentences"
+                    f" (sentence {', '.join(str(f['sentence']) for f in flags)}) can be saved only on a draft"
+                )
+            self.work.revise(check_id, "edit", revised, note, flags)
+            return flags
+
+        return self.locked(run, user)
+
+    def rule(self, check_id: int, label: str, note: str, user: str) -> None:
+        verdict, rating = self.publisher.scale.ruling(label)
+        self.locked(lambda: self.work.rule(check_id, verdict, rating, note), user)
+
+    def claimant(self, name: str) -> list[dict[str, Any]]:
+        rows, states = self.locked(lambda: (self.desk.store.claimant_history(name), self.signoff.states()))
+        return [{**row, "state": states.get(int(str(row["check_id"])), "draft")} for row in rows]
+
+    def search(self, text: str, limit: int) -> list[PassageHit]:
+        return self.locked(lambda: self.desk.search_corpus(text, limit))
 
     def checks(self) -> list[dict[str, Any]]:
         """The newest fact-checks, each with its sign-off state."""
@@ -250,6 +480,51 @@ class Workbench:
     def change_user(self, name: str, role: str | None, active: bool | None, user: str) -> UserOut:
         disabled = None if active is None else not active
         return _user_out(self.locked(lambda: self.accounts.change(name, role=role, disabled=disabled), user))
+
+
+def _int(value: object, name: str) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise FactdeskError(f"field {name!r}: expected a whole number, got {value!r}") from None
+
+
+def _statements(check: FactCheck, sentences: list[tuple[str, str]]) -> list[Statement]:
+    """The editor's sentences (text, citations as ``doc_id:start-end; ...``), blank ones left out. A sentence kept
+    word for word keeps its kind; an edited quote, timeline or comparison keeps its kind (its quoted words or figure
+    must still be in the span), and any other edited or new sentence is checked as free text, by the verifier."""
+    before = {s.text: s.kind for s in check.justification}
+    statements = []
+    for number, (text, cites) in enumerate(sentences, start=1):
+        text = " ".join(text.split())
+        if not text:
+            continue
+        old = check.justification[number - 1].kind if number <= len(check.justification) else "free"
+        kind = before.get(text) or (old if old in ("quote", "timeline", "comparison") else "free")
+        statements.append(Statement(text, parse_citations(cites, f"sentence {number}"), kind))
+    if not statements:
+        raise FactdeskError("a justification needs at least one sentence")
+    return statements
+
+
+def _curation_rows(
+    stored: FactCheck, current: FactCheck, added: list[str], store: StoreBackend, marks: dict[Any, Mark]
+) -> list[dict[str, Any]]:
+    """Each passage an editor may mark: the check's evidence as the model weighed it, then the passages of the
+    documents added; with the stance it has now (None: left out), and its latest mark."""
+    now = {(e.passage.doc_id, e.passage.start, e.passage.end): e.stance for e in current.evidence}
+    rows: dict[tuple[str, int, int], dict[str, Any]] = {}
+    items = [(e.passage, e.document, e.stance) for e in (*stored.evidence, *current.evidence)]
+    for doc_id in added:
+        document = store.document(doc_id)
+        items += [(p, document, "") for p in store.passages(doc_id)] if document else []
+    for passage, document, stance in items:
+        key = (passage.doc_id, passage.start, passage.end)
+        rows.setdefault(
+            key,
+            {"passage": passage, "document": document, "model": stance, "now": now.get(key), "mark": marks.get(key)},
+        )
+    return list(rows.values())
 
 
 def _user_out(user: StoredUser) -> UserOut:
@@ -501,22 +776,20 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
 
     @app.get("/checks/{check_id}", include_in_schema=False)
     def check_page(check_id: int, caller: Caller = gate["read"]) -> HTMLResponse:
-        store = workbench.desk.store
-        check, published = workbench.locked(lambda: (store.factcheck(check_id), store.publications(check_id=check_id)))
-        slug = str(published[-1]["slug"]) if published else None
+        view = workbench.check_view(check_id)
         return page(
             "check.html",
             caller,
             title=f"Fact-check {check_id}",
             check_id=check_id,
-            check=check,
-            published=slug,
-            signoff=workbench.signoff_record(check_id),
+            marks=MARKS,
+            labels=workbench.publisher.scale.labels,
+            **view,
         )
 
     @app.get("/checks/{check_id}/report", include_in_schema=False)
     def check_report(check_id: int, caller: Caller = gate["read"]) -> HTMLResponse:
-        check = workbench.locked(lambda: workbench.desk.store.factcheck(check_id))
+        check = workbench.locked(lambda: current_check(workbench.desk.store, check_id))
         return HTMLResponse(render_html(check), headers={"Content-Security-Policy": REPORT_POLICY})
 
     def signoff_form(move: Move, action: Action) -> None:
@@ -605,6 +878,98 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
         await run_in_threadpool(workbench.change_user, name, form.get("role") or None, active, caller.name)
         return RedirectResponse("/users", 303)
 
+    def queue_filter(
+        state: str, claimant: str, outlet: str, since: str, until: str, rating: str, assignee: str, q: str
+    ) -> QueueFilter:
+        return QueueFilter(
+            state=state,
+            claimant=claimant.strip(),
+            outlet=outlet.strip(),
+            since=parse_claim_date(since.strip() or None, "field 'since'"),
+            until=parse_claim_date(until.strip() or None, "field 'until'"),
+            rating=rating.strip(),
+            assignee=assignee.strip(),
+            text=q.strip(),
+        )
+
+    @app.get("/queue", include_in_schema=False)
+    def queue_page(
+        request: Request,
+        state: str = "",
+        claimant: str = "",
+        outlet: str = "",
+        since: str = "",
+        until: str = "",
+        rating: str = "",
+        assignee: str = "",
+        q: str = "",
+        page_number: int = Query(1, alias="page"),
+        caller: Caller = gate["read"],
+    ) -> HTMLResponse:
+        filters = queue_filter(state, claimant, outlet, since, until, rating, assignee, q)
+        found = workbench.queue(filters, page_number, 25)
+        args = {k: v for k, v in request.query_params.items() if k != "page" and v}
+        return page(
+            "queue.html",
+            caller,
+            title="Queue",
+            queue=found,
+            filters=filters,
+            states=QUEUE_STATES,
+            args=args,
+            link=lambda n: "/queue?" + urlencode({**args, "page": n}),
+            ratings=workbench.publisher.scale.labels,
+            users=[u.name for u in workbench.users() if u.active],
+        )
+
+    @app.post("/checks/{check_id}/assign", include_in_schema=False)
+    async def assign_form(check_id: int, request: Request, caller: Caller = gate["assign"]) -> Response:
+        name = (await _form(request)).get("assignee", "").strip() or None
+        await run_in_threadpool(workbench.assign, check_id, name, caller.name)
+        return RedirectResponse(f"/checks/{check_id}", 303)
+
+    @app.post("/checks/{check_id}/marks", include_in_schema=False)
+    async def mark_form(check_id: int, request: Request, caller: Caller = gate["curate"]) -> Response:
+        await run_in_threadpool(workbench.mark, check_id, await _form(request), caller.name)
+        return RedirectResponse(f"/checks/{check_id}#curate", 303)
+
+    @app.post("/checks/{check_id}/documents", include_in_schema=False)
+    async def document_form(check_id: int, request: Request, caller: Caller = gate["curate"]) -> Response:
+        await run_in_threadpool(workbench.add_document, check_id, await _form(request), caller.name)
+        return RedirectResponse(f"/checks/{check_id}#curate", 303)
+
+    @app.post("/checks/{check_id}/rerun", include_in_schema=False)
+    async def rerun_form(check_id: int, request: Request, caller: Caller = gate["curate"]) -> Response:
+        job = await run_in_threadpool(workbench.rerun, check_id, caller.name)
+        return RedirectResponse(f"/jobs/{job.id}", 303)
+
+    @app.get("/checks/{check_id}/justification", include_in_schema=False)
+    def justification_page(check_id: int, caller: Caller = gate["edit"]) -> HTMLResponse:
+        view = workbench.check_view(check_id)
+        return page("justification.html", caller, title=f"Edit fact-check {check_id}", check_id=check_id, **view)
+
+    @app.post("/checks/{check_id}/justification", include_in_schema=False)
+    async def justification_form(check_id: int, request: Request, caller: Caller = gate["edit"]) -> Response:
+        form = await _form(request)
+        count = _int(form.get("count", "0"), "count")
+        sentences = [(form.get(f"text-{n}", ""), form.get(f"cite-{n}", "")) for n in range(1, min(count, 200) + 1)]
+        await run_in_threadpool(workbench.edit_justification, check_id, sentences, form.get("note", ""), caller.name)
+        return RedirectResponse(f"/checks/{check_id}", 303)
+
+    @app.post("/checks/{check_id}/ruling", include_in_schema=False)
+    async def ruling_form(check_id: int, request: Request, caller: Caller = gate["edit"]) -> Response:
+        form = await _form(request)
+        await run_in_threadpool(workbench.rule, check_id, form.get("label", ""), form.get("note", ""), caller.name)
+        return RedirectResponse(f"/checks/{check_id}", 303)
+
+    @app.get("/claimants/{name}", include_in_schema=False)
+    def claimant_page(name: str, caller: Caller = gate["read"]) -> HTMLResponse:
+        return page("claimant.html", caller, title=f"Claimant: {name}", name=name, rows=workbench.claimant(name))
+
+    @app.get("/search", include_in_schema=False)
+    def search_page(q: str = "", caller: Caller = gate["read"]) -> HTMLResponse:
+        return page("search.html", caller, title="Corpus search", q=q, hits=workbench.search(q, 25) if q else [])
+
     # the JSON API
 
     @app.get("/api/me", tags=["users"])
@@ -631,8 +996,20 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
 
     @app.get("/api/checks/{check_id}", tags=["checks"])
     def get_check(check_id: int, caller: Caller = gate["read"]) -> dict[str, Any]:
-        """A fact-check's record, as `factdesk check --format json` writes it."""
-        return check_record(workbench.locked(lambda: workbench.desk.store.factcheck(check_id)), check_id)
+        """The known-check match first (null: none found; absent: not looked for), then the fact-check's record as it
+        now stands (as `factdesk check --format json` writes it), its sign-off state and assignee, and the model's
+        verdict as first made."""
+        view = workbench.check_view(check_id)
+        found = {"known_match": view["match"]} if view["looked"] else {}
+        model = view["model"].verdict
+        return {
+            **found,
+            **check_record(view["check"], check_id),
+            "state": view["signoff"].state,
+            "assignee": view["assignee"],
+            "model_verdict": {"label": model.label, "rating": model.rating, "confidence": model.confidence},
+            "flags": view["flags"],
+        }
 
     @app.post("/api/checks", status_code=202, tags=["checks"])
     def start_check(claim: ClaimIn, caller: Caller = gate["check"]) -> JobOut:
@@ -689,6 +1066,100 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
     def correct(slug: str, correction: CorrectionIn, caller: Caller = gate["correct"]) -> PublicationOut:
         """Publishes a new version with a correction note and, optionally, the editor's verdict label."""
         return workbench.publications(workbench.correct(slug, correction.note, correction.label, caller.name).slug)[-1]
+
+    @app.get("/api/queue", tags=["desk"])
+    def queue(
+        state: str = "",
+        claimant: str = "",
+        outlet: str = "",
+        since: str = "",
+        until: str = "",
+        rating: str = "",
+        assignee: str = "",
+        q: str = "",
+        page_number: int = Query(1, alias="page"),
+        per_page: int = 25,
+        caller: Caller = gate["read"],
+    ) -> QueueOut:
+        """The queue: checks by state (new, in-progress, in-review, approved, published), newest first, filtered by
+        claimant, outlet, claim date range (since, until), rating, assignee and words (q), a page at a time."""
+        filters = queue_filter(state, claimant, outlet, since, until, rating, assignee, q)
+        found = workbench.queue(filters, page_number, per_page)
+        items = [QueueItemOut(**vars(item)) for item in found.items]
+        return QueueOut(items=items, total=found.total, page=found.page, per_page=found.per_page, pages=found.pages)
+
+    @app.post("/api/checks/{check_id}/assign", tags=["desk"])
+    def assign(check_id: int, body: AssignIn, caller: Caller = gate["assign"]) -> AssignIn:
+        """Assigns a fact-check to a user (null: to no one)."""
+        return AssignIn(assignee=workbench.assign(check_id, body.assignee, caller.name))
+
+    @app.get("/api/checks/{check_id}/history", tags=["desk"])
+    def history(check_id: int, caller: Caller = gate["read"]) -> list[EditionOut]:
+        """A fact-check's editions, oldest first: the model's check, re-runs, the editor's rulings and edits."""
+        return [EditionOut(**row) for row in workbench.locked(lambda: workbench.work.history(check_id))]  # type: ignore[arg-type]
+
+    @app.post("/api/checks/{check_id}/marks", status_code=201, tags=["desk"])
+    def mark(check_id: int, body: MarkIn, caller: Caller = gate["curate"]) -> MarkIn:
+        """Marks a passage of the check's evidence irrelevant, or as taking a stance, with the editor's reason."""
+        workbench.mark(check_id, body.model_dump(), caller.name)
+        return body
+
+    @app.post("/api/checks/{check_id}/documents", status_code=201, tags=["desk"])
+    def add_document(check_id: int, body: DocumentIn, caller: Caller = gate["curate"]) -> dict[str, str]:
+        """Stores pasted text (with outlet, URL, title, date) and adds it to the check's evidence."""
+        return {"doc_id": workbench.add_document(check_id, body.model_dump(), caller.name)}
+
+    @app.post("/api/checks/{check_id}/rerun", status_code=202, tags=["desk"])
+    def rerun(check_id: int, caller: Caller = gate["curate"]) -> JobOut:
+        """Rules again, in the background, on the check's evidence as curated; follow the job at /api/jobs/{id}."""
+        return _job_out(workbench.rerun(check_id, caller.name))
+
+    @app.put("/api/checks/{check_id}/justification", tags=["desk"])
+    def justification(check_id: int, body: JustificationIn, caller: Caller = gate["edit"]) -> list[FlagOut]:
+        """Saves the editor's justification; every sentence cites spans of the evidence. Returns the sentences the
+        citation checker flags (saved only on a draft, and a check with any cannot be sent for review)."""
+        sentences = [(s.text, "; ".join(f"{c.doc_id}:{c.start}-{c.end}" for c in s.citations)) for s in body.sentences]
+        flags = workbench.edit_justification(check_id, sentences, body.note, caller.name)
+        return [FlagOut(**flag) for flag in flags]
+
+    @app.post("/api/checks/{check_id}/ruling", status_code=201, tags=["desk"])
+    def ruling(check_id: int, body: RulingIn, caller: Caller = gate["edit"]) -> EditionOut:
+        """The editor's ruling over the model's verdict (a verdict label or a rating), with a note; it carries no
+        confidence."""
+        workbench.rule(check_id, body.label, body.note, caller.name)
+        return history(check_id, caller)[-1]
+
+    @app.get("/api/claimants/{name}", tags=["desk"])
+    def claimant(name: str, caller: Caller = gate["read"]) -> list[ClaimantCheckOut]:
+        """Every check of a claimant's claims, oldest claim first."""
+        return [
+            ClaimantCheckOut(
+                check_id=int(r["check_id"]),
+                claim=str(r["text"]),
+                claim_date=None if r["claim_date"] is None else str(r["claim_date"]),
+                label=str(r["label"]),
+                rating=str(r["rating"]),
+                state=str(r["state"]),
+            )
+            for r in workbench.claimant(name)
+        ]
+
+    @app.get("/api/search", tags=["desk"])
+    def search(q: str, limit: int = 20, caller: Caller = gate["read"]) -> list[PassageOut]:
+        """Passages of the corpus for the words ``q``, found by the configured retriever."""
+        return [
+            PassageOut(
+                doc_id=h.passage.doc_id,
+                start=h.passage.start,
+                end=h.passage.end,
+                outlet=h.document.outlet,
+                url=h.document.url,
+                published=h.document.published.isoformat() if h.document.published else None,
+                text=h.passage.text,
+                score=round(h.score, 4),
+            )
+            for h in workbench.search(q, max(1, min(limit, 100)))
+        ]
 
     @app.get("/api/users", tags=["users"])
     def list_users(caller: Caller = gate["manage-users"]) -> list[UserOut]:

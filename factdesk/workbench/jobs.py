@@ -1,6 +1,6 @@
-"""Checks as background jobs: a pool of worker threads, each with its own FactDesk (one model load per worker, one
-store connection per worker), so a check never holds up a page and the store sees each worker's writes as its own
-transactions."""
+"""Checks (and re-runs of checks on curated evidence) as background jobs: a pool of worker threads, each with its own
+FactDesk (one model load per worker, one store connection per worker), so a check never holds up a page and the
+store sees each worker's writes as its own transactions."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from typing import Literal
 
 from factdesk.errors import FactdeskError
 from factdesk.pipeline import FactDesk
-from factdesk.records import Claim
 from factdesk.store import acting_as
 
 log = logging.getLogger("factdesk.workbench")
 
 State = Literal["queued", "running", "done", "failed"]
+Work = Callable[[FactDesk], int]  # what a job does with its worker's desk; returns the fact-check's id
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Job:
     claim: str
     user: str  # who started it; the stored check is audited as theirs
     submitted: float
+    kind: str = "check"  # or "rerun"
     state: State = "queued"
     started: float | None = None
     finished: float | None = None
@@ -40,7 +41,7 @@ class Job:
 
 
 class Jobs:
-    """Runs checks on ``workers`` threads; each thread opens its own desk with ``open_desk`` on first use."""
+    """Runs jobs on ``workers`` threads; each thread opens its own desk with ``open_desk`` on first use."""
 
     def __init__(self, open_desk: Callable[[], FactDesk], workers: int = 1) -> None:
         self._open_desk = open_desk
@@ -50,14 +51,16 @@ class Jobs:
         self._jobs: dict[int, Job] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="factdesk-check")
 
-    def start(self, claim: Claim, user: str, announce: Callable[[Job], None] | None = None) -> Job:
-        """Queues a check of ``claim`` for ``user``; ``announce`` is called with the job before it can run."""
+    def start(
+        self, claim: str, user: str, work: Work, announce: Callable[[Job], None] | None = None, kind: str = "check"
+    ) -> Job:
+        """Queues ``work`` on ``claim`` for ``user``; ``announce`` is called with the job before it can run."""
         with self._lock:
-            job = Job(id=len(self._jobs) + 1, claim=claim.text, user=user, submitted=time.monotonic())
+            job = Job(id=len(self._jobs) + 1, claim=claim, user=user, submitted=time.monotonic(), kind=kind)
             self._jobs[job.id] = job
         if announce is not None:
             announce(job)
-        self._pool.submit(self._run, job, claim)
+        self._pool.submit(self._run, job, work)
         return job
 
     def get(self, job_id: int) -> Job:
@@ -81,15 +84,14 @@ class Jobs:
                 self._desks.append(desk)
         return desk
 
-    def _run(self, job: Job, claim: Claim) -> None:
+    def _run(self, job: Job, work: Work) -> None:
         job.started, job.state = time.monotonic(), "running"
         try:
             with acting_as(job.user):
-                desk = self._desk()
-                job.check_id = desk.save(desk.check(claim, save=False))
+                job.check_id = work(self._desk())
             job.state = "done"
         except Exception as exc:  # a failed check is reported on its job; the worker goes on to the next
-            log.exception("check job %d failed", job.id)
+            log.exception("%s job %d failed", job.kind, job.id)
             job.error = str(exc) if isinstance(exc, FactdeskError) else f"{type(exc).__name__}: {exc}"
             job.state = "failed"
         finally:
