@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "factdesk"
 
 BOTTOM = frozenset({"records", "errors", "config", "registry", "text", "urls", "logs", "onnx_model"})
 STAGES = frozenset({"ingest", "fetch", "search", "claims", "retrieve", "verify", "explain", "publish", "store"})
-WIRING = frozenset({"pipeline"})
+WIRING = frozenset({"pipeline", "batch"})  # batch: engines that run the pipeline over many claims
 INTERFACES = frozenset({"cli", "workbench", "demo", "__main__", ""})  # "": the package itself, factdesk/__init__
 LEAVES = frozenset({"training", "evaluate"})
 DATASETS = frozenset({"datasets"})
