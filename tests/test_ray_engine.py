@@ -14,21 +14,24 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, run_subprocess, write_jsonl
+from test_store_backends import new_pg_database, postgres_admin  # noqa: F401  (fixtures)
 
 from factdesk.batch.ray_engine import pool_size
 from factdesk.demo import demo_corpus, demo_folder
+from factdesk.store import open_store
 from factdesk.store.base import DB_NAME
 
 
-def _needs_ray() -> pytest.MarkDecorator:
+def _ray_installed() -> bool:
     try:
         import ray  # noqa: F401
     except ImportError:
-        return pytest.mark.skip(reason="ray is not installed (the `ray` extra)")
-    return pytest.mark.slow
+        return False
+    return True
 
 
-needs_ray = _needs_ray()
+without_ray = pytest.mark.skipif(not _ray_installed(), reason="ray is not installed (the `ray` extra)")
+needs_ray = pytest.mark.slow(without_ray)  # starts Ray: slow
 
 
 def _claims() -> list[dict]:
@@ -136,6 +139,22 @@ sys.exit(cli.main(["--store", {str(tmp_path / "store")!r}, *args], standalone_mo
     assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "store").exists()
 
 
+@without_ray
+def test_an_unreachable_cluster_address_fails_at_once_naming_it(factdesk, tmp_path):
+    text = tmp_path / "bridge.txt"
+    text.write_text("The Harwick bridge reopened to traffic on 3 May 2022.\n", encoding="utf-8")
+    assert factdesk("ingest", str(text)).exit_code == 0
+    claims = write_jsonl(tmp_path / "claims.jsonl", [{"id": "k0", "claim": "The Harwick bridge reopened"}])
+    out = tmp_path / "out.jsonl"
+
+    args = ["--claims", str(claims), "--out", str(out), "--engine", "ray", "--address", "127.0.0.1:1"]
+    result = factdesk("check", *args)
+
+    assert result.exit_code == 2
+    assert "error: cannot connect to the Ray cluster at 127.0.0.1:1: Connection refused" in result.stderr
+    assert out.read_text() == ""
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -155,3 +174,21 @@ def test_the_pool_shares_the_cluster_cpus_out_within_the_largest_node():
     assert pool_size([8], 2) == (2, 4)
     assert pool_size([4, 4], 1) == (1, 4)  # no more CPUs than one node has
     assert pool_size([2], 4) == (4, 1)  # at least one each
+
+
+@needs_ray
+def test_ray_batch_on_a_postgresql_store_matches_one_process(request, tmp_path):
+    """The workers read the PostgreSQL store over connections of their own; the driver saves the checks."""
+    location = request.getfixturevalue("new_pg_database")
+    assert run_subprocess("--store", location, "ingest", str(demo_corpus()), cwd=REPO).returncode == 0
+    claims = write_jsonl(tmp_path / "claims.jsonl", _claims()[:3])
+    outputs = {}
+    for engine in ("local", "ray"):
+        outputs[engine] = tmp_path / f"{engine}.jsonl"
+        args = ["check", "--claims", str(claims), "--out", str(outputs[engine]), "--engine", engine]
+        result = run_subprocess("--store", location, *args, cwd=REPO)
+        assert result.returncode == 0, result.stderr
+        assert "3 checked, 0 already in" in result.stdout
+    assert outputs["ray"].read_text(encoding="utf-8") == outputs["local"].read_text(encoding="utf-8")
+    with open_store(location) as store:
+        assert store.stats()["factchecks"] == 6

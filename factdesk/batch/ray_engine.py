@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -122,6 +123,7 @@ class RayEngine:
             return False
         quiet = {"include_dashboard": False, "logging_level": logging.WARNING}
         if self.address:
+            _probe(self.address)  # Ray itself would retry an unreachable address for minutes
             try:
                 ray.init(address=self.address, **quiet)
             except (ConnectionError, ValueError, RuntimeError) as exc:
@@ -169,6 +171,17 @@ def pool_size(node_cpus: Sequence[int], workers: int | None) -> tuple[int, int]:
     total = sum(node_cpus)
     workers = workers or max(1, total)
     return workers, max(1, min(max(node_cpus, default=1), total // workers))
+
+
+def _probe(address: str, timeout: float = 10.0) -> None:
+    """Fails at once, naming ``address``, when a HOST:PORT address (the head's GCS) does not accept connections."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return  # "auto", or a ray:// client address: Ray resolves those
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise FactdeskError(f"cannot connect to the Ray cluster at {address}: {exc.strerror or exc}") from exc
 
 
 def _node_cpus(ray: Any) -> list[int]:
