@@ -192,3 +192,19 @@ def test_ray_batch_on_a_postgresql_store_matches_one_process(request, tmp_path):
     assert outputs["ray"].read_text(encoding="utf-8") == outputs["local"].read_text(encoding="utf-8")
     with open_store(location) as store:
         assert store.stats()["factchecks"] == 6
+
+
+@needs_ray
+def test_a_model_that_cannot_load_on_the_workers_stops_the_batch_as_in_one_process(demo_store, tmp_path):
+    config = tmp_path / "factdesk.toml"
+    config.write_text(f'[verify.stance_model]\nname = "cross-encoder"\nmodel_dir = "{tmp_path / "no-model"}"\n')
+    errors = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.jsonl"
+        args = ["check", "--claims", str(demo_store["claims"]), "--out", str(out), "--engine", engine]
+        result = run_subprocess("--store", str(demo_store["store"]), "--config", str(config), *args, cwd=REPO)
+        assert result.returncode == 2, result.stderr
+        assert out.read_text() == ""
+        errors[engine] = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors["ray"] == errors["local"] and len(errors["local"]) == 1
+    assert str(tmp_path / "no-model") in errors["local"][0]

@@ -59,10 +59,12 @@ class ClaimChecker:
         self.desk: FactDesk | None = None
         self.fatal = ""
         try:
-            self.desk = FactDesk(location, config, read_only=True)
-            self.desk.warm_up()
+            desk = FactDesk(location, config, read_only=True)
+            desk.warm_up()
         except FactdeskError as exc:
             self.fatal = str(exc)
+        else:
+            self.desk = desk
 
     def __call__(self, batch: Any) -> dict[str, list[Any]]:
         claims = batch.column("claim").to_pylist()
