@@ -145,11 +145,14 @@ def _token_keys(
 
 
 def cpu_cores() -> int:
-    """CPU cores this process may run on (not the host's count, which containers overstate)."""
+    """CPU cores this process may run on (not the host's count, which containers overstate), at most
+    ``$OMP_NUM_THREADS`` where that is set: Ray sets it in each worker to the CPUs the worker holds."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    return max(1, min(cores, int(limit))) if limit.isdigit() else cores
 
 
 def cpu_session(path: Path) -> ort.InferenceSession:

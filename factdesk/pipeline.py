@@ -79,11 +79,12 @@ def _shown(path: Path) -> str:
 
 
 class FactDesk:
-    """``FactDesk(path)`` opens (or creates) a store; ``check`` runs retrieve → verify → explain on a claim."""
+    """``FactDesk(path)`` opens (or creates) a store; ``check`` runs retrieve → verify → explain on a claim.
+    ``read_only`` opens an existing store as a reader that never writes to it (a batch worker's desk)."""
 
-    def __init__(self, store: str | Path, config: Config | None = None) -> None:
+    def __init__(self, store: str | Path, config: Config | None = None, read_only: bool = False) -> None:
         self.config = config or Config()
-        self.store = open_store(store)
+        self.store = open_store(store, read_only)
         retrieve, verify, explain = self.config.retrieve, self.config.verify, self.config.explain
         self.weigher = EvidenceWeigher(
             retriever=registry.build("retriever", retrieve.retriever, **retriever_params(retrieve)),

@@ -19,7 +19,7 @@ BOTTOM = frozenset({"records", "errors", "config", "registry", "text", "urls", "
 STAGES = frozenset(
     {"ingest", "fetch", "search", "watch", "claims", "retrieve", "verify", "explain", "publish", "store", "accounts"}
 )
-WIRING = frozenset({"pipeline"})
+WIRING = frozenset({"pipeline", "batch"})  # batch: engines that run the pipeline over many claims
 INTERFACES = frozenset({"cli", "workbench", "demo", "__main__", ""})  # "": the package itself, factdesk/__init__
 LEAVES = frozenset({"training", "evaluate"})
 DATASETS = frozenset({"datasets"})

@@ -453,6 +453,25 @@ def test_a_store_that_cannot_be_written_reads_and_refuses_writes(location, reque
             store.add_factcheck(_check())
 
 
+def test_a_store_opened_read_only_refuses_writes_and_reads_what_the_writer_adds_meanwhile(location):
+    """As a batch worker opens it while the driver saves checks: nothing written through it, nothing missed."""
+    with open_store(location) as writer:
+        writer.add_documents([_stored(STORED)])
+        with open_store(location, read_only=True) as reader:
+            assert reader.read_only and not writer.read_only
+            with pytest.raises(FactdeskError, match="is read-only; this command writes to it"):
+                reader.add_documents([_stored(ELSEWHERE)])
+            with pytest.raises(FactdeskError, match="is read-only"):
+                reader.add_factcheck(_check())
+            check_id = writer.add_factcheck(_check())
+            writer.add_documents([_stored(ELSEWHERE)])
+            assert reader.factcheck(check_id) == _check()
+            assert {hit.document.id for hit in reader.search_passages("bridge", None, 5)} == {"bridge-1", "web-9"}
+    if not location.startswith("postgresql://"):
+        with pytest.raises(FactdeskError, match="no store to open read-only"):
+            open_store(Path(location).parent / "nowhere", read_only=True)
+
+
 WRITER = """
 import json, sys
 from test_store import _check

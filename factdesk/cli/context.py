@@ -23,12 +23,16 @@ class Context:
         self.config = config
         self.create = create
 
+    def location(self) -> str | Path:
+        """The chosen store: ``--store``, else ``$FACTDESK_HOME``, else the default folder."""
+        return resolve_store(self.explicit_store)
+
     @contextmanager
     def desk(self, store: str | Path | None = None, create: bool = False, write: bool = False) -> Iterator[FactDesk]:
         """The desk on the store; a store that does not exist yet is an error unless the command adds to it
         (``create``) or ``--create`` was given, so a mistyped ``--store`` never answers from an empty store.
         A command that adds to the store or otherwise writes to it (``write``) fails at once if it is read-only."""
-        root = store or resolve_store(self.explicit_store)
+        root = store or self.location()
         if not (create or self.create or store_exists(root)):
             raise FactdeskError(
                 f"no factdesk store at {redact(root)}: check --store (or $FACTDESK_HOME); `factdesk ingest FILES`"

@@ -10,18 +10,16 @@ from datetime import date
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from factdesk.claims import parse_claim_date, read_claims
+from factdesk.batch import CheckpointFile, Engine, LocalEngine, run_batch
+from factdesk.claims import parse_claim_date
 from factdesk.cli.context import EXIT_BAD_INPUT, Context, report_problems
-from factdesk.errors import FactdeskError, InputProblem
-from factdesk.explain import FORMATS, check_record, render
+from factdesk.explain import FORMATS, render
 from factdesk.pipeline import FactDesk
 from factdesk.publish.averitec import averitec_record
 from factdesk.publish.claimreview import claim_review
 from factdesk.publish.publisher import Publisher, slugify
 from factdesk.records import Claim, FactCheck
-from factdesk.search import WebReport
 
 
 @click.command()
@@ -80,6 +78,19 @@ def ingest(
 @click.option("--claims", "claims_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch input JSONL.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Batch output JSONL.")
 @click.option("--web", "from_web", is_flag=True, help="First search the web ([search]) and ingest the pages found.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Batch engine: this process, or Ray Data workers (the `ray` extra).",
+)
+@click.option("--address", help="--engine ray: the Ray cluster to connect to (default: start a local one).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    help="--engine ray: worker actors, each with its own models (default: one per CPU).",
+)
 @click.pass_obj
 def check(
     obj: Context,
@@ -95,20 +106,28 @@ def check(
     claims_path: Path | None,
     out_path: Path | None,
     from_web: bool,
+    engine: str,
+    address: str | None,
+    workers: int | None,
 ) -> None:
     """Check one CLAIM, or a batch with --claims IN.jsonl --out OUT.jsonl (resumable).
 
     With --web the claim's queries are first sent to the [search] backend and the pages found are fetched,
-    archived and ingested (never twice); without it nothing leaves the machine.
+    archived and ingested (never twice); without it nothing leaves the machine. A batch runs in this process, or
+    with --engine ray on Ray workers; either way each claim's line is written once, and a rerun resumes.
     """
     if llm_url:
         explain = replace(obj.config.explain, writer="llm", llm_url=llm_url)
         obj.config = replace(obj.config, explain=replace(explain, llm_model=llm_model or explain.llm_model))
     cutoff = parse_claim_date(as_of, "--as-of")
-    if claims_path or out_path:
+    if engine != "ray" and (address or workers):
+        raise click.UsageError("--address and --workers go with --engine ray")
+    if engine == "ray" and from_web:
+        raise click.UsageError("--web runs with the local engine: each claim's pages are ingested before it is checked")
+    if claims_path or out_path or engine == "ray":
         if claim or not (claims_path and out_path):
             raise click.UsageError("batch mode takes --claims IN.jsonl and --out OUT.jsonl, and no CLAIM argument")
-        _check_batch(obj, claims_path, out_path, cutoff, from_web)
+        _check_batch(obj, claims_path, out_path, cutoff, from_web, engine, address, workers)
         return
     if not claim or not claim.strip():
         raise click.UsageError('give a CLAIM to check, e.g. factdesk check "The bridge reopened in May"')
@@ -152,70 +171,42 @@ def _render(desk: FactDesk, check: FactCheck, fmt: str, check_id: int | None) ->
     return render(check, fmt, check_id=check_id)
 
 
-def _done_ids(out_path: Path) -> set[str]:
-    """Ids already written; a torn last line (from a killed run) is cut off so the rerun can redo it."""
-    if not out_path.exists():
-        return set()
-    data = out_path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-        with out_path.open("r+b") as handle:
-            handle.truncate(len(data))
-    done = set()
-    for number, line in enumerate(data.splitlines(), start=1):
-        try:
-            done.add(json.loads(line)["id"])
-        except (ValueError, KeyError, TypeError):
-            raise FactdeskError(f"{out_path}:{number}: not a factdesk output line; refusing to append") from None
-    return done
-
-
-def _check_batch(obj: Context, claims_path: Path, out_path: Path, cutoff: date | None, from_web: bool) -> None:
+def _check_batch(
+    obj: Context,
+    claims_path: Path,
+    out_path: Path,
+    cutoff: date | None,
+    from_web: bool,
+    engine: str,
+    address: str | None,
+    workers: int | None,
+) -> None:
     """Checks each claim whose id is not in ``out_path`` yet and appends its line; the summary counts every valid
     input line once: written, already in the output, skipped as a repeated id, or failed (reported, not written)."""
-    items = list(read_claims(claims_path))
-    problems = [item.problem for item in items if item.problem]
-    bad_lines = len(problems)
-    claims: dict[str, Claim] = {}
-    for item in items:
-        if item.claim is None:
-            continue
-        if item.claim.id in claims:
-            problems.append(InputProblem(str(claims_path), None, f"duplicate claim id {item.claim.id!r}; checked once"))
+    if engine == "ray":
+        from factdesk.batch.ray_engine import RayEngine, import_ray
+
+        import_ray()  # a missing extra stops the batch before anything is read
+    output = CheckpointFile(out_path)
+    with obj.desk(create=from_web) as desk:
+        if engine == "ray":
+            runner: Engine = RayEngine(desk, obj.location(), cutoff, address=address, workers=workers)
         else:
-            claims[item.claim.id] = item.claim
-    repeated = len(problems) - bad_lines
-    done = _done_ids(out_path)
-    todo = [c for c in claims.values() if c.id not in done]
-    written = failed = 0
-    gathered = WebReport()
-    with obj.desk(create=from_web) as desk, out_path.open("a", encoding="utf-8") as out:
-        if todo:
-            desk.warm_up()  # a model that cannot load stops the batch here, not once per claim
-        for claim in tqdm(todo, desc="check", unit="claim", disable=None):
-            try:
-                if from_web:
-                    gathered.add(desk.gather_web(claim, as_of=cutoff))
-                check = desk.check(claim, as_of=cutoff, save=not desk.store.read_only)
-            except FactdeskError as exc:  # e.g. the --llm endpoint failed on this claim; a rerun retries it
-                problems.append(InputProblem(str(claims_path), None, f"claim {claim.id!r} not checked: {exc}"))
-                failed += 1
-                continue
-            out.write(json.dumps(check_record(check), ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-            written += 1
+            runner = LocalEngine(desk, cutoff, from_web)
+        summary = run_batch(desk, claims_path, output, runner)
         unsaved = (
-            f" Not saved in the read-only store {desk.store.location}." if desk.store.read_only and written else ""
+            f" Not saved in the read-only store {desk.store.location}."
+            if desk.store.read_only and summary.written
+            else ""
         )
-    report_problems(problems)
-    if from_web:
-        click.echo("\n".join(gathered.lines()), err=True)
+    report_problems(summary.problems)
+    if isinstance(runner, LocalEngine) and from_web:
+        click.echo("\n".join(runner.gathered.lines()), err=True)
     click.echo(
-        f"{written} checked, {len(claims) - len(todo)} already in {out_path}, {repeated} skipped as repeated ids, "
-        f"{failed} failed, {bad_lines} bad lines.{unsaved}"
+        f"{summary.written} checked, {summary.already} already in {out_path}, {summary.repeated} skipped as repeated"
+        f" ids, {summary.failed} failed, {summary.bad_lines} bad lines.{unsaved}"
     )
-    if problems:
+    if summary.problems:
         sys.exit(EXIT_BAD_INPUT)
 
 

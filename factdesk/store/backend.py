@@ -152,10 +152,11 @@ def store_exists(location: str | Path) -> bool:
     return Store.exists(Path(location))
 
 
-def open_store(location: str | Path) -> StoreBackend:
-    """The store at ``location`` (made if it does not exist): SQLite in a folder, or PostgreSQL at a URL."""
+def open_store(location: str | Path, read_only: bool = False) -> StoreBackend:
+    """The store at ``location`` (made if it does not exist, unless ``read_only``): SQLite in a folder, or
+    PostgreSQL at a URL. ``read_only`` opens it as a reader that never writes, whatever its permissions."""
     if is_url(location):
         from factdesk.store.postgres import PostgresStore
 
-        return PostgresStore(str(location))
-    return Store(Path(location))
+        return PostgresStore(str(location), read_only)
+    return Store(Path(location), read_only)

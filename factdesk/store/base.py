@@ -30,14 +30,19 @@ class StoreBase:
         paths = [p for p in (Path(root), Path(root) / DB_NAME) if p.exists()]
         return any(not os.access(p, os.W_OK) or not p.stat().st_mode & 0o222 for p in paths)
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, read_only: bool = False) -> None:
+        """``read_only`` opens a writable store as a reader that never writes (a batch worker, while the driver
+        writes); a write-protected store is always opened so."""
         self.root = Path(root)
-        self.read_only = StoreBase.exists(self.root) and StoreBase.is_read_only(self.root)
+        protected = StoreBase.exists(self.root) and StoreBase.is_read_only(self.root)
+        self.read_only = read_only or protected
         path = self.root / DB_NAME
+        if read_only and not StoreBase.exists(self.root):
+            raise FactdeskError(f"{self.root}: no store to open read-only")
         try:
             if self.read_only:
                 self._conn = sqlite3.connect(
-                    self._read_only_uri(), uri=True, isolation_level=None, check_same_thread=False
+                    self._read_only_uri(protected), uri=True, isolation_level=None, check_same_thread=False
                 )
             else:
                 self.root.mkdir(parents=True, exist_ok=True)
@@ -75,12 +80,13 @@ class StoreBase:
     def folder(self) -> Path:
         return self.root
 
-    def _read_only_uri(self) -> str:
-        """An SQLite URI that never writes: ``immutable`` (no -shm or -wal file is made) unless a -wal file is
-        there, whose transactions must then be read through the shared-memory file."""
+    def _read_only_uri(self, protected: bool) -> str:
+        """An SQLite URI that never writes to the database. A write-protected store is read ``immutable`` (no -shm
+        or -wal file is made) unless a -wal file is there, whose transactions must then be read through the
+        shared-memory file; a writable one may be written by another process meanwhile, so it never is."""
         path = (self.root / DB_NAME).resolve()
         wal = path.with_name(f"{DB_NAME}-wal")
-        return f"{path.as_uri()}?mode=ro" + ("" if wal.exists() else "&immutable=1")
+        return f"{path.as_uri()}?mode=ro" + ("&immutable=1" if protected and not wal.exists() else "")
 
     def require_writable(self, why: str = "this command writes to it") -> None:
         """Raises the error a write to a read-only store gets: one line naming the folder, and why it must write."""

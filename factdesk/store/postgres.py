@@ -209,11 +209,14 @@ class PostgresStore:
         with _connect(url) as conn:
             return conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False) -> None:
+        """``read_only`` opens the store as a reader whose transactions cannot write (a batch worker)."""
         self.url = url
         self._stats: tuple[float, dict[str, float], float] | None = None  # (read at, lexeme shares, rare share)
         self._conn = _connect(url)
         try:
+            if read_only:
+                self._conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             self.read_only = self._open_schema()
         except BaseException:
             self._conn.close()

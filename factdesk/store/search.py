@@ -35,8 +35,8 @@ class PassageHit:
 
 
 class Search(StoreBase):
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
+    def __init__(self, root: Path, read_only: bool = False) -> None:
+        super().__init__(root, read_only)
         self._hits: OrderedDict[int, PassageHit] = OrderedDict()  # stored rows never change, so never stale
         self._hits_lock = threading.Lock()
 
