@@ -18,6 +18,7 @@ OUTPUT_KEYS = {
     "label",
     "rating",
     "confidence",
+    "ruled_by",
     "leaning",
     "probabilities",
     "evidence",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,68 @@ def test_store_is_wal_with_append_only_audit_log(factdesk, store, tmp_path):
         assert conn.execute("SELECT action FROM audit_log").fetchall() == [("ingest",)]
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute("DELETE FROM audit_log")
+
+
+def _docx(paragraphs: list[str], title: str, creator: str, created: str, line_break: bool = True) -> bytes:
+    """A minimal Word document: ``paragraphs`` in its body (with ``line_break``, a second line after a break in the
+    second), and core properties."""
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    runs = [f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs]
+    if line_break:
+        runs[1] = runs[1].replace("</w:t></w:r>", "</w:t><w:br/><w:t>Second line.</w:t></w:r>")
+    body = f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body>{"".join(runs)}<w:p/></w:body></w:document>'
+    core = (
+        '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/'
+        f'terms/"><dc:title>{title}</dc:title><dc:creator>{creator}</dc:creator>'
+        f"<dcterms:created>{created}</dcterms:created></cp:coreProperties>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", body)
+        archive.writestr("docProps/core.xml", core)
+    return out.getvalue()
+
+
+def test_pdf_and_docx_files_are_read_with_their_metadata(factdesk, store, tmp_path):
+    from loopback_web import make_pdf
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    (folder / "briefing.pdf").write_bytes(
+        make_pdf(["Briefing on the rail hub.", "Two bridges were repaired in August."], "Rail briefing", "A. Lee",
+                 "D:20220907120000Z")
+    )  # fmt: skip
+    (folder / "memo.docx").write_bytes(
+        _docx(["Memo on freight", "Freight resumed at half its pre-war volume."], "Freight memo", "B. Kim",
+              "2022-09-08T10:00:00Z")
+    )  # fmt: skip
+    result = factdesk("ingest", str(folder))
+    assert result.exit_code == 0, result.stderr
+    with sqlite3.connect(store / "factdesk.sqlite3") as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM documents")]
+    with Store(store) as s:
+        documents = {d.title: d for d in s.documents(ids).values()}
+    pdf, memo = documents["Rail briefing"], documents["Freight memo"]
+    assert "Two bridges were repaired in August." in pdf.text and pdf.author == "A. Lee"
+    assert str(pdf.published) == "2022-09-07"
+    assert memo.text == "Memo on freight\n\nFreight resumed at half its pre-war volume.\nSecond line."
+    assert (memo.author, str(memo.published)) == ("B. Kim", "2022-09-08")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("broken.docx", b"PK\x03\x04 not really a zip", ": not a readable .docx"),
+        ("broken.pdf", b"%PDF-1.4\n garbage", ": "),
+        ("empty.docx", None, ": the .docx has no text"),
+    ],
+)
+def test_unreadable_office_files_are_named_and_the_rest_kept(factdesk, store, tmp_path, name, content, expected):
+    good = write_jsonl(tmp_path / "good.jsonl", [doc("g1", "A good document.")])
+    bad = tmp_path / name
+    bad.write_bytes(content if content is not None else _docx(["", ""], "t", "c", "2022-01-01", line_break=False))
+    result = factdesk("ingest", str(good), str(bad))
+    assert result.exit_code == 1
+    assert f"error: {bad}{expected}" in result.stderr, result.stderr
+    assert stored(store)["documents"] == 1

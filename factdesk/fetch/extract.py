@@ -1,4 +1,5 @@
-"""A fetched response becomes documents: HTML (trafilatura), PDF (pypdf), RSS/Atom (feedparser), plain text.
+"""A fetched response becomes documents: HTML (trafilatura), PDF (pypdf), Word .docx, RSS/Atom (feedparser), plain
+text.
 
 A feed gives one document per item, from the item's own title and content; the pages it links to are not
 fetched (pass their URLs to fetch them too)."""
@@ -6,14 +7,15 @@ fetched (pass their URLs to fetch them too)."""
 from __future__ import annotations
 
 import codecs
-import io
 import re
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from html import unescape
 
 from factdesk.fetch.client import Response
 from factdesk.fetch.errors import FetchError
 from factdesk.ingest.html import read_article
+from factdesk.ingest.office import DOCX_TYPE, OfficeText, docx_text, pdf_text
 from factdesk.ingest.readers import content_hash
 from factdesk.records import Document
 from factdesk.urls import domain
@@ -31,10 +33,12 @@ _LENIENT = {"ascii", "iso8859-1", "cp1252", "utf-8"}
 
 
 def kind_of(response: Response) -> str:
-    """``html``, ``pdf``, ``feed`` or ``text`` from the Content-Type, or from the bytes when it is vague."""
+    """``html``, ``pdf``, ``docx``, ``feed`` or ``text`` from the Content-Type, or from the bytes when it is vague."""
     declared, head = response.content_type, response.body[:2048]
     if declared == "application/pdf" or head.startswith(b"%PDF-"):
         return "pdf"
+    if declared == DOCX_TYPE:
+        return "docx"
     if declared in FEED_TYPES or ((declared in XML_TYPES or not declared) and _FEED_START.match(head)):
         return "feed"
     if declared in HTML_TYPES or re.match(rb"\s*(<!doctype html|<html)", head, re.IGNORECASE):
@@ -49,7 +53,9 @@ def documents(response: Response) -> list[Document]:
     kind = kind_of(response)
     try:
         if kind == "pdf":
-            return [_pdf(response)]
+            return [_office(response, pdf_text)]
+        if kind == "docx":
+            return [_office(response, docx_text)]
         if kind == "feed":
             return _feed(response)
         text = decode(response.body, response.charset, html=kind == "html")
@@ -125,29 +131,19 @@ def _text(response: Response, text: str) -> Document:
     )
 
 
-def _pdf(response: Response) -> Document:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+def _office(response: Response, read: Callable[[bytes], OfficeText]) -> Document:
     try:
-        reader = PdfReader(io.BytesIO(response.body))
-        if reader.is_encrypted:
-            raise FetchError("the PDF is encrypted")
-        body = "\n\n".join(text.strip() for page in reader.pages if (text := page.extract_text() or "").strip())
-        info = reader.metadata
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise FetchError(f"not a readable PDF: {exc}") from None
-    if not body:
-        raise FetchError("the PDF has no text layer (scanned?)")
-    created = info.creation_date if info is not None else None
+        found = read(response.body)
+    except ValueError as exc:
+        raise FetchError(str(exc)) from None
     return Document(
-        id=_doc_id(response.final_url, body),
-        text=body,
+        id=_doc_id(response.final_url, found.text),
+        text=found.text,
         url=response.final_url,
         outlet=domain(response.final_url),
-        title=((info.title if info is not None else None) or body.splitlines()[0]).strip()[:300],
-        published=created.date() if isinstance(created, datetime) else None,
-        author=((info.author if info is not None else None) or "").strip(),
+        title=found.title,
+        published=found.published,
+        author=found.author,
     )
 
 

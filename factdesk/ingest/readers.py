@@ -12,12 +12,14 @@ from pathlib import Path
 
 from factdesk.errors import InputProblem
 from factdesk.ingest.html import read_article
+from factdesk.ingest.office import docx_text, pdf_text
 from factdesk.records import Document
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = JSONL_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES
+OFFICE_READERS = {".pdf": pdf_text, ".docx": docx_text}
+SUPPORTED_SUFFIXES = JSONL_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES | set(OFFICE_READERS)
 _OPTIONAL_STRING_FIELDS = ("url", "outlet", "title", "author", "language")
 _HEADER_LINE = re.compile(r"^(published|date|author|url|outlet|title|language)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
@@ -91,10 +93,25 @@ def read_file(path: Path) -> Iterator[ReadItem]:
     if not raw.strip():
         yield _problem(path, None, "empty file", len(raw))
         return
+    suffix = path.suffix.lower()
+    if suffix in OFFICE_READERS:
+        try:
+            found = OFFICE_READERS[suffix](raw)
+        except ValueError as exc:
+            yield _problem(path, None, str(exc), len(raw))
+            return
+        document = Document(
+            id=_file_id(path, found.text),
+            text=found.text,
+            title=found.title,
+            published=found.published,
+            author=found.author,
+        )
+        yield ReadItem(document, None, str(path), len(raw))
+        return
     if b"\x00" in raw[:8192]:
         yield _problem(path, None, "binary file (contains NUL bytes); expected UTF-8 text", len(raw))
         return
-    suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         yield from _read_jsonl(path, raw)
         return
