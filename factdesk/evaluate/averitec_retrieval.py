@@ -90,14 +90,18 @@ def evidence_score(predicted: Sequence[str], gold: Sequence[str]) -> float:
 
 
 class _Recorder:
-    """Wraps a retriever to keep its last candidates, for candidate recall; documents whose id starts with
-    ``excluded`` (when set) are never returned."""
+    """Wraps a retriever to keep the candidates of its first call since ``reset`` (a check's retrieval for the
+    claim itself; later calls, for the claimant's earlier words, do not count), for candidate recall; documents
+    whose id starts with ``excluded`` (when set) are never returned."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.name = inner.name
-        self.last: list[PassageHit] = []
+        self.first: list[PassageHit] | None = None
         self.excluded = ""
+
+    def reset(self) -> None:
+        self.first = None
 
     def warm_up(self) -> None:
         self.inner.warm_up()
@@ -110,8 +114,10 @@ class _Recorder:
 
     def run(self, store: Store, claim: Claim, cutoff: date | None) -> list[PassageHit]:
         hits = self.inner.run(store, claim, cutoff)
-        self.last = [h for h in hits if not (self.excluded and h.document.id.startswith(self.excluded))]
-        return self.last
+        kept = [h for h in hits if not (self.excluded and h.document.id.startswith(self.excluded))]
+        if self.first is None:
+            self.first = kept
+        return kept
 
 
 @register("evaluator", "averitec-retrieval")
@@ -226,11 +232,12 @@ class AveritecRetrievalEvaluator:
 
     def _claim(self, desk: Any, recorder: _Recorder, item: dict[str, Any]) -> dict[str, Any]:
         claim = Claim(item["claim"], claimant=item.get("speaker") or "", date=claim_date(item.get("claim_date")))
+        recorder.reset()
         check = desk.check(claim, save=False)
         gold = {t for q in item["questions"] for a in q["answers"] if (t := answer_text(a))}
         evidence = check.evidence[: self.k]
         found = {e.document.text for e in evidence}
-        candidates = [h.document.text for h in recorder.last]
+        candidates = [h.document.text for h in recorder.first or []]
         predicted = [f"{e.question} {e.passage.text}".strip() for e in evidence]
         denominator = max(min(len(gold), self.k), 1)
         return {

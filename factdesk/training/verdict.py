@@ -659,21 +659,33 @@ def encoder_section(encoder: dict[str, Any] | None) -> str:
     if not encoder:
         return ""
     m, h, sec = encoder["metrics"], encoder["hyperparameters"], encoder["seconds"]
+    derived = encoder.get("derived_items") or {}
+    derived_text = (
+        f", and {sum(derived.values()):,} items derived from them so that it reads the evidence, not the claim: "
+        f"{derived.get('Not Enough Evidence', 0):,} claims with another claim's evidence (a random claim's and the "
+        "most similar claim's) that pass the relevance gate, labelled Not Enough Evidence, and "
+        f"{derived.get('Refuted', 0):,} Supported claims minimally edited so that their evidence refutes them, "
+        "labelled Refuted"
+        if derived
+        else ""
+    )
     return f"""
 ## The verdict encoder (`encoder.onnx`, `encoder.json`)
 
 A BERT cross-encoder (MiniLM-L6, from the shipped stance model) that reads `[CLS] claim [SEP] evidence 1 | evidence
 2 | ... [SEP]` at up to {encoder["max_length"]} tokens, each evidence text cut to an equal share, and gives four logits.
-Trained on AVeriTeC train ({encoder["train_claims"]:,} claims; {h["epochs"]} epochs, batch {h["batch_size"]}, lr
-{h["lr"]}, {h["loss"]}); the word embeddings are the stance model's and stay frozen, so the file holds only the
-encoder layers (int8, per-channel 7-bit weights) and `encoder.json` records the stance model's SHA-256: another
-stance model is refused. {h["folds"]} fold encoders give the out-of-fold train logits stored in `encoder.json`, which
-the verdict model is fitted on. License: {encoder["license"]}. Training time on the 2 cores: {
-        sec["folds"] / 60:.0f} min for the folds, {sec["final"] / 60:.0f} min for the final encoder.
+Trained on AVeriTeC train ({encoder["train_claims"]:,} claims{derived_text}; {h["epochs"]} epoch(s), batch
+{h["batch_size"]}, lr {h["lr"]}, {h["loss"]}); the word embeddings are the stance model's and stay frozen, so the file
+holds only the encoder layers (int8, per-channel 7-bit weights) and `encoder.json` records the stance model's SHA-256:
+another stance model is refused. {h["folds"]} fold encoders ({h.get("fold_epochs") or h["epochs"]} epoch(s) each)
+give the out-of-fold train logits stored in `encoder.json`, which the verdict model is fitted on. License:
+{encoder["license"]}. Training time on the 2 cores: {sec["folds"] / 60:.0f} min for the folds, {
+        sec["final"] / 60:.0f} min for the final encoder.
 
 | encoder alone (argmax) | accuracy | macro-F1 | F1 Supported | F1 Refuted | F1 NEE | F1 Conflicting |
 |---|---|---|---|---|---|---|
 {_row("out-of-fold train", m["out_of_fold_train"], ROW_KEYS[:-1])}
+{_row("out-of-fold derived items", m["out_of_fold_derived"], ROW_KEYS[:-1]) if "out_of_fold_derived" in m else ""}
 {_row("dev, torch fp32", m["dev_torch_fp32"], ROW_KEYS[:-1])}
 {_row("dev, ONNX int8 (shipped)", m["dev_onnx_int8"], ROW_KEYS[:-1])}
 
@@ -773,8 +785,8 @@ dateparser, the quantity parser of `factdesk.text.facts`) appear in the evidence
 word overlap; the share of evidence from misinformation domains or a configured outlet list. The `words` candidates
 add evidence (`e:`) unigrams/bigrams chosen by chi² on train. The `+encoder` candidates add the four
 log-probabilities of the verdict encoder (`encoder.onnx`), a cross-encoder that reads the claim with its voting
-evidence at once; on train claims with their own evidence they are its out-of-fold logits, elsewhere the shipped
-int8 encoder's.
+evidence at once; on the train items the encoder was trained on (train claims with their own evidence, and the
+items derived from them) they are its out-of-fold logits, elsewhere the shipped int8 encoder's.
 
 ## Results (gold QA evidence)
 
