@@ -194,6 +194,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 def test_each_hostile_url_gets_its_error_and_the_good_ones_are_kept(factdesk, store, config, web, tmp_path):
     local = tmp_path / "local.txt"
     local.write_text("Local note\n\nA local file in the same batch.\n")

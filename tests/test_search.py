@@ -353,6 +353,7 @@ def test_pages_dated_after_the_cut_off_are_fetched_but_never_cited(tmp_path, web
     assert {e.document.url for e in unlimited.evidence} & later  # a later cut-off would have used them
 
 
+@pytest.mark.slow
 def test_a_killed_web_check_loses_nothing_and_the_rerun_asks_nothing_twice(store, tmp_path, web):
     config = config_file(tmp_path, settings(web).replace("[fetch]\n", "[fetch]\nconcurrency = 1\n"))
     args = ["--store", str(store), "--config", str(config), "check", REGROUPING.text, "--web", "--as-of", "2022-09-13"]

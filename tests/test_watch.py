@@ -232,6 +232,7 @@ def fetched(store: Path) -> set[str]:
         return set()
 
 
+@pytest.mark.slow
 def test_a_killed_watch_loses_nothing_and_the_rerun_fetches_no_item_twice(store, config, web):
     """SIGKILL mid-fetch, then a rerun: from the server's request log, no page whose fetch was logged before the
     kill is asked for again, at most the one in flight (concurrency 1) is asked twice, and every item ends up

@@ -54,6 +54,7 @@ def _sign_in(page: Any, url: str, user: str) -> None:
     page.wait_for_url(f"{url}/")
 
 
+@pytest.mark.slow
 def test_check_sign_off_publish_and_correct_in_a_browser(site, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     chromium = shutil.which("chromium")

@@ -260,6 +260,7 @@ def test_corpus_search_shows_outlet_date_and_snippet_escaped(site):
     assert "Hostile Blog" in html and "2022-05-04" in html and "&lt;script&gt;" in html and SCRIPT not in html
 
 
+@pytest.mark.slow
 def test_the_desk_flow_in_a_browser_where_injected_scripts_never_run(site):
     playwright = pytest.importorskip("playwright.sync_api")
     chromium = shutil.which("chromium")
