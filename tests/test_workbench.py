@@ -5,7 +5,6 @@ OpenAPI schema describes, with API tokens. Accounts, roles, sessions and CSRF: t
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import httpx
 import jsonschema
 import pytest
 from conftest import doc, write_jsonl
-from workbench_site import PASSWORD, Site, job_until, serve
+from workbench_site import PASSWORD, Site, chromium_browser, job_until, serve
 
 from factdesk import FactDesk
 from factdesk.errors import FactdeskError
@@ -56,12 +55,7 @@ def _sign_in(page: Any, url: str, user: str) -> None:
 
 @pytest.mark.slow
 def test_check_sign_off_publish_and_correct_in_a_browser(site, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+    with chromium_browser() as browser:
         reporter = browser.new_context().new_page()
         reporter.goto(site.url)
         reporter.wait_for_url("**/login?next=%2F")  # every page needs a signed-in user

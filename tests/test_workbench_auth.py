@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,7 +20,7 @@ from click.testing import CliRunner
 from conftest import doc, write_jsonl
 from starlette.routing import Route
 from test_store import _check
-from workbench_site import PASSWORD, Site, csrf_of, job_until, serve, sign_in
+from workbench_site import PASSWORD, Site, chromium_browser, csrf_of, job_until, serve, sign_in
 
 from factdesk import FactDesk
 from factdesk.accounts import PERMISSIONS, ROLES, Accounts
@@ -374,10 +373,6 @@ class _Hostile(BaseHTTPRequestHandler):
 
 
 def test_in_a_browser_a_role_is_refused_and_a_form_from_another_site_does_nothing(site):
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     check_id, _ = _check_in(site, "in-review")
     _Hostile.page = (
         f'<form id="f" method="post" action="{site.url}/checks/{check_id}/approve"><input name="note" value="x">'
@@ -386,8 +381,7 @@ def test_in_a_browser_a_role_is_refused_and_a_form_from_another_site_does_nothin
     hostile = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
     threading.Thread(target=hostile.serve_forever, daemon=True).start()
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        with chromium_browser() as browser:
             page = browser.new_page()
             for name in ("rita", "cleo"):
                 page.goto(f"{site.url}/login")

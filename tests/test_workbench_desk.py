@@ -6,7 +6,6 @@ with a script injected in evidence and in a pasted document that never runs."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import doc, write_jsonl
-from workbench_site import PASSWORD, Site, job_until, serve
+from workbench_site import PASSWORD, Site, chromium_browser, job_until, serve
 
 from factdesk import FactDesk
 from factdesk.store import Review, open_store
@@ -262,14 +261,9 @@ def test_corpus_search_shows_outlet_date_and_snippet_escaped(site):
 
 @pytest.mark.slow
 def test_the_desk_flow_in_a_browser_where_injected_scripts_never_run(site):
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     tag = uuid.uuid4().hex[:8]
     check_id = _checked(site, "rita", f"{CLAIM} [{tag}]", claimant="Mayor Jones")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+    with chromium_browser() as browser:
         editor = browser.new_context().new_page()
         dialogs: list[str] = []
         editor.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from factdesk import FactDesk
@@ -100,3 +102,14 @@ def job_until(client: httpx.Client, job_id: int, states: set[str], timeout: floa
             return job
         assert time.monotonic() < deadline, f"job {job_id} still {job['state']}"
         time.sleep(0.1)
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; the test is skipped, saying why, when either is missing."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        yield p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
