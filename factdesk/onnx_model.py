@@ -4,6 +4,10 @@
 A pair longer than ``max_length`` tokens keeps the claim (as ``longest_first`` would) and, of the passage, the
 window of ``max_length`` tokens that starts at a sentence and covers the most claim keywords, instead of the
 passage's first tokens. Pairs that fit are encoded exactly as before.
+
+The stance model and the evidence reranker are one model read at two outputs. Their logits are kept for the last
+pairs scored (``LOGITS_CACHE`` rows, per model file and ``max_length``), so when both read a claim's passages at
+the same length, one pass serves both.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +27,7 @@ from tokenizers import Encoding, Tokenizer
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
+LOGITS_CACHE = 4096  # (claim, passage) rows of logits kept across the models of a process
 
 _SENTENCE_BREAK_RE = re.compile(r"(?<=[.!?;])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _STOPWORDS = frozenset(
@@ -184,6 +191,7 @@ class OnnxPairModel:
         self._input_names: set[str] = set()
         self._pad_id = 0
         self._outputs = 0
+        self._identity: tuple[str, int, int] = ("", 0, 0)  # the model file, as the logits cache knows it
 
     def model_files(self) -> list[Path]:
         return [self.model_dir / MODEL_FILE, self.model_dir / TOKENIZER_FILE]
@@ -204,6 +212,8 @@ class OnnxPairModel:
         self._tokenizer.no_padding()
         self._pad_id = self._tokenizer.token_to_id("[PAD]") or 0
         self._session = cpu_session(self.model_dir / MODEL_FILE)
+        stat = (self.model_dir / MODEL_FILE).stat()
+        self._identity = (str((self.model_dir / MODEL_FILE).resolve()), stat.st_size, stat.st_mtime_ns)
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._outputs = int(self._session.get_outputs()[0].shape[1])
 
@@ -221,11 +231,14 @@ class OnnxPairModel:
         return [fit_pair(e, c, p, self.max_length) for e, (c, p) in zip(encodings, pairs, strict=True)]
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """The model's logits, shape (len(pairs), outputs), in input order."""
+        """The model's logits, shape (len(pairs), outputs), in input order; pairs this model file read at this
+        ``max_length`` lately (as the stance model or the reranker) are not run again."""
         out = np.zeros((len(pairs), self.outputs), dtype=np.float32)
-        if not pairs:
+        keys = [(self._identity, self.max_length, claim, passage) for claim, passage in pairs]
+        todo = [i for i, key in enumerate(keys) if not _LOGITS.get(key, out[i])]
+        if not todo:
             return out
-        rows = self.encode(pairs)
+        rows = self.encode([pairs[i] for i in todo])
         assert self._session is not None
         # Batch pairs of similar length together to minimise padding, then restore the input order.
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
@@ -234,5 +247,45 @@ class OnnxPairModel:
             batch = pad_inputs([rows[i] for i in idx], self._pad_id)
             feeds = {k: v for k, v in batch.items() if k in self._input_names}
             (logits,) = self._session.run(["logits"], feeds)
-            out[idx] = logits.astype(np.float32)
+            for i, row in zip(idx, logits.astype(np.float32), strict=True):
+                out[todo[i]] = row
+                _LOGITS.put(keys[todo[i]], row)
         return out
+
+
+class _LogitsCache:
+    """The logits of the last ``size`` pairs scored, by (model file identity, max_length, claim, passage)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._rows: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, into: np.ndarray) -> bool:
+        """Copies the cached row into ``into``; whether there was one."""
+        with self._lock:
+            row = self._rows.get(key)
+            if row is None:
+                return False
+            self._rows.move_to_end(key)
+        into[:] = row
+        return True
+
+    def put(self, key: tuple, row: np.ndarray) -> None:
+        with self._lock:
+            self._rows[key] = row
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+_LOGITS = _LogitsCache(LOGITS_CACHE)
+
+
+def clear_logits_cache() -> None:
+    """Forgets every cached logit (benchmarks that time the same pairs again call it)."""
+    _LOGITS.clear()
