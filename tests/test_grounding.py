@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -15,7 +16,8 @@ from factdesk.evaluate.claim_only import ClaimOnlyModel
 from factdesk.evaluate.grounding import GroundingEvaluator
 from factdesk.explain.render import render
 from factdesk.records import UNRELATED, Document, Evidence, Passage
-from factdesk.verify.relevance import RelevanceGate, content_words, relevant
+from factdesk.verify.attribution import echoes_claimant, is_person
+from factdesk.verify.relevance import RelevanceGate, claim_years, content_words, relevant
 from factdesk.verify.verdict import CLAIM_ONLY_FEATURES, TrainedVerdictAggregator
 
 REFERENCE = REPO.parent / "shared" / "reference" / "regrouping-fact-check.txt"
@@ -56,6 +58,61 @@ def test_a_passage_below_the_relevance_threshold_casts_no_vote():
     )
     assert "below" in gate.reason(low.passage.text, 0.2)
     assert [e.about_claim for e in (low, high)] == [False, True]
+
+
+def _dated(text: str, published: date | None) -> Evidence:
+    item = _evidence(text)
+    return replace(item, document=replace(item.document, published=published))
+
+
+def test_a_passage_from_another_time_than_the_claim_casts_no_vote():
+    gate = RelevanceGate(threshold=0.0)
+    claim = Claim("Nobody was injured when freight wagons derailed near Lissford in 2019.", date=date(2025, 5, 5))
+    older = _dated("Freight wagons derailed near Lissford in 2017. Two workers were injured.", date(2017, 3, 1))
+    later = _dated("A passenger train derailed near Lissford on Saturday, injuring twenty people.", date(2025, 5, 3))
+    named = _dated("In 2019 six wagons derailed near Lissford and no one was injured.", date(2025, 5, 3))
+    same_year = _dated("Six wagons derailed near Lissford on Tuesday night. No one was injured.", date(2019, 11, 20))
+    undated = _dated("Six wagons derailed near Lissford on Tuesday night. No one was injured.", None)
+    tags = [e.about_claim for e in gate.apply([older, later, named, same_year, undated], [0.9] * 5, claim)]
+    assert tags == [False, False, True, True, True]
+    assert "before 2019" in gate.reason(older.passage.text, 0.9, date(2017, 3, 1), {2019})
+    assert "names no year" in gate.reason(later.passage.text, 0.9, date(2025, 5, 3), {2019})
+
+
+def test_a_claim_with_a_promise_for_a_later_year_keeps_earlier_documents():
+    promise = Claim("The company promised in 2021 that the plant would stay open until 2030.", date=date(2025, 1, 1))
+    assert claim_years(promise) == {2021}
+    assert claim_years(Claim("More than 2000 postal votes were dumped.", date=date(2024, 10, 1))) == set()
+    (item,) = RelevanceGate(threshold=0.0).apply(
+        [_dated("The plant is safe until 2030, the chief executive said.", date(2021, 6, 10))], [0.9], promise
+    )
+    assert item.about_claim
+
+
+@pytest.mark.parametrize(
+    ("claimant", "role", "person"),
+    [
+        ("Igor Konashenkov", "Spokesman, Russian Ministry of Defence", True),
+        ("Ilse Marek", "Finance Minister", True),
+        ("Viral social media post", "Unattributed claim shared online", False),
+        ("Civic Alliance", "Political party", False),
+        ("Green Futures Kestria", "Environmental campaign group", False),
+        ("Instagram Post", "", False),
+    ],
+)
+def test_only_a_person_is_named_by_a_surname(claimant, role, person):
+    assert is_person(claimant, role) is person
+
+
+def test_a_claimant_that_is_not_a_person_speaks_only_where_a_passage_reports_it():
+    post = Claim("Votes were dumped.", claimant="Viral social media post", claimant_role="Unattributed claim")
+    assert not echoes_claimant(post, "The post office in Brennick counted 12,905 postal ballots.")
+    assert echoes_claimant(post, "The viral post claims that 3,000 votes were dumped in a river.")
+    party = Claim("Crime fell.", claimant="Civic Alliance", claimant_role="Political party")
+    assert not echoes_claimant(party, "Lena Varga (Civic Alliance): 41,212 votes (48.6 per cent).")
+    assert echoes_claimant(party, "The Civic Alliance said on Monday that crime had fallen.")
+    minister = Claim("Exports grew.", claimant="Ilse Marek", claimant_role="Finance Minister")
+    assert echoes_claimant(minister, "Marek said exports had grown by a quarter last year.")
 
 
 def test_the_shipped_verdict_model_reads_no_claim_only_feature():

@@ -20,20 +20,54 @@ _MIN_ORGANISATION_WORDS = 2
 
 
 def echoes_claimant(claim: Claim, text: str) -> bool:
-    """True when ``text`` names the claimant, or has a sentence that reports what the claimant's organisation
-    (the part of ``claimant_role`` after its last comma, e.g. "Russian Ministry of Defence") said."""
-    surname = _surname(claim.claimant)
-    if surname and re.search(rf"\b{re.escape(surname)}\b", text):
+    """True when ``text`` names the claimant (a person's surname, anywhere), or has a sentence that reports what
+    the claimant, when not a person ("Civic Alliance", "a viral social media post"), or the claimant's
+    organisation (the part of ``claimant_role`` after its last comma, e.g. "Russian Ministry of Defence") said."""
+    if is_person(claim.claimant, claim.claimant_role):
+        surname = _surname(claim.claimant)
+        if surname and re.search(rf"\b{re.escape(surname)}\b", text):
+            return True
+    elif _reports(_name_stems(claim.claimant), text):
         return True
-    organisation = {stem(w) for w in WORD.findall(claim.claimant_role.rpartition(",")[2]) if len(w) > 2}
-    organisation -= {"the", "and", "for"}
-    if len(organisation) < _MIN_ORGANISATION_WORDS:
+    return _reports(_name_stems(claim.claimant_role.rpartition(",")[2]), text)
+
+
+def _name_stems(name: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(name) if len(w) > 2} - {"the", "and", "for"}
+
+
+def _reports(named_by: set[str], text: str) -> bool:
+    """Whether a sentence of ``text`` names at least two of the ``named_by`` stems (or all, when fewer) and
+    reports speech."""
+    if len(named_by) < _MIN_ORGANISATION_WORDS:
         return False
     for sentence in _SENTENCE.split(text):
-        named = organisation & {stem(w) for w in WORD.findall(sentence)}
+        named = named_by & {stem(w) for w in WORD.findall(sentence)}
         if len(named) >= _MIN_ORGANISATION_WORDS and _REPORTING.search(sentence):
             return True
     return False
+
+
+# Words that make a claimant (or the first part of their role) an organisation, a publication or a post rather
+# than a person, whose surname alone would name them.
+_NOT_A_PERSON = frozenset(
+    """account agency airline alliance army assembly association authority bank blog board body campaign
+    centre center chamber channel charity church club coalition commission committee company council court
+    cross department federation forum foundation front fund government group institute league magazine media
+    ministry movement network newspaper office operator organisation organization outlet page paper party
+    police post press radio service site society station team television trust tv union university user
+    users website""".split()
+)
+
+
+def is_person(claimant: str, role: str = "") -> bool:
+    """Whether ``claimant`` reads as a person's name: one to four capitalised words, none of them (nor the first
+    part of ``role``, "Political party" or "Rail operator") a word for an organisation, a publication or a post."""
+    words = claimant.replace("'s", "").split()
+    if not 1 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
+        return False
+    named = {w.lower().strip(".,'’") for w in words} | {w.lower() for w in WORD.findall(role.partition(",")[0])}
+    return not named & _NOT_A_PERSON
 
 
 _QUOTATION = re.compile(r"[\"“”«»]|(?:^|\s)['‘][^']+['’](?=[\s,.;:!?]|$)")

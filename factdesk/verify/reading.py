@@ -77,13 +77,20 @@ class EncoderPassageReader:
         return out
 
 
-def consistent_with_readings(scores: VerdictScores, evidence: Sequence[Evidence]) -> VerdictScores:
+def consistent_with_readings(
+    scores: VerdictScores, evidence: Sequence[Evidence], strict: bool = False
+) -> VerdictScores:
     """``scores`` with the probability of a ruling the passages' readings contradict (Refuted when they support
     the claim and none refutes it, Supported the other way round) moved to Not Enough Evidence: the evidence does
-    not bear that ruling out, so what the model put on it is not a reason to rule anything else."""
+    not bear that ruling out, so what the model put on it is not a reason to rule anything else. ``strict``: a
+    ruling also needs a passage that reads its way (Supported one that supports the claim and is not the
+    claimant's, Refuted one that refutes it); without one it is moved too."""
     supports = any(e.stance == "supports" and not e.from_claimant for e in evidence)
     refutes = any(e.stance == "refutes" for e in evidence)
-    ruled_out = {"Refuted": supports and not refutes, "Supported": refutes and not supports}
+    if strict:
+        ruled_out = {"Refuted": not refutes, "Supported": not supports}
+    else:
+        ruled_out = {"Refuted": supports and not refutes, "Supported": refutes and not supports}
     kept = {label: 0.0 if ruled_out.get(label) else p for label, p in scores.items()}
     kept[NOT_ENOUGH_EVIDENCE] += sum(scores.values()) - sum(kept.values())
     return kept

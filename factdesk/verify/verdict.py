@@ -470,7 +470,8 @@ class TrainedVerdictAggregator:
 
     ``misinfo_list``: misinformation domains, one per line (default: $FACTDESK_MISINFO_LIST; none when absent).
     ``outlets_list``: more low-credibility domains or outlet names. ``follow_readings``: never rule what the
-    passages' readings contradict (``reading.consistent_with_readings``)."""
+    passages' readings contradict (``reading.consistent_with_readings``); ``require_reading``: nor a ruling no
+    voting passage reads its way (Supported needs a passage, not the claimant's, that supports the claim)."""
 
     name = "trained-verdict"
 
@@ -480,9 +481,11 @@ class TrainedVerdictAggregator:
         misinfo_list: str | None = None,
         outlets_list: str | None = None,
         follow_readings: bool = True,
+        require_reading: bool = False,
     ) -> None:
         self.model_path = Path(model_path) if model_path else DEFAULT_MODEL
         self.follow_readings = follow_readings
+        self.require_reading = require_reading
         self.misinfo_list = misinfo_list or misinformation_list()
         self.outlets_list = outlets_list
         self.model: VerdictModel | None = None
@@ -528,4 +531,6 @@ class TrainedVerdictAggregator:
         probs = self.model.probabilities(self.featurizer.vector(claim, evidence, self.model.spec))[0]
         scores = dict(zip(self.model.labels, map(float, probs), strict=True))
         ordered = {label: scores[label] for label in VERDICT_LABELS}
-        return consistent_with_readings(ordered, evidence) if self.follow_readings else ordered
+        if not self.follow_readings:
+            return ordered
+        return consistent_with_readings(ordered, evidence, strict=self.require_reading)

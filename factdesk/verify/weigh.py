@@ -116,7 +116,7 @@ class EvidenceWeigher:
             )
             weighed.append((ranking, evidence))
         about = reranked if self.reranker is not None else [e.relevance for _, e in weighed]
-        gated = self.gate.apply([e for _, e in weighed], about)
+        gated = self.gate.apply([e for _, e in weighed], about, claim)
         return [(rank, e) for (rank, _), e in zip(weighed, gated, strict=True)]
 
     @staticmethod
