@@ -32,7 +32,8 @@ from factdesk.publish.ratings import RATING_SCALES
 from factdesk.records import Claim, Document, FactCheck
 from factdesk.verify.relevance import voting_evidence
 
-DATA = Path(__file__).resolve().parent / "data" / "newsroom"
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "benchmarks" / "data" / "newsroom"
 RATINGS = ("True", "False", "Unproven", "Misleading")
 # Each property the set probes, with the ratings a claim probing it may expect.
 PROPERTIES: dict[str, tuple[str, ...]] = {
@@ -333,6 +334,14 @@ def report(metrics: dict[str, object], rulings: list[Ruling]) -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it lies inside it (results do not name this machine's folders)."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=Path, default=DATA / "claims.jsonl")
@@ -363,8 +372,8 @@ def main() -> None:
     print(report(metrics, rulings))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {
-        "claims_file": str(args.claims),
-        "corpus": str(args.corpus),
+        "claims_file": _shown(args.claims),
+        "corpus": _shown(args.corpus),
         "documents": len(probe.documents),
         "config": str(args.config) if args.config else "shipped defaults",
         "metrics": metrics,
