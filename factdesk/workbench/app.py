@@ -763,7 +763,7 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
     @app.get("/", include_in_schema=False)
     def home(caller: Caller = gate["read"]) -> HTMLResponse:
         published = sorted({p.slug for p in workbench.publications()})
-        return page("home.html", caller, title="factdesk workbench", checks=workbench.checks(), published=published)
+        return page("home.html", caller, title="The desk", checks=workbench.checks(), published=published)
 
     @app.post("/check", include_in_schema=False)
     async def check_form(request: Request, caller: Caller = gate["check"]) -> RedirectResponse:
@@ -946,7 +946,13 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
     @app.get("/checks/{check_id}/justification", include_in_schema=False)
     def justification_page(check_id: int, caller: Caller = gate["edit"]) -> HTMLResponse:
         view = workbench.check_view(check_id)
-        return page("justification.html", caller, title=f"Edit fact-check {check_id}", check_id=check_id, **view)
+        return page(
+            "justification.html",
+            caller,
+            title=f"Edit the justification of fact-check {check_id}",
+            check_id=check_id,
+            **view,
+        )
 
     @app.post("/checks/{check_id}/justification", include_in_schema=False)
     async def justification_form(check_id: int, request: Request, caller: Caller = gate["edit"]) -> Response:
