@@ -27,6 +27,10 @@ $(AXE):
 
 axe: $(AXE)
 
+# The workbench's screenshots in docs/screenshots/ (Debian Chromium walking the whole flow on the demo corpus).
+screenshots: $(STAMP)
+	$(BIN)/python docs/screenshots.py
+
 demo: $(STAMP)
 	$(BIN)/factdesk demo
 

@@ -112,7 +112,7 @@ def tour(site: Site, browser: Any, width: int = 1100, height: int = 800) -> Iter
     page.click(f"a[href='/checks/{check_id}']")
     page.wait_for_url(f"**/checks/{check_id}")
     yield "check", page
-    page.locator("#curate").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('curate').scrollIntoView()")
     yield "curation", page
     page.goto(f"{site.url}/checks/{check_id}/report")
     yield "report", page
