@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import socket
 import threading
 import time
@@ -1188,10 +1189,20 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket (port 0: any free port), bound before the server starts so that errors are plain."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # TCP named outright: asyncio turns Nagle's algorithm off only on connections of such a socket, and with it on,
+    # a response written in two parts (headers, then a file) waits for the client's delayed ACK, some 40 ms.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family)
+        if os.name == "posix":  # as socket.create_server does: a restart need not wait for old connections
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+        sock.listen()
     except OSError as exc:
+        sock.close()
         raise FactdeskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 def make_server(app: FastAPI) -> uvicorn.Server:
