@@ -24,7 +24,7 @@ from workbench_tour import USERS, tour  # noqa: E402
 from factdesk import FactDesk  # noqa: E402
 from factdesk.demo import demo_corpus  # noqa: E402
 
-SHOTS = ("login", "queue", "check", "curation", "report", "claimant", "search", "signoff", "publish-preview")
+SHOTS = ("login", "extract", "queue", "check", "curation", "report", "claimant", "search", "signoff", "publish-preview")
 
 
 def main() -> None:

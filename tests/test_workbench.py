@@ -194,6 +194,10 @@ def test_the_json_api_does_what_the_pages_do_as_its_openapi_schema_says(site):
         "/api/checks/{check_id}/ruling",
         "/api/claimants/{name}",
         "/api/search",
+        "/api/jobs",
+        "/api/claims/extract",
+        "/api/documents",
+        "/api/documents/url",
     }
     assert set(paths["/api/checks"]) == {"get", "post"}
     models = schema["components"]["schemas"]

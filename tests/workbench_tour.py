@@ -22,6 +22,9 @@ PAGES = (
     "home",
     "refused",
     "job",
+    "new-claims",
+    "extract",
+    "jobs",
     "queue",
     "check",
     "curation",
@@ -32,6 +35,7 @@ PAGES = (
     "signoff",
     "publish-preview",
     "publication",
+    "ingest",
     "users",
     "not-found",
 )
@@ -104,6 +108,17 @@ def tour(site: Site, browser: Any, width: int = 1100, height: int = 800) -> Iter
     yield "job", page
     page.unroute("**/static/job.js")
     check_id = _done(site, int(page.url.rsplit("/", 1)[1]))
+    page.goto(f"{site.url}/claims/new")
+    said = f"{claim.claimant.upper()}: Good afternoon. {claim.text} The operation is going to plan."
+    page.fill("#text", said)
+    page.fill("#speaker", claim.claimant)
+    page.fill("#date", claim.date.isoformat() if claim.date else "")
+    yield "new-claims", page
+    page.click("button:text-is('Extract claims')")
+    page.wait_for_url("**/claims/extract")
+    yield "extract", page
+    page.goto(f"{site.url}/jobs")
+    yield "jobs", page
     sign_out(page)
 
     sign_in(page, site, "eddie")
@@ -144,6 +159,8 @@ def tour(site: Site, browser: Any, width: int = 1100, height: int = 800) -> Iter
     page.click("button:text-is('Publish now')")
     page.wait_for_url("**/published/*")
     yield "publication", page
+    page.goto(f"{site.url}/ingest")
+    yield "ingest", page
     sign_out(page)
 
     sign_in(page, site, "ada")
