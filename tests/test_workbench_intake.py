@@ -185,6 +185,8 @@ def test_a_document_is_uploaded_into_the_corpus_with_a_size_limit(site):
         assert unsupported.status_code == 400 and "unsupported file type" in unsupported.text
         no_token = editor.post("/ingest", files={"file": ("c.md", b"Some text about Harwick.")})
         assert no_token.status_code == 403 and "CSRF token" in no_token.text
+        api_form = editor.post("/api/documents", params={"name": "c.md"}, files={"file": ("c.md", b"Harwick.")})
+        assert api_form.status_code == 403 and "CSRF token" in api_form.json()["detail"]  # a session needs the header
     with site.browser("rita") as reporter:
         refused = reporter.post("/ingest", data={"csrf_token": reporter.csrf}, files={"file": ("d.md", b"Harwick.")})
         assert refused.status_code == 403 and "rita is a reporter, who may not add documents to the corpus" in (

@@ -840,7 +840,7 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
                 token, kind = request.headers.get("x-csrf-token"), request.headers.get("content-type", "")
                 if token is None and kind.startswith(FORM_TYPE):
                     token = (await _form(request)).get("csrf_token")
-                elif token is None and kind.startswith(FORM_DATA) and request.url.path in UPLOAD_PATHS:
+                elif token is None and kind.startswith(FORM_DATA) and request.url.path == "/ingest":
                     token = (await _upload(request)).fields.get("csrf_token")
                 if not found.session.csrf_matches(token):
                     raise Refusal(
