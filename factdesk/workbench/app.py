@@ -446,11 +446,11 @@ class Workbench:
         def work(desk: FactDesk) -> int:
             check_id = desk.save(desk.check(claim, save=False))
             try:
-                match = desk.known_match_record(claim)
+                found = desk.known_match(claim)
             except FactdeskError as exc:  # the check stands without it; the page says no match was looked for
                 log.warning("no known-check match for check %d: %s", check_id, exc)
             else:
-                DeskWork(desk.store).record_match(check_id, match)
+                desk.keep_known_match(check_id, found)
             return check_id
 
         return self.jobs.start(text, user, work, announce)
