@@ -6,14 +6,30 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet -c constraints.txt
 LOCK_VENV := .venv-lock
+# axe-core, for the browser tests' accessibility checks: from npm, at this exact version, into the ignored .axe/.
+AXE_VERSION := 4.14.1
+AXE := .axe/.installed-$(AXE_VERSION)
 
-.PHONY: demo test test-all lint lock clean
+.PHONY: demo test test-all lint lock clean axe screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	$(PIP) -e '.[dev,eval]'
 	touch $(STAMP)
+
+# Without npm (or the npm registry) the accessibility test skips, saying why; nothing else needs axe-core.
+$(AXE):
+	@rm -rf .axe
+	@command -v npm >/dev/null \
+	  && npm install --silent --no-audit --no-fund --save-exact --prefix .axe axe-core@$(AXE_VERSION) && touch $@ \
+	  || echo "axe-core $(AXE_VERSION) could not be installed from npm; the accessibility test will skip"
+
+axe: $(AXE)
+
+# The workbench's screenshots in docs/screenshots/ (Debian Chromium walking the whole flow on the demo corpus).
+screenshots: $(STAMP)
+	$(BIN)/python docs/screenshots.py
 
 demo: $(STAMP)
 	$(BIN)/factdesk demo
@@ -23,11 +39,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The fast tier: every test not marked slow.
-test: lint
+test: lint $(AXE)
 	$(BIN)/pytest -m 'not slow'
 
 # Every tier, as CI runs it.
-test-all: lint
+test-all: lint $(AXE)
 	$(BIN)/pytest
 
 # Pins the newest releases that pyproject.toml allows, every extra included, resolved in a fresh environment
@@ -42,4 +58,4 @@ lock:
 	rm -rf $(LOCK_VENV)
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) .factdesk-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .axe .factdesk-demo .pytest_cache .ruff_cache

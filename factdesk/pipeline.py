@@ -24,7 +24,7 @@ from factdesk.fetch import fetch_log, fetcher_params, is_url
 from factdesk.fetch.ingest import WebIngester
 from factdesk.ingest import Ingester, IngestReport
 from factdesk.publish import load_scale
-from factdesk.publish.desk import outside_evidence
+from factdesk.publish.desk import DeskWork, outside_evidence
 from factdesk.records import (
     NOT_ENOUGH_EVIDENCE,
     Claim,
@@ -49,6 +49,11 @@ from factdesk.watch import FeedSource, FeedWatcher, WatchReport
 VERSION = "0.1.0"
 PACKAGE = Path(__file__).resolve().parent
 log = logging.getLogger("factdesk")
+
+
+def match_record(found: Match | None) -> dict[str, object] | None:
+    """A known-check match as a plain record (claim, url, rating, claimant, claim date, publisher, source, score)."""
+    return None if found is None else {**to_jsonable(found.check), "score": round(found.score, 4)}
 
 
 def model_hashes(*components: object) -> dict[str, str]:
@@ -298,12 +303,10 @@ class FactDesk:
             raise FactdeskError(f"cannot load a model: {exc}") from exc
         return self.retriever.run(self.store, Claim(text.strip()), cutoff)[:limit]
 
-    def known_match_record(self, claim: Claim) -> dict[str, object] | None:
-        """``known_match`` as a plain record (claim, url, rating, claimant, claim date, publisher, source, score)."""
-        found = self.known_match(claim)
-        if found is None:
-            return None
-        return {**to_jsonable(found.check), "score": round(found.score, 4)}
+    def keep_known_match(self, check_id: int, found: Match | None) -> None:
+        """Keeps with stored fact-check ``check_id`` the known-check match looked for when it was made (None: none
+        found), which the workbench shows first on the check's page."""
+        DeskWork(self.store).record_match(check_id, match_record(found))
 
     def add_document(self, document: Document) -> str:
         """Stores one document an editor gave (pasted text with its outlet, URL and date), chunked like ingested

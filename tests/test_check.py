@@ -267,7 +267,7 @@ def test_checks_are_stored_with_provenance_and_audited(factdesk, store, small_co
         actions = [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY id")]
     assert payload["provenance"]["stance_model"]
     assert payload["provenance"]["corpus_version"] == "1"
-    assert actions == ["ingest", "check"]
+    assert actions == ["ingest", "check", "known-match"]  # the known-check match looked for, kept with it
 
 
 @pytest.mark.parametrize(("flags", "shown"), [([], True), (["-q"], False), (["-v"], True)])

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_DATA, doc, write_jsonl
 
+from factdesk.publish.desk import DeskWork
+from factdesk.store import open_store
+
 MATCH_KEYS = {
     "claim",
     "url",
@@ -252,3 +255,28 @@ def test_matches_fact_checkers_wording_on_averitec_dce_dev_sample(factdesk, tmp_
         wanted = right[queries[int(record["id"])]]
         reciprocal.append(next((1 / n for n, u in enumerate(found, start=1) if u in wanted), 0.0))
     assert sum(reciprocal) / len(reciprocal) >= 0.85
+
+
+def test_check_keeps_its_known_match_as_the_workbench_shows_it(factdesk, store, tmp_path, review_files):
+    corpus = write_jsonl(
+        tmp_path / "docs.jsonl",
+        [doc("bridge", "The Harwick river bridge reopened to traffic on 3 May 2022 after repairs.", "2022-05-03")],
+    )
+    assert factdesk("ingest", str(corpus)).exit_code == 0
+    unmatched = factdesk("check", "The Harwick bridge is painted blue", "--date", "2022-06-01")
+    assert unmatched.exit_code == 0 and "KNOWN CHECK" not in unmatched.stdout  # nothing imported: nothing to match
+    assert factdesk("import-reviews", *map(str, review_files)).exit_code == 0
+    matched = factdesk("check", "The Harwick river bridge reopened in May 2022", "--date", "2022-06-01")
+    assert matched.exit_code == 0 and "KNOWN CHECK" in matched.stdout
+    none = factdesk("check", "Harwick's mayor owns three boats", "--date", "2022-06-01")
+    assert none.exit_code == 0 and "KNOWN CHECK" not in none.stdout
+    with open_store(store) as opened:
+        kept = {check_id: DeskWork(opened).known_match(check_id) for check_id in (1, 2, 3)}
+    assert kept[1] == (True, None) and kept[3] == (True, None)  # looked for, none found
+    looked, match = kept[2]
+    assert looked and (match["url"], match["rating"], match["publisher"]) == (
+        "https://checkers.example/review-1",
+        "True",
+        "Checkers Desk",
+    )
+    assert match["score"] >= 0.9

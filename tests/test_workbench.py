@@ -4,7 +4,9 @@ OpenAPI schema describes, with API tokens. Accounts, roles, sessions and CSRF: t
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -192,6 +194,10 @@ def test_the_json_api_does_what_the_pages_do_as_its_openapi_schema_says(site):
         "/api/checks/{check_id}/ruling",
         "/api/claimants/{name}",
         "/api/search",
+        "/api/jobs",
+        "/api/claims/extract",
+        "/api/documents",
+        "/api/documents/url",
     }
     assert set(paths["/api/checks"]) == {"get", "post"}
     models = schema["components"]["schemas"]
@@ -304,3 +310,24 @@ def test_serve_on_a_busy_port_is_one_plain_error(factdesk, tmp_path):
         result = factdesk("--create", "serve", "--port", port, "--out", str(tmp_path / "site"))
     assert result.exit_code != 0 and result.stdout == ""
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+
+
+def test_the_servers_connections_send_small_writes_at_once():
+    """Nagle's algorithm is off on every connection the server accepts: a response written in parts (headers, then a
+    file) does not wait some 40 ms for the client's delayed ACK."""
+
+    async def accepted() -> int:
+        seen: list[int] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=bind("127.0.0.1", 0))
+        async with server:
+            reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+            await reader.read()
+            writer.close()
+        return seen[0]
+
+    assert asyncio.run(accepted()) == 1

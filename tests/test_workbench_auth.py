@@ -178,6 +178,27 @@ def _add_user(via: str) -> Case:
     return Case("manage-users", via, send, 201 if via == "api" else 303)
 
 
+def _ingest(via: str) -> Case:
+    def send(site: Site, client: httpx.Client) -> tuple[httpx.Response, Callable[[], object], object]:
+        name = f"note-{uuid.uuid4().hex[:8]}.md"
+        text = f"The Harwick bridge reopened ({name}).".encode()
+        if via == "api":
+            answer = client.post("/api/documents", params={"name": name}, content=text)
+        else:
+            answer = client.post("/ingest", data={"csrf_token": client.csrf}, files={"file": (name, text)})
+        if answer.status_code in (202, 303):  # no job left running into the next test
+            job = answer.json()["id"] if via == "api" else int(answer.headers["location"].rsplit("/", 1)[1])
+            assert job_until(client, job, {"done", "failed"})["state"] == "done"
+
+        def ingested() -> object:
+            with open_store(_store_path(site)) as store:
+                return any(e["action"] == "ingest-start" and name in str(e["detail"]) for e in store.audit_log())
+
+        return answer, ingested, True
+
+    return Case("ingest", via, send, 202 if via == "api" else 303)
+
+
 def _desk_case(action: str, name: str, via: str, ok_api: int, ok_page: int) -> Case:
     """An action on a draft's desk page (assign, mark, add a document, re-run, edit, rule), and its effect."""
 
@@ -252,6 +273,7 @@ CASES = [
     *[_publish(via) for via in ("api", "page")],
     *[_correct(via) for via in ("api", "page")],
     *[_add_user(via) for via in ("api", "page")],
+    *[_ingest(via) for via in ("api", "page")],
     _read("/queue", "read", "page"),
     _read("/api/queue?state=new&q=harwick", "read", "api"),
     _read("/claimants/Mayor%20Jones", "read", "page"),
@@ -481,7 +503,7 @@ def test_api_tokens_sign_in_until_revoked_and_a_wrong_one_is_refused(site):
         assert api.get("/api/me").json() == {
             "name": "eddie",
             "role": "editor",
-            "actions": ["assign", "check", "curate", "edit", "read", "return", "submit"],
+            "actions": ["assign", "check", "curate", "edit", "ingest", "read", "return", "submit"],
         }
     with open_store(_store_path(site)) as store:
         token = Accounts(store).issue_token("rita")

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from factdesk import FactDesk
 from factdesk.accounts import Accounts
+from factdesk.config import Config
 from factdesk.workbench import Workbench, bind, create_app, make_server
 from factdesk.workbench.auth import LoginLimiter, Sessions
 
@@ -66,10 +67,12 @@ def sign_in(client: httpx.Client, user: str, password: str = PASSWORD) -> httpx.
 
 
 @contextmanager
-def serve(store: Path, out: Path, users: dict[str, str], workers: int = 1) -> Iterator[Site]:
-    """The workbench on the store at ``store``, with a user of each ``name: role`` in ``users`` (all with
-    ``PASSWORD``) and an API token for each."""
-    with FactDesk(store) as desk:
+def serve(
+    store: Path, out: Path, users: dict[str, str], workers: int = 1, config: Config | None = None
+) -> Iterator[Site]:
+    """The workbench on the store at ``store`` (with ``config``'s settings), with a user of each ``name: role`` in
+    ``users`` (all with ``PASSWORD``) and an API token for each."""
+    with FactDesk(store, config) as desk:
         accounts = Accounts(desk.store)
         for name, role in users.items():
             accounts.add(name, role, PASSWORD)

@@ -1,7 +1,7 @@
 """The newsroom's roles and what each may do. A reporter drafts (starts checks and sends them for review), an
-editor reviews (assigns checks, curates their evidence and re-runs them, edits justifications, rules over the model,
-and sends a check back to its reporter), a chief editor approves, publishes and corrects, and an admin manages users
-and may do everything."""
+editor reviews (assigns checks, curates their evidence and re-runs them, adds documents to the corpus, edits
+justifications, rules over the model, and sends a check back to its reporter), a chief editor approves, publishes and
+corrects, and an admin manages users and may do everything."""
 
 from __future__ import annotations
 
@@ -17,7 +17,18 @@ ROLE_NAMES: dict[str, str] = {
 }
 
 Action = Literal[
-    "read", "check", "submit", "assign", "curate", "edit", "return", "approve", "publish", "correct", "manage-users"
+    "read",
+    "check",
+    "submit",
+    "assign",
+    "curate",
+    "ingest",
+    "edit",
+    "return",
+    "approve",
+    "publish",
+    "correct",
+    "manage-users",
 ]
 EDITORS: frozenset[Role] = frozenset({"editor", "chief-editor", "admin"})
 # action → (the roles that may take it, what it is, for a refusal: "a reporter may not <what>")
@@ -27,6 +38,7 @@ PERMISSIONS: dict[Action, tuple[frozenset[Role], str]] = {
     "submit": (frozenset(ROLES), "send a fact-check for review"),
     "assign": (EDITORS, "assign a fact-check"),
     "curate": (EDITORS, "curate a fact-check's evidence and re-run it"),
+    "ingest": (EDITORS, "add documents to the corpus"),
     "edit": (EDITORS, "edit a fact-check's justification or rule on it"),
     "return": (EDITORS, "send a fact-check back to draft"),
     "approve": (frozenset({"chief-editor", "admin"}), "approve a fact-check for publishing"),

@@ -150,6 +150,8 @@ def check(
             click.echo(line, err=fmt not in ("text", "markdown"))
         result = desk.check(one, as_of=cutoff, save=False)
         check_id = None if desk.store.read_only else desk.save(result)
+        if check_id is not None:
+            desk.keep_known_match(check_id, known)  # shown first on the check's page in the workbench
         click.echo(_render(desk, result, fmt, check_id))
     saved = (
         f"Saved as fact-check {check_id}; publish it with `factdesk publish {check_id} --out DIR`."

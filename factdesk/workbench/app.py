@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import re
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -30,11 +35,16 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader
 from pydantic import BaseModel
 
+from factdesk import registry
 from factdesk.accounts import PERMISSIONS, ROLES, Accounts, Action, Role, allowed_actions, may, refusal
 from factdesk.claims import parse_claim_date
+from factdesk.claims.extract import ClaimExtractor, ExtractedClaim
 from factdesk.errors import FactdeskError
 from factdesk.explain import check_record
 from factdesk.explain.render import render_html
+from factdesk.fetch import fetcher_params
+from factdesk.ingest import IngestReport
+from factdesk.ingest.readers import SUPPORTED_SUFFIXES
 from factdesk.pipeline import FactDesk
 from factdesk.publish.desk import QUEUE_STATES, DeskWork, QueueFilter, QueuePage, current_check, parse_citations
 from factdesk.publish.publisher import Publication, Publisher
@@ -51,6 +61,10 @@ PAGE_POLICY = (
 REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 MAX_FORM_BYTES = 256 * 1024
 MAX_PASTE_CHARS = 100_000
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a document uploaded to the corpus
+UPLOAD_PATHS = frozenset({"/ingest", "/api/documents"})  # where a request may carry that much, with its form
+FORM_DATA = "multipart/form-data"
+PICKED = ("claim", "claimant", "date")  # each picked claim's own fields on the extraction page: claim-N, ...
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPE = "application/x-www-form-urlencoded"
 SIGNOFF_ACTIONS: dict[Move, Action] = {"submit": "submit", "return": "return", "approve": "approve"}
@@ -68,12 +82,43 @@ class ClaimIn(BaseModel):
 
 class JobOut(BaseModel):
     id: int
-    claim: str
+    kind: str  # "check", "rerun" or "ingest"
+    claim: str  # the claim checked, or what is ingested
     user: str
     state: Literal["queued", "running", "done", "failed"]
     elapsed: float
     check_id: int | None
+    summary: str | None  # what an ingest did
     error: str | None
+
+
+class ExtractIn(BaseModel):
+    text: str = ""  # a pasted transcript, article or post...
+    page: str = ""  # ...or the http(s) URL of a page to fetch
+    speaker: str = ""
+    role: str = ""
+    date: str = ""
+    url: str = ""  # where a pasted text appeared
+
+
+class ExtractedOut(BaseModel):
+    claim: str  # rewritten to stand alone
+    sentence: str  # as said
+    claimant: str
+    date: str | None
+    score: float
+    needs_context: list[str]
+
+
+class ExtractionOut(BaseModel):
+    url: str
+    title: str
+    role: str
+    claims: list[ExtractedOut]
+
+
+class PageIn(BaseModel):
+    url: str
 
 
 class CheckSummary(BaseModel):
@@ -258,6 +303,16 @@ class Caller:
         return allowed_actions(self.role)
 
 
+@dataclass(frozen=True)
+class Extraction:
+    """The check-worthy claims of a pasted text or a fetched page, and what is known of where they were said."""
+
+    claims: list[ExtractedClaim]
+    role: str  # the claimant's
+    url: str  # the page fetched, or where a pasted text appeared
+    title: str  # the fetched page's
+
+
 class Refusal(Exception):
     """A request the workbench turns down: not signed in (401), not allowed (403), or too many tries (429)."""
 
@@ -284,7 +339,11 @@ class Workbench:
         self.signoff = SignOff(desk.store)
         self.work = DeskWork(desk.store)
         self.jobs = Jobs(lambda: FactDesk(desk.store.location, desk.config), workers)
+        self.extractor = ClaimExtractor()  # its models load on first use
+        self.fetcher = registry.build("fetcher", desk.config.fetch.fetcher, **fetcher_params(desk.config.fetch))
         self._lock = threading.Lock()
+        self._extracting = threading.Lock()  # one extraction at a time: the extractor's spaCy pipeline is shared
+        self._ingesting = threading.Lock()  # one ingest at a time: the retriever's index has one writer
 
     def locked(self, call: Callable[[], T], user: str | None = None) -> T:
         """``call()`` alone on the desk; what it writes is recorded as ``user``'s."""
@@ -292,16 +351,94 @@ class Workbench:
             return call()
 
     def start_check(self, fields: Mapping[str, str], user: str) -> Job:
-        text = fields.get("claim", "").strip()
-        if not text:
-            raise FactdeskError("field 'claim': give the claim's exact words")
-        claim = Claim(
-            text=text,
-            claimant=fields.get("claimant", "").strip(),
-            claimant_role=fields.get("role", "").strip(),
-            date=parse_claim_date(fields.get("date", "").strip() or None, "field 'date'"),
-            appearance_url=fields.get("url", "").strip(),
-        )
+        return self._start(_claim(fields), user)
+
+    def start_checks(self, fields: Mapping[str, str], user: str) -> list[Job]:
+        """Checks the claims picked on the extraction page (``pick-N``: the N-th claim, ``claim-N`` its words as
+        the editor left them); none starts unless every one is a claim."""
+        count = _int(fields.get("count", "0"), "count")
+        claims = [
+            _claim({**fields, **{key: fields.get(f"{key}-{n}", "") for key in PICKED}}, f"claim {n}: ")
+            for n in range(1, min(count, 500) + 1)
+            if fields.get(f"pick-{n}") == "yes"
+        ]
+        if not claims:
+            raise FactdeskError("pick at least one claim to check")
+        return [self._start(claim, user) for claim in claims]
+
+    def extract(self, fields: Mapping[str, str]) -> Extraction:
+        """The check-worthy claims of a pasted text (``text``) or of the page at ``page``, which the fetcher gets
+        under ``[fetch]``'s rules: http(s) only, no private, loopback or metadata address (unless allow_private),
+        its size limits and robots.txt. The page's author and date stand in for a speaker and date not given."""
+        text, page = fields.get("text", ""), fields.get("page", "").strip()
+        speaker, url, title = fields.get("speaker", "").strip(), fields.get("url", "").strip(), ""
+        said_on = parse_claim_date(fields.get("date", "").strip() or None, "field 'date'")
+        if page and text.strip():
+            raise FactdeskError("give a text or a page's URL, not both")
+        if page:
+            if not page.lower().startswith(("http://", "https://")):
+                raise FactdeskError(f"field 'page': {page!r} is not an http:// or https:// URL")
+            fetched = self.fetcher.fetch_one(page)
+            if fetched.error:
+                raise FactdeskError(f"cannot fetch {page}: {fetched.error}")
+            documents = fetched.documents
+            text, url = "\n\n".join(d.text for d in documents), page
+            title = documents[0].title if documents else ""
+            speaker = speaker or (documents[0].author if documents else "")
+            said_on = said_on or (documents[0].published if documents else None)
+        if not text.strip():
+            raise FactdeskError("field 'text': paste a transcript, article or post, or give a page's URL")
+        if len(text) > MAX_PASTE_CHARS:
+            raise FactdeskError(f"field 'text': at most {MAX_PASTE_CHARS} characters, got {len(text)}")
+        with self._extracting:
+            claims = self.extractor.run(text, speaker, said_on, prefix="pasted")
+        return Extraction(claims, fields.get("role", "").strip(), url, title)
+
+    def ingest_upload(self, name: str, data: bytes, fields: Mapping[str, str], user: str) -> Job:
+        """Ingests an uploaded file (any format ``factdesk ingest`` reads) in the background; ``fields`` (outlet,
+        url, title, date) replace what the file says."""
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            raise FactdeskError(f"{name!r}: unsupported file type; upload one of {supported}")
+        if not data.strip():
+            raise FactdeskError(f"{name!r}: the file is empty")
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise FactdeskError(f"{name!r}: at most {MAX_UPLOAD_BYTES // 2**20} MiB may be uploaded")
+        metadata: dict[str, object] = {k: fields.get(k, "").strip() for k in ("outlet", "url", "title")}
+        metadata["published"] = parse_claim_date(fields.get("date", "").strip() or None, "field 'date'")
+        metadata = {key: value for key, value in metadata.items() if value}
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name).stem).strip("-")[:80] or "upload"
+
+        def work(desk: FactDesk) -> str:
+            with self._ingesting, tempfile.TemporaryDirectory(prefix="factdesk-upload-") as folder:
+                path = Path(folder) / f"{stem}{suffix}"
+                path.write_bytes(data)
+                report = desk.ingest([path], metadata=metadata)
+                return _ingested(report, {str(path): name})
+
+        return self._start_ingest(f"{name} ({len(data):,} bytes)", user, work)
+
+    def ingest_url(self, url: str, user: str) -> Job:
+        """Fetches a page under ``[fetch]``'s rules, archives it and ingests it, in the background."""
+        url = url.strip()
+        if not url.lower().startswith(("http://", "https://")):
+            raise FactdeskError(f"field 'url': {url!r} is not an http:// or https:// URL")
+
+        def work(desk: FactDesk) -> str:
+            with self._ingesting:
+                return _ingested(desk.ingest([url]), {})
+
+        return self._start_ingest(url, user, work)
+
+    def _start_ingest(self, what: str, user: str, work: Callable[[FactDesk], str]) -> Job:
+        def announce(job: Job) -> None:
+            self.locked(lambda: self.desk.store.record("ingest-start", {"job": job.id, "source": what}), user)
+
+        return self.jobs.start(what, user, work, announce, kind="ingest")
+
+    def _start(self, claim: Claim, user: str) -> Job:
+        text = claim.text
 
         def announce(job: Job) -> None:
             self.locked(lambda: self.desk.store.record("check-start", {"job": job.id, "claim": text}), user)
@@ -309,11 +446,11 @@ class Workbench:
         def work(desk: FactDesk) -> int:
             check_id = desk.save(desk.check(claim, save=False))
             try:
-                match = desk.known_match_record(claim)
+                found = desk.known_match(claim)
             except FactdeskError as exc:  # the check stands without it; the page says no match was looked for
                 log.warning("no known-check match for check %d: %s", check_id, exc)
             else:
-                DeskWork(desk.store).record_match(check_id, match)
+                desk.keep_known_match(check_id, found)
             return check_id
 
         return self.jobs.start(text, user, work, announce)
@@ -482,6 +619,37 @@ class Workbench:
         return _user_out(self.locked(lambda: self.accounts.change(name, role=role, disabled=disabled), user))
 
 
+def _claim(fields: Mapping[str, str], where: str = "") -> Claim:
+    """The claim in a form's fields (claim, claimant, role, date, url); ``where`` starts each error's message."""
+    text = fields.get("claim", "").strip()
+    if not text:
+        raise FactdeskError(f"{where}field 'claim': give the claim's exact words")
+    return Claim(
+        text=text,
+        claimant=fields.get("claimant", "").strip(),
+        claimant_role=fields.get("role", "").strip(),
+        date=parse_claim_date(fields.get("date", "").strip() or None, f"{where}field 'date'"),
+        appearance_url=fields.get("url", "").strip(),
+    )
+
+
+def _ingested(report: IngestReport, names: Mapping[str, str]) -> str:
+    """What an ingest did, in a line; an ingest that added nothing and found problems fails with them. ``names``
+    gives uploaded files' own names for the temporary paths they were ingested from."""
+
+    def shown(problem: object) -> str:
+        text = str(problem)
+        for path, name in names.items():
+            text = text.replace(path, name)
+        return text
+
+    problems = [shown(p) for p in report.problems]
+    if problems and not report.added:
+        raise FactdeskError("nothing was added: " + "; ".join(problems[:5]))
+    said = f"{report.added} document(s) added, {report.duplicates} already in the store"
+    return said + (f"; {len(problems)} problem(s): " + "; ".join(problems[:5]) if problems else "")
+
+
 def _int(value: object, name: str) -> int:
     try:
         return int(str(value).strip())
@@ -534,11 +702,13 @@ def _user_out(user: StoredUser) -> UserOut:
 def _job_out(job: Job) -> JobOut:
     return JobOut(
         id=job.id,
+        kind=job.kind,
         claim=job.claim,
         user=job.user,
         state=job.state,
         elapsed=job.elapsed(time.monotonic()),
         check_id=job.check_id,
+        summary=job.summary,
         error=job.error,
     )
 
@@ -548,6 +718,49 @@ async def _form(request: Request) -> dict[str, str]:
     if len(body) > MAX_FORM_BYTES:
         raise HTTPException(413, "form too large")
     return {key: values[0] for key, values in parse_qs(body.decode("utf-8", errors="replace")).items()}
+
+
+async def _read(request: Request, limit: int) -> bytes:
+    """The request's body, refused (413) as soon as it passes ``limit`` bytes, whatever Content-Length said."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"too large: at most {MAX_UPLOAD_BYTES // 2**20} MiB may be uploaded")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class Upload:
+    fields: dict[str, str]
+    name: str  # the file's own name, as the browser sent it ("": none chosen)
+    data: bytes
+
+
+async def _upload(request: Request) -> Upload:
+    """A multipart form's fields and its file ``file``, read once (at most MAX_UPLOAD_BYTES and the form's fields)
+    and kept on the request."""
+    found: Upload | None = getattr(request.state, "upload", None)
+    if found is None:
+        body = await _read(request, MAX_UPLOAD_BYTES + MAX_FORM_BYTES)
+        head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode("latin-1", "replace")
+        message = BytesParser(policy=HTTP).parsebytes(head + body)
+        if not message.is_multipart():
+            raise FactdeskError("expected a form with a file (multipart/form-data)")
+        fields, name, data = {}, "", b""
+        for part in message.iter_parts():
+            key = str(part.get_param("name", "", header="content-disposition"))
+            payload = part.get_payload(decode=True)
+            value = payload if isinstance(payload, bytes) else b""
+            if key == "file":
+                name, data = part.get_filename() or "", value
+            elif key:
+                fields[key] = value.decode("utf-8", errors="replace")
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise HTTPException(413, f"too large: at most {MAX_UPLOAD_BYTES // 2**20} MiB may be uploaded")
+        found = request.state.upload = Upload(fields, name, data)
+    return found
 
 
 def _local(target: str | None) -> str:
@@ -624,9 +837,11 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
             if found is None:
                 raise Refusal(401, "sign in first", {"WWW-Authenticate": "Bearer"})
             if found.session is not None and request.method not in SAFE_METHODS:
-                token = request.headers.get("x-csrf-token")
-                if token is None and request.headers.get("content-type", "").startswith(FORM_TYPE):
+                token, kind = request.headers.get("x-csrf-token"), request.headers.get("content-type", "")
+                if token is None and kind.startswith(FORM_TYPE):
                     token = (await _form(request)).get("csrf_token")
+                elif token is None and kind.startswith(FORM_DATA) and request.url.path == "/ingest":
+                    token = (await _upload(request)).fields.get("csrf_token")
                 if not found.session.csrf_matches(token):
                     raise Refusal(
                         403,
@@ -646,7 +861,8 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
             origin = request.headers.get("origin")
             if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
                 return PlainTextResponse("forms are accepted only from the workbench's own pages", 403)
-            if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            limit = MAX_FORM_BYTES + (MAX_UPLOAD_BYTES if request.url.path in UPLOAD_PATHS else 0)
+            if int(request.headers.get("content-length") or 0) > limit:
                 return PlainTextResponse("form too large", 413)
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
@@ -763,11 +979,53 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
     @app.get("/", include_in_schema=False)
     def home(caller: Caller = gate["read"]) -> HTMLResponse:
         published = sorted({p.slug for p in workbench.publications()})
-        return page("home.html", caller, title="factdesk workbench", checks=workbench.checks(), published=published)
+        return page("home.html", caller, title="The desk", checks=workbench.checks(), published=published)
 
     @app.post("/check", include_in_schema=False)
     async def check_form(request: Request, caller: Caller = gate["check"]) -> RedirectResponse:
         job = await run_in_threadpool(workbench.start_check, await _form(request), caller.name)
+        return RedirectResponse(f"/jobs/{job.id}", 303)
+
+    @app.get("/claims/new", include_in_schema=False)
+    def new_claims_page(caller: Caller = gate["check"]) -> HTMLResponse:
+        return page("new.html", caller, title="Claims from a transcript or a web page", fields={})
+
+    @app.post("/claims/extract", include_in_schema=False)
+    async def extract_form(request: Request, caller: Caller = gate["check"]) -> HTMLResponse:
+        form = await _form(request)
+        try:
+            found = await run_in_threadpool(workbench.extract, form)
+        except FactdeskError as exc:  # the form again, as it was typed, with the reason
+            title = "Claims from a transcript or a web page"
+            return page("new.html", caller, 400, title=title, fields=form, error=str(exc))
+        return page("extract.html", caller, title="Pick the claims to check", found=found)
+
+    @app.post("/claims/check", include_in_schema=False)
+    async def check_picked_form(request: Request, caller: Caller = gate["check"]) -> RedirectResponse:
+        jobs = await run_in_threadpool(workbench.start_checks, await _form(request), caller.name)
+        return RedirectResponse(f"/jobs/{jobs[0].id}" if len(jobs) == 1 else "/jobs", 303)
+
+    @app.get("/jobs", include_in_schema=False)
+    def jobs_page(caller: Caller = gate["read"]) -> HTMLResponse:
+        return page("jobs.html", caller, title="Your jobs", jobs=workbench.jobs.of(caller.name), now=time.monotonic())
+
+    @app.get("/ingest", include_in_schema=False)
+    def ingest_page(caller: Caller = gate["ingest"]) -> HTMLResponse:
+        suffixes = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        return page("ingest.html", caller, title="Add documents to the corpus", suffixes=suffixes,
+                    limit=MAX_UPLOAD_BYTES // 2**20)  # fmt: skip
+
+    @app.post("/ingest", include_in_schema=False)
+    async def ingest_form(request: Request, caller: Caller = gate["ingest"]) -> RedirectResponse:
+        upload = await _upload(request)
+        if not upload.name:
+            raise FactdeskError("choose a file to upload")
+        job = await run_in_threadpool(workbench.ingest_upload, upload.name, upload.data, upload.fields, caller.name)
+        return RedirectResponse(f"/jobs/{job.id}", 303)
+
+    @app.post("/ingest/url", include_in_schema=False)
+    async def ingest_url_form(request: Request, caller: Caller = gate["ingest"]) -> RedirectResponse:
+        job = await run_in_threadpool(workbench.ingest_url, (await _form(request)).get("url", ""), caller.name)
         return RedirectResponse(f"/jobs/{job.id}", 303)
 
     @app.get("/jobs/{job_id}", include_in_schema=False)
@@ -946,7 +1204,13 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
     @app.get("/checks/{check_id}/justification", include_in_schema=False)
     def justification_page(check_id: int, caller: Caller = gate["edit"]) -> HTMLResponse:
         view = workbench.check_view(check_id)
-        return page("justification.html", caller, title=f"Edit fact-check {check_id}", check_id=check_id, **view)
+        return page(
+            "justification.html",
+            caller,
+            title=f"Edit the justification of fact-check {check_id}",
+            check_id=check_id,
+            **view,
+        )
 
     @app.post("/checks/{check_id}/justification", include_in_schema=False)
     async def justification_form(check_id: int, request: Request, caller: Caller = gate["edit"]) -> Response:
@@ -1020,6 +1284,61 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
     def job_status(job_id: int, caller: Caller = gate["read"]) -> JobOut:
         """A check job's state; when done, `check_id` names the stored fact-check."""
         return _job_out(workbench.jobs.get(job_id))
+
+    @app.get("/api/jobs", tags=["checks"])
+    def my_jobs(caller: Caller = gate["read"]) -> list[JobOut]:
+        """The caller's jobs (checks, re-runs, ingests) since the server started, newest first."""
+        return [_job_out(job) for job in workbench.jobs.of(caller.name)]
+
+    @app.post("/api/claims/extract", tags=["checks"])
+    def extract_claims(body: ExtractIn, caller: Caller = gate["check"]) -> ExtractionOut:
+        """The check-worthy claims of a pasted text, or of the page at `page` (fetched under the server's `[fetch]`
+        rules: no private or loopback address, size limits, robots.txt), each rewritten to stand alone; check the
+        ones you pick with `POST /api/checks`."""
+        found = workbench.extract(body.model_dump())
+        claims = [
+            ExtractedOut(
+                claim=c.claim,
+                sentence=c.sentence,
+                claimant=c.claimant,
+                date=c.date.isoformat() if c.date else None,
+                score=c.score,
+                needs_context=list(c.needs_context),
+            )
+            for c in found.claims
+        ]
+        return ExtractionOut(url=found.url, title=found.title, role=found.role, claims=claims)
+
+    @app.post(
+        "/api/documents",
+        status_code=202,
+        tags=["desk"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+    )
+    async def upload_document(
+        request: Request,
+        name: str,
+        outlet: str = "",
+        url: str = "",
+        title: str = "",
+        date: str = "",
+        caller: Caller = gate["ingest"],
+    ) -> JobOut:
+        """Ingests the file sent as the body (named `name`, whose suffix says how to read it; at most 10 MiB) in
+        the background; outlet, url, title and date replace what the file says. Follow the job at /api/jobs/{id}."""
+        data = await _read(request, MAX_UPLOAD_BYTES)
+        fields = {"outlet": outlet, "url": url, "title": title, "date": date}
+        return _job_out(await run_in_threadpool(workbench.ingest_upload, name, data, fields, caller.name))
+
+    @app.post("/api/documents/url", status_code=202, tags=["desk"])
+    def ingest_page_url(body: PageIn, caller: Caller = gate["ingest"]) -> JobOut:
+        """Fetches a page under the server's `[fetch]` rules, archives it and ingests it, in the background."""
+        return _job_out(workbench.ingest_url(body.url, caller.name))
 
     @app.get("/api/checks/{check_id}/signoff", tags=["sign-off"])
     def signoff_status(check_id: int, caller: Caller = gate["read"]) -> SignOffOut:
@@ -1182,10 +1501,20 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket (port 0: any free port), bound before the server starts so that errors are plain."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # TCP named outright: asyncio turns Nagle's algorithm off only on connections of such a socket, and with it on,
+    # a response written in two parts (headers, then a file) waits for the client's delayed ACK, some 40 ms.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family)
+        if os.name == "posix":  # as socket.create_server does: a restart need not wait for old connections
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+        sock.listen()
     except OSError as exc:
+        sock.close()
         raise FactdeskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 def make_server(app: FastAPI) -> uvicorn.Server:

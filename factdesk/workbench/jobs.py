@@ -19,7 +19,7 @@ from factdesk.store import acting_as
 log = logging.getLogger("factdesk.workbench")
 
 State = Literal["queued", "running", "done", "failed"]
-Work = Callable[[FactDesk], int]  # what a job does with its worker's desk; returns the fact-check's id
+Work = Callable[[FactDesk], int | str]  # what a job does with its worker's desk: a fact-check's id, or what it did
 
 
 @dataclass
@@ -28,11 +28,12 @@ class Job:
     claim: str
     user: str  # who started it; the stored check is audited as theirs
     submitted: float
-    kind: str = "check"  # or "rerun"
+    kind: str = "check"  # or "rerun", "ingest"
     state: State = "queued"
     started: float | None = None
     finished: float | None = None
     check_id: int | None = None
+    summary: str | None = None  # what a job that made no fact-check did (an ingest)
     error: str | None = None
 
     def elapsed(self, now: float) -> float:
@@ -70,6 +71,11 @@ class Jobs:
             raise FactdeskError(f"no job with id {job_id}")
         return job
 
+    def of(self, user: str, limit: int = 100) -> list[Job]:
+        """``user``'s newest jobs, newest first."""
+        with self._lock:
+            return [job for job in reversed(self._jobs.values()) if job.user == user][:limit]
+
     def close(self) -> None:
         """Waits for running checks, drops queued ones, and closes the workers' desks."""
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -88,7 +94,11 @@ class Jobs:
         job.started, job.state = time.monotonic(), "running"
         try:
             with acting_as(job.user):
-                job.check_id = work(self._desk())
+                result = work(self._desk())
+            if isinstance(result, int):
+                job.check_id = result
+            else:
+                job.summary = result
             job.state = "done"
         except Exception as exc:  # a failed check is reported on its job; the worker goes on to the next
             log.exception("%s job %d failed", job.kind, job.id)

@@ -6,8 +6,11 @@ async function poll() {
   const status = await response.json();
   document.getElementById("state").textContent = status.state;
   document.getElementById("elapsed").textContent = status.elapsed.toFixed(1);
-  if (status.state === "done") {
+  if (status.state === "done" && status.check_id !== null) {
     window.location.assign(`/checks/${status.check_id}`);
+  } else if (status.state === "done") {
+    document.getElementById("progress").remove();
+    document.getElementById("summary").textContent = status.summary;
   } else if (status.state === "failed") {
     document.getElementById("progress").remove();
     document.getElementById("error").textContent = status.error;
