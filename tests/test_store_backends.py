@@ -28,7 +28,17 @@ from factdesk.config import RetrieveConfig
 from factdesk.errors import FactdeskError
 from factdesk.records import Document, Passage
 from factdesk.retrieve.dense import passage_embedder
-from factdesk.store import Review, StoredDocument, VectorStore, acting_as, open_store, postgres, schema
+from factdesk.store import (
+    BatchResult,
+    IngestMarker,
+    Review,
+    StoredDocument,
+    VectorStore,
+    acting_as,
+    open_store,
+    postgres,
+    schema,
+)
 from factdesk.store.base import DB_NAME
 from factdesk.store.desk import search_words
 from factdesk.store.transfer import digests
@@ -129,6 +139,39 @@ def test_ingest_counts_duplicates_conflicts_and_reads_back(location):
         assert store.passages("doc-1") == list(_document(1).passages)
         assert store.known_hashes(["bridge-1", "hash-1", "hash-9"]) == {"bridge-1", "hash-1"}
         assert [text for _, text in store.passages_after(0, 10)][:1] == [STORED.text]
+
+
+def test_near_duplicate_clusters_and_ingest_markers_are_written_with_the_batch(location):
+    first = replace(_document(1), signature=b"sig-1", bands=(11, 12))
+    copy = replace(_document(2), signature=b"sig-2", bands=(12, 13), cluster="doc-1")
+    again = replace(_document(3), document=_document(1).document, content_hash="hash-1")  # doc-1's text once more
+    orphan = replace(_document(4), signature=b"sig-4", bands=(14,), cluster="doc-1b")  # its first copy is not added
+    short = _document(5)  # no signature: never compared
+    marker = IngestMarker("file-a", "/dumps/a.jsonl.gz", 250, 40_960, False)
+    with open_store(location) as store:
+        store.add_documents([first])
+        result = store.add_documents(
+            [copy, replace(again, document=replace(_document(1).document, id="doc-1b")), orphan, short],
+            markers=[marker],
+        )
+        assert (result.added, result.duplicates) == (3, 1)
+        assert store.ingest_marker("file-a") == marker and store.ingest_marker("file-b") is None
+        assert sorted(store.near_duplicate_candidates([12, 99])) == [
+            ("doc-1", "doc-1", b"sig-1"),
+            ("doc-2", "doc-1", b"sig-2"),
+        ]
+        assert store.near_duplicate_candidates([14]) == [("doc-4", "doc-4", b"sig-4")]
+        assert store.near_duplicates(["doc-2", "doc-1", "doc-4", "doc-5", "nope"]) == {
+            "doc-1": ("doc-1", "doc-2"),
+            "doc-2": ("doc-1", "doc-2"),
+        }
+        version = store.corpus_version()
+        done = replace(marker, records=300, offset=51_200, done=True)
+        assert store.add_documents([], markers=[done]) == BatchResult(0, 0, ())
+        assert store.ingest_marker("file-a") == done and store.corpus_version() == version
+        with pytest.raises(_raw_error()):  # a marker that cannot be written takes the batch's documents with it
+            store.add_documents([_document(6)], markers=[replace(done, path=None)])
+        assert store.document("doc-6") is None and store.ingest_marker("file-a") == done
 
 
 def test_search_ranks_matches_and_never_returns_passages_after_the_cutoff(location):
@@ -404,11 +447,11 @@ def test_a_new_store_records_the_schema_version_and_a_newer_one_is_refused(locat
 def test_an_older_store_is_migrated_once_and_audited(location):
     with open_store(location) as store:
         store.add_documents([_stored(STORED)])
-    for sql in ("DROP TABLE desk_events", "DROP TABLE revisions"):
-        _raw(location, sql)  # undoes the last migration
+    for table in ("signature_bands", "document_signatures", "ingest_markers"):
+        _raw(location, f"DROP TABLE {table}")  # undoes the last migration
     _raw(location, f"UPDATE meta SET value = '{schema.SCHEMA_VERSION - 1}' WHERE key = 'schema_version'")
     with open_store(location) as store:
-        assert store.desk_events() == [] and store.revisions() == []
+        assert store.ingest_marker("any") is None and store.near_duplicates(["bridge-1"]) == {}
         assert [(entry["actor"], entry["action"]) for entry in store.audit_log()] == [
             (None, "ingest"),
             (None, "migrate"),
