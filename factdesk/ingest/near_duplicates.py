@@ -1,0 +1,124 @@
+"""Near-duplicate documents (syndicated wire copies: another headline, a byline added, a paragraph cut or moved, a
+few words changed), found as each batch is ingested, so that verification counts a story carried by several
+outlets as one source.
+
+A document's text is read as its set of word triples (lower-cased shingles). Its MinHash signature (datasketch,
+``affine32`` scheme, 128 permutations, seeded; each shingle hashed with CRC-32 first) estimates the Jaccard
+similarity of two documents' triple sets as the share of equal values. LSH finds the candidates: the signature's
+25 bands of 5 values (datasketch's ``MinHashLSH`` parameters for a threshold of 0.5 at 128 permutations) are each
+hashed to a 64-bit band key, and two documents that share a band key are compared. The band keys and signatures
+live in the store (``signature_bands``, ``document_signatures``): the index persists with the corpus, needs no
+memory, and on PostgreSQL several ingests write it at once. A new document is compared with the stored documents
+and the batch's earlier ones that share a band key; when the most similar reaches ``threshold``, the document joins
+that one's cluster, whose id is the id of its first copy.
+
+Texts of fewer than ``MIN_WORDS`` words get no signature and are never compared: two different short reports
+written from one template share most of their word triples. Two ingests running at once into one PostgreSQL store
+do not see each other's batch in flight, so two copies ingested at the same moment may start two clusters."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import replace
+from hashlib import blake2b
+from typing import Any
+
+import numpy as np
+
+from factdesk.errors import FactdeskError
+from factdesk.store import StoreBackend, StoredDocument
+
+NUM_PERM = 128
+SEED = 1
+SHINGLE_WORDS = 3
+MIN_WORDS = 50
+BANDS, ROWS = 25, 5  # datasketch MinHashLSH(threshold=0.5, num_perm=128): its optimum, checked by the tests
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> set[bytes]:
+    """The text's word triples, lower-cased, as bytes; empty for a text of fewer than ``MIN_WORDS`` words."""
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_WORDS:
+        return set()
+    return {" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def band_keys(signature: np.ndarray) -> list[int]:
+    """The signature's LSH band keys: each band's values and its number, hashed to a signed 64-bit integer."""
+    return [
+        int.from_bytes(
+            blake2b(bytes([band]) + signature[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8).digest(),
+            "little",
+            signed=True,
+        )
+        for band in range(BANDS)
+    ]
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard similarity that two signatures estimate: the share of their values that are equal."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+class NearDuplicateFinder:
+    """``run(store, items)``: the items, each with its signature, band keys and cluster (the first copy's id, ""
+    for an original), from the store's documents and the items before it."""
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise FactdeskError(f"[ingest] near_duplicate_threshold must be above 0 and at most 1, not {threshold}")
+        self.threshold = threshold
+        self._minhash: Any = None
+
+    def warm_up(self) -> None:
+        if self._minhash is None:
+            from datasketch import MinHash
+
+            self._minhash = MinHash
+
+    def signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """Each text's signature (``NUM_PERM`` little-endian uint32 values), None for a text too short to compare."""
+        self.warm_up()
+        sets = [shingles(text) for text in texts]
+        found = iter(
+            self._minhash.bulk(
+                [s for s in sets if s], num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32, scheme="affine32"
+            )
+        )
+        return [next(found).hashvalues.astype("<u4") if s else None for s in sets]
+
+    def run(self, store: StoreBackend, items: Sequence[StoredDocument]) -> list[StoredDocument]:
+        signatures = self.signatures([item.document.text for item in items])
+        keys = [band_keys(signature) if signature is not None else [] for signature in signatures]
+        pool: list[tuple[np.ndarray, str]] = []  # (signature, cluster) of each document compared against
+        by_key: dict[int, list[int]] = {}  # band key -> positions in pool
+        stored = store.near_duplicate_candidates([key for found in keys for key in found])
+        for _, cluster, signature in stored:
+            _add(pool, by_key, np.frombuffer(signature, dtype="<u4"), cluster)
+        done = []
+        for item, signature, found in zip(items, signatures, keys, strict=True):
+            if signature is None:
+                done.append(item)
+                continue
+            scores = {p: similarity(signature, pool[p][0]) for key in found for p in by_key.get(key, ())}
+            best = max(scores, key=lambda p: (scores[p], -p), default=None)  # the most similar, the earliest first
+            cluster = pool[best][1] if best is not None and scores[best] >= self.threshold else ""
+            _add(pool, by_key, signature, cluster or item.document.id, found)
+            done.append(replace(item, signature=signature.tobytes(), bands=tuple(found), cluster=cluster))
+        return done
+
+
+def _add(
+    pool: list[tuple[np.ndarray, str]],
+    by_key: dict[int, list[int]],
+    signature: np.ndarray,
+    cluster: str,
+    keys: list[int] | None = None,
+) -> None:
+    position = len(pool)
+    pool.append((signature, cluster))
+    for key in keys if keys is not None else band_keys(signature):
+        by_key.setdefault(key, []).append(position)
