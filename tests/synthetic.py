@@ -109,3 +109,19 @@ def syndicated_copy(rng: random.Random, story: list[str]) -> list[str]:
     for at in rng.sample(range(len(words)), 4):
         words[at] = "".join(rng.choices(SYLLABLES, k=3))
     return [f"{headline} {rng.choice(SYLLABLES)}", *" ".join(words).split("\n\n")]
+
+
+def wire_corpus(stories: int, seed: int) -> tuple[list[dict], dict[str, str]]:
+    """Wire stories (``wire-i``), story i carried by i % 4 other outlets with changes (``syndicated_copy``) right
+    after it; and the story (its wire id) of each record."""
+    rng = random.Random(seed)
+    records, story_of = [], {}
+    for i in range(stories):
+        story = wire_story(rng)
+        records.append({"id": f"wire-{i}", "title": story[0], "text": "\n\n".join(story), "outlet": "Wire"})
+        story_of[f"wire-{i}"] = f"wire-{i}"
+        for outlet in ["Herald", "Gazette", "Courier"][: i % 4]:
+            copy = syndicated_copy(rng, story)
+            records.append({"id": f"{outlet}-{i}", "title": copy[0], "text": "\n\n".join(copy), "outlet": outlet})
+            story_of[f"{outlet}-{i}"] = f"wire-{i}"
+    return records, story_of

@@ -228,18 +228,10 @@ def test_each_document_gets_its_language_and_others_can_be_left_out(factdesk, st
 
 
 def _stories(seed: int) -> tuple[list[dict], dict[str, str]]:
-    """Wire stories, each carried by up to three outlets with changes, and the original of each document."""
-    rng = random.Random(seed)
-    records, original = [], {}
-    for i in range(12):
-        story = synthetic.wire_story(rng)
-        records.append({"id": f"wire-{i}", "title": story[0], "text": "\n\n".join(story), "outlet": "Wire"})
-        original[f"wire-{i}"] = f"wire-{i}"
-        for outlet in ["Herald", "Gazette", "Courier"][: i % 4]:
-            copy = synthetic.syndicated_copy(rng, story)
-            records.append({"id": f"{outlet}-{i}", "title": copy[0], "text": "\n\n".join(copy), "outlet": outlet})
-            original[f"{outlet}-{i}"] = f"wire-{i}"
-    follow_up = synthetic.wire_story(rng)  # a new story that repeats one paragraph of story 0 as background
+    """Wire stories carried by up to three outlets, a follow-up that repeats a paragraph of the first story, and
+    two briefs too short to compare; and the story of each document that has one."""
+    records, original = synthetic.wire_corpus(12, seed)
+    follow_up = synthetic.wire_story(random.Random(seed + 1000))  # a new story, one paragraph of story 0 as background
     follow_up.insert(3, records[0]["text"].split("\n\n")[2])
     records.append({"id": "follow-up", "text": "\n\n".join(follow_up), "outlet": "Wire"})
     original["follow-up"] = "follow-up"

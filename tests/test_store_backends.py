@@ -4,11 +4,14 @@ PostgreSQL cases skip, saying why, only when neither is available."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -19,13 +22,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pytest
+import synthetic
 from click.testing import CliRunner
 from conftest import BASELINE_CONFIG, REPO, doc, write_jsonl
 from test_store import ELSEWHERE, STORED, _check, _stored
 
 from factdesk.cli.main import cli
-from factdesk.config import RetrieveConfig
+from factdesk.config import IngestConfig, RetrieveConfig
 from factdesk.errors import FactdeskError
+from factdesk.ingest import Ingester
+from factdesk.ingest.streams import file_key
 from factdesk.records import Document, Passage
 from factdesk.retrieve.dense import passage_embedder
 from factdesk.store import (
@@ -663,3 +669,92 @@ def test_an_unreachable_postgresql_store_is_one_line_naming_the_host_and_reason(
     assert code == 2
     assert "cannot reach the PostgreSQL store at 127.0.0.1:9 (postgresql://desk:***@127.0.0.1:9/factdesk)" in err
     assert "refused" in err.lower() and "secret" not in err
+
+
+def _wire_dump(path: Path, stories: int, seed: int) -> tuple[Path, dict[str, str]]:
+    """A gzipped JSONL dump of wire stories, each followed by its syndicated copies; the story of each document."""
+    records, story_of = synthetic.wire_corpus(stories, seed)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(record) + "\n" for record in records)
+    return path, story_of
+
+
+def _clusters(location: str) -> dict[str, str]:
+    """Each signed document's cluster, read around factdesk."""
+    if location.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(location) as conn:
+            return dict(conn.execute("SELECT doc_id, cluster FROM document_signatures").fetchall())
+    with closing(sqlite3.connect(Path(location) / DB_NAME)) as conn:
+        return dict(conn.execute("SELECT doc_id, cluster FROM document_signatures").fetchall())
+
+
+def _count(location: str) -> int:
+    """Documents in the store, read around factdesk; 0 before its tables exist."""
+    try:
+        if location.startswith("postgresql://"):
+            import psycopg
+
+            with psycopg.connect(location) as conn:
+                return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        with closing(sqlite3.connect(Path(location) / DB_NAME)) as conn:
+            return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    except Exception:  # the schema is not made yet (sqlite3 or psycopg's error)
+        return 0
+
+
+def test_ingest_links_near_duplicates_and_keeps_its_markers_on_every_backend(location, tmp_path):
+    dump, story_of = _wire_dump(tmp_path / "wire.jsonl.gz", 24, seed=2)
+    with open_store(location) as store:
+        report = Ingester(store, IngestConfig(batch_size=7)).run([dump])
+        assert (report.read, report.added, report.problems) == (len(story_of), len(story_of), [])
+        assert report.near_duplicates == sum(1 for doc_id, story in story_of.items() if doc_id != story)
+        assert _clusters(location) == story_of  # each copy in its story's cluster, the wire story first
+        assert store.near_duplicates(["Herald-3", "wire-3", "wire-4"]) == {
+            "Herald-3": ("wire-3", "Courier-3", "Gazette-3", "Herald-3"),
+            "wire-3": ("wire-3", "Courier-3", "Gazette-3", "Herald-3"),
+        }
+        marker = store.ingest_marker(file_key(dump))
+        assert marker is not None and marker.done and marker.records == len(story_of)
+        again = Ingester(store, IngestConfig(batch_size=7)).run([dump])
+        assert (again.finished, again.read, again.added) == (1, 0, 0)
+
+
+@pytest.mark.slow
+def test_a_killed_ingest_of_a_dump_resumes_after_its_last_batch_and_ends_as_an_unbroken_one(location, tmp_path):
+    dump, story_of = _wire_dump(tmp_path / "wire.jsonl.gz", 1600, seed=4)
+    batch = 25
+    config = tmp_path / "factdesk.toml"
+    config.write_text(f'[ingest]\nbatch_size = {batch}\n[retrieve]\nretriever = "fts5"\n')
+    args = ["--store", location, "--config", str(config), "ingest", str(dump)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "factdesk", *args], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None and _count(location) < 8 * batch:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = _count(location)
+    assert 0 < killed_at < len(story_of), "the kill must land mid-file"
+    with open_store(location) as store:
+        marker = store.ingest_marker(file_key(dump))
+    assert marker is not None and not marker.done and marker.records == killed_at  # one record a document
+
+    rerun = subprocess.run([sys.executable, "-m", "factdesk", *args], cwd=REPO, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "1 files (0 read before, 1 resumed)" in rerun.stdout
+    assert f"{len(story_of) - killed_at} documents read: {len(story_of) - killed_at} added, 0 already stored" in (
+        rerun.stdout
+    )
+    assert _count(location) == len(story_of)
+    with open_store(tmp_path / "unbroken") as unbroken:  # the same dump, read in one go
+        Ingester(unbroken, IngestConfig(batch_size=batch)).run([dump])
+    clusters = _clusters(location)
+    assert clusters == _clusters(str(tmp_path / "unbroken"))
+    assert all(story_of[cluster] == story_of[doc_id] for doc_id, cluster in clusters.items()), "no false merge"
+    copies = [doc_id for doc_id, story in story_of.items() if doc_id != story]
+    assert sum(clusters[doc_id] == story_of[doc_id] for doc_id in copies) >= 0.95 * len(copies)
