@@ -19,7 +19,7 @@ from conftest import BASELINE_CONFIG, doc
 
 from factdesk.config import IngestConfig
 from factdesk.ingest import Ingester
-from factdesk.ingest.near_duplicates import BANDS, NUM_PERM, ROWS, NearDuplicateFinder
+from factdesk.ingest.near_duplicates import BANDS, LSH_THRESHOLD, NUM_PERM, ROWS, NearDuplicateFinder
 from factdesk.ingest.streams import file_key, read_stream
 from factdesk.store import IngestMarker, Store
 
@@ -261,7 +261,7 @@ def test_near_duplicates_are_linked_to_the_first_copy_of_their_story(factdesk, s
 def test_the_near_duplicate_index_uses_datasketch_lsh_parameters():
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=0.5, num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     assert (lsh.b, lsh.r) == (BANDS, ROWS)
     finder = NearDuplicateFinder()
     story = synthetic.wire_story(random.Random(3))
