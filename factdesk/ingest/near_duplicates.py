@@ -83,8 +83,10 @@ class NearDuplicateFinder:
 
     def signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         """Each text's signature (``NUM_PERM`` little-endian uint32 values), None for a text too short to compare."""
-        self.warm_up()
         sets = [shingles(text) for text in texts]
+        if not any(sets):
+            return [None] * len(sets)  # nothing to sign: datasketch (and the scipy it imports) is not loaded
+        self.warm_up()
         found = iter(
             self._minhash.bulk(
                 [s for s in sets if s], num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32, scheme="affine32"
