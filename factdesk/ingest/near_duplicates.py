@@ -3,7 +3,7 @@ few words changed), found as each batch is ingested, so that verification counts
 outlets as one source.
 
 A document's text is read as its set of word triples (lower-cased shingles). Its MinHash signature (datasketch,
-``affine32`` scheme, 128 permutations, seeded; each shingle hashed with CRC-32 first) estimates the Jaccard
+``affine32`` scheme, 128 permutations, seeded; a triple hashed from its words' CRC-32s first) estimates the Jaccard
 similarity of two documents' triple sets as the share of equal values. LSH finds the candidates: the signature's
 32 bands of 4 values (datasketch's ``MinHashLSH`` parameters for a threshold of 0.4 at 128 permutations, below the
 default ``threshold`` of 0.5 so that pairs just above it are found: 87% of pairs at 0.5, 99% at 0.6) are each
@@ -23,7 +23,6 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import replace
-from hashlib import blake2b
 from typing import Any
 
 import numpy as np
@@ -33,31 +32,31 @@ from factdesk.store import StoreBackend, StoredDocument
 
 NUM_PERM = 128
 SEED = 1
-SHINGLE_WORDS = 3
 MIN_WORDS = 50
 LSH_THRESHOLD = 0.4
 BANDS, ROWS = 32, 4  # datasketch MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM): its optimum (the tests check)
 _WORD = re.compile(r"\w+")
+_TRIPLE = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77))  # odd multipliers: a triple's words in their order
+_BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
+_BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x27D4EB2F165667C5)
 
 
-def shingles(text: str) -> set[bytes]:
-    """The text's word triples, lower-cased, as bytes; empty for a text of fewer than ``MIN_WORDS`` words."""
+def shingles(text: str) -> np.ndarray:
+    """The hashes of the text's word triples (lower-cased), each distinct once; empty for a text of fewer than
+    ``MIN_WORDS`` words. A triple's hash combines its words' CRC-32s (datasketch mixes it again)."""
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
-        return set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
+        return np.empty(0, dtype=np.uint32)
+    hashes = np.fromiter((zlib.crc32(word.encode("utf-8")) for word in words), dtype=np.uint32, count=len(words))
+    return np.unique(hashes[:-2] * _TRIPLE[0] + hashes[1:-1] * _TRIPLE[1] + hashes[2:])  # wraps at 2**32
 
 
 def band_keys(signature: np.ndarray) -> list[int]:
-    """The signature's LSH band keys: each band's values and its number, hashed to a signed 64-bit integer."""
-    return [
-        int.from_bytes(
-            blake2b(bytes([band]) + signature[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8).digest(),
-            "little",
-            signed=True,
-        )
-        for band in range(BANDS)
-    ]
+    """The signature's LSH band keys: each band's values, and its number, mixed into a signed 64-bit integer. Two
+    bands of other values rarely share a key, and when they do the two documents are only compared."""
+    bands = signature.reshape(BANDS, ROWS).astype(np.uint64)
+    keys = (bands * _BAND_MIX).sum(axis=1, dtype=np.uint64) ^ _BAND_SALT
+    return keys.view(np.int64).tolist()
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -84,15 +83,15 @@ class NearDuplicateFinder:
     def signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         """Each text's signature (``NUM_PERM`` little-endian uint32 values), None for a text too short to compare."""
         sets = [shingles(text) for text in texts]
-        if not any(sets):
+        if not any(len(s) for s in sets):
             return [None] * len(sets)  # nothing to sign: datasketch (and the scipy it imports) is not loaded
         self.warm_up()
         found = iter(
             self._minhash.bulk(
-                [s for s in sets if s], num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32, scheme="affine32"
+                [s for s in sets if len(s)], num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32"
             )
         )
-        return [next(found).hashvalues.astype("<u4") if s else None for s in sets]
+        return [next(found).hashvalues.astype("<u4") if len(s) else None for s in sets]
 
     def run(self, store: StoreBackend, items: Sequence[StoredDocument]) -> list[StoredDocument]:
         signatures = self.signatures([item.document.text for item in items])
