@@ -47,8 +47,17 @@ def _named_components(config: Any) -> None:
 
 @dataclass(frozen=True)
 class IngestConfig:
+    """``languages``: keep only documents in these languages (ISO 639-1 codes; empty keeps all). A document that
+    states no language gets the one py3langid finds (``identify_language``; else English). ``near_duplicates``:
+    link each near-duplicate (syndicated copy) to the first copy of its cluster, found by MinHash/LSH over word
+    triples at ``near_duplicate_threshold`` estimated Jaccard similarity (see ``factdesk.ingest.near_duplicates``)."""
+
     passage_chars: int = 420
     batch_size: int = 200
+    languages: list[str] = field(default_factory=list)
+    identify_language: bool = True
+    near_duplicates: bool = True
+    near_duplicate_threshold: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,24 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Carrier:
+    """Another outlet's copy of an evidence document: a near-duplicate (a syndicated story) that counts with it
+    as one source."""
+
+    doc_id: str
+    outlet: str
+    url: str = ""
+    published: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """A passage weighed against a claim. ``scores`` holds ``retrieval`` and ``relevance`` (0–1); ``question``
     is the (sub-)question of the claim the passage was retrieved for, in AVeriTeC's question–answer form.
     ``stance_probabilities`` are the stance model's; ``reading``, where a passage reader made one, is how the
-    passage reads as evidence for the claim (``STANCE_LABELS`` probabilities), and ``stance`` is its likeliest."""
+    passage reads as evidence for the claim (``STANCE_LABELS`` probabilities), and ``stance`` is its likeliest.
+    ``also_carried_by``: the near-duplicates of its document (the same story in other outlets), which are not
+    weighed again."""
 
     passage: Passage
     document: Document
@@ -65,6 +78,7 @@ class Evidence:
     from_claimant: bool = False
     question: str = ""
     reading: dict[str, float] = field(default_factory=dict)
+    also_carried_by: tuple[Carrier, ...] = ()
 
     @property
     def leaning(self) -> dict[str, float]:
@@ -184,6 +198,9 @@ def evidence_from_jsonable(item: dict[str, Any]) -> Evidence:
         from_claimant=item["from_claimant"],
         question=item.get("question", ""),
         reading=item.get("reading", {}),
+        also_carried_by=tuple(
+            Carrier(**{**copy, "published": _day(copy["published"])}) for copy in item.get("also_carried_by", [])
+        ),
     )
 
 

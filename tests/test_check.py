@@ -26,7 +26,8 @@ OUTPUT_KEYS = {
     "statements",
     "notes",
 }
-EVIDENCE_KEYS = {"doc_id", "url", "outlet", "published", "passage", "start", "end", "stance", "about_claim", "score"}
+EVIDENCE_KEYS = {"doc_id", "url", "outlet", "published", "passage", "start", "end", "stance", "about_claim", "score",
+                 "also_carried_by"}  # fmt: skip
 
 
 @pytest.fixture

@@ -70,14 +70,18 @@ def test_passages_keep_exact_char_offsets(factdesk, store, tmp_path):
 
 
 def test_reingest_changes_nothing(factdesk, store, tmp_path):
-    path = write_jsonl(tmp_path / "d.jsonl", [doc(f"d{i}", f"Report number {i} about the river.") for i in range(30)])
+    records = [doc(f"d{i}", f"Report number {i} about the river.") for i in range(30)]
+    path = write_jsonl(tmp_path / "d.jsonl", records)
     first = factdesk("ingest", str(path))
     before = stored(store)
-    second = factdesk("ingest", str(path))
+    second = factdesk("ingest", str(path))  # a file read to the end is not read again
     after = stored(store)
     assert first.exit_code == second.exit_code == 0
-    assert "30 already stored" in second.stdout
+    assert "1 files (1 read before, 0 resumed), 0 documents read: 0 added" in second.stdout
     assert before == after
+    other = write_jsonl(tmp_path / "more.jsonl", [*records, doc("d30", "Report number 30 about the river.")])
+    third = factdesk("ingest", str(other))  # another file holding the same documents: they are stored already
+    assert "31 documents read: 1 added, 30 already stored" in third.stdout
 
 
 def test_same_text_under_another_id_is_a_duplicate(factdesk, store, tmp_path):

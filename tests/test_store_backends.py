@@ -4,11 +4,14 @@ PostgreSQL cases skip, saying why, only when neither is available."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -19,16 +22,29 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pytest
+import synthetic
 from click.testing import CliRunner
 from conftest import BASELINE_CONFIG, REPO, doc, write_jsonl
 from test_store import ELSEWHERE, STORED, _check, _stored
 
 from factdesk.cli.main import cli
-from factdesk.config import RetrieveConfig
+from factdesk.config import IngestConfig, RetrieveConfig
 from factdesk.errors import FactdeskError
+from factdesk.ingest import Ingester
+from factdesk.ingest.streams import file_key
 from factdesk.records import Document, Passage
 from factdesk.retrieve.dense import passage_embedder
-from factdesk.store import Review, StoredDocument, VectorStore, acting_as, open_store, postgres, schema
+from factdesk.store import (
+    BatchResult,
+    IngestMarker,
+    Review,
+    StoredDocument,
+    VectorStore,
+    acting_as,
+    open_store,
+    postgres,
+    schema,
+)
 from factdesk.store.base import DB_NAME
 from factdesk.store.desk import search_words
 from factdesk.store.transfer import digests
@@ -129,6 +145,39 @@ def test_ingest_counts_duplicates_conflicts_and_reads_back(location):
         assert store.passages("doc-1") == list(_document(1).passages)
         assert store.known_hashes(["bridge-1", "hash-1", "hash-9"]) == {"bridge-1", "hash-1"}
         assert [text for _, text in store.passages_after(0, 10)][:1] == [STORED.text]
+
+
+def test_near_duplicate_clusters_and_ingest_markers_are_written_with_the_batch(location):
+    first = replace(_document(1), signature=b"sig-1", bands=(11, 12))
+    copy = replace(_document(2), signature=b"sig-2", bands=(12, 13), cluster="doc-1")
+    again = replace(_document(3), document=_document(1).document, content_hash="hash-1")  # doc-1's text once more
+    orphan = replace(_document(4), signature=b"sig-4", bands=(14,), cluster="doc-1b")  # its first copy is not added
+    short = _document(5)  # no signature: never compared
+    marker = IngestMarker("file-a", "/dumps/a.jsonl.gz", 250, 40_960, False)
+    with open_store(location) as store:
+        store.add_documents([first])
+        result = store.add_documents(
+            [copy, replace(again, document=replace(_document(1).document, id="doc-1b")), orphan, short],
+            markers=[marker],
+        )
+        assert (result.added, result.duplicates) == (3, 1)
+        assert store.ingest_marker("file-a") == marker and store.ingest_marker("file-b") is None
+        assert sorted(store.near_duplicate_candidates([12, 99])) == [
+            ("doc-1", "doc-1", b"sig-1"),
+            ("doc-2", "doc-1", b"sig-2"),
+        ]
+        assert store.near_duplicate_candidates([14]) == [("doc-4", "doc-4", b"sig-4")]
+        assert store.near_duplicates(["doc-2", "doc-1", "doc-4", "doc-5", "nope"]) == {
+            "doc-1": ("doc-1", "doc-2"),
+            "doc-2": ("doc-1", "doc-2"),
+        }
+        version = store.corpus_version()
+        done = replace(marker, records=300, offset=51_200, done=True)
+        assert store.add_documents([], markers=[done]) == BatchResult(0, 0, ())
+        assert store.ingest_marker("file-a") == done and store.corpus_version() == version
+        with pytest.raises(_raw_error()):  # a marker that cannot be written takes the batch's documents with it
+            store.add_documents([_document(6)], markers=[replace(done, path=None)])
+        assert store.document("doc-6") is None and store.ingest_marker("file-a") == done
 
 
 def test_search_ranks_matches_and_never_returns_passages_after_the_cutoff(location):
@@ -404,11 +453,11 @@ def test_a_new_store_records_the_schema_version_and_a_newer_one_is_refused(locat
 def test_an_older_store_is_migrated_once_and_audited(location):
     with open_store(location) as store:
         store.add_documents([_stored(STORED)])
-    for sql in ("DROP TABLE desk_events", "DROP TABLE revisions"):
-        _raw(location, sql)  # undoes the last migration
+    for table in ("signature_bands", "document_signatures", "ingest_markers"):
+        _raw(location, f"DROP TABLE {table}")  # undoes the last migration
     _raw(location, f"UPDATE meta SET value = '{schema.SCHEMA_VERSION - 1}' WHERE key = 'schema_version'")
     with open_store(location) as store:
-        assert store.desk_events() == [] and store.revisions() == []
+        assert store.ingest_marker("any") is None and store.near_duplicates(["bridge-1"]) == {}
         assert [(entry["actor"], entry["action"]) for entry in store.audit_log()] == [
             (None, "ingest"),
             (None, "migrate"),
@@ -620,3 +669,92 @@ def test_an_unreachable_postgresql_store_is_one_line_naming_the_host_and_reason(
     assert code == 2
     assert "cannot reach the PostgreSQL store at 127.0.0.1:9 (postgresql://desk:***@127.0.0.1:9/factdesk)" in err
     assert "refused" in err.lower() and "secret" not in err
+
+
+def _wire_dump(path: Path, stories: int, seed: int) -> tuple[Path, dict[str, str]]:
+    """A gzipped JSONL dump of wire stories, each followed by its syndicated copies; the story of each document."""
+    records, story_of = synthetic.wire_corpus(stories, seed)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(record) + "\n" for record in records)
+    return path, story_of
+
+
+def _clusters(location: str) -> dict[str, str]:
+    """Each signed document's cluster, read around factdesk."""
+    if location.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(location) as conn:
+            return dict(conn.execute("SELECT doc_id, cluster FROM document_signatures").fetchall())
+    with closing(sqlite3.connect(Path(location) / DB_NAME)) as conn:
+        return dict(conn.execute("SELECT doc_id, cluster FROM document_signatures").fetchall())
+
+
+def _count(location: str) -> int:
+    """Documents in the store, read around factdesk; 0 before its tables exist."""
+    try:
+        if location.startswith("postgresql://"):
+            import psycopg
+
+            with psycopg.connect(location) as conn:
+                return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        with closing(sqlite3.connect(Path(location) / DB_NAME)) as conn:
+            return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    except Exception:  # the schema is not made yet (sqlite3 or psycopg's error)
+        return 0
+
+
+def test_ingest_links_near_duplicates_and_keeps_its_markers_on_every_backend(location, tmp_path):
+    dump, story_of = _wire_dump(tmp_path / "wire.jsonl.gz", 24, seed=2)
+    with open_store(location) as store:
+        report = Ingester(store, IngestConfig(batch_size=7)).run([dump])
+        assert (report.read, report.added, report.problems) == (len(story_of), len(story_of), [])
+        assert report.near_duplicates == sum(1 for doc_id, story in story_of.items() if doc_id != story)
+        assert _clusters(location) == story_of  # each copy in its story's cluster, the wire story first
+        assert store.near_duplicates(["Herald-3", "wire-3", "wire-4"]) == {
+            "Herald-3": ("wire-3", "Courier-3", "Gazette-3", "Herald-3"),
+            "wire-3": ("wire-3", "Courier-3", "Gazette-3", "Herald-3"),
+        }
+        marker = store.ingest_marker(file_key(dump))
+        assert marker is not None and marker.done and marker.records == len(story_of)
+        again = Ingester(store, IngestConfig(batch_size=7)).run([dump])
+        assert (again.finished, again.read, again.added) == (1, 0, 0)
+
+
+@pytest.mark.slow
+def test_a_killed_ingest_of_a_dump_resumes_after_its_last_batch_and_ends_as_an_unbroken_one(location, tmp_path):
+    dump, story_of = _wire_dump(tmp_path / "wire.jsonl.gz", 1600, seed=4)
+    batch = 25
+    config = tmp_path / "factdesk.toml"
+    config.write_text(f'[ingest]\nbatch_size = {batch}\n[retrieve]\nretriever = "fts5"\n')
+    args = ["--store", location, "--config", str(config), "ingest", str(dump)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "factdesk", *args], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None and _count(location) < 8 * batch:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = _count(location)
+    assert 0 < killed_at < len(story_of), "the kill must land mid-file"
+    with open_store(location) as store:
+        marker = store.ingest_marker(file_key(dump))
+    assert marker is not None and not marker.done and marker.records == killed_at  # one record a document
+
+    rerun = subprocess.run([sys.executable, "-m", "factdesk", *args], cwd=REPO, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "1 files (0 read before, 1 resumed)" in rerun.stdout
+    assert f"{len(story_of) - killed_at} documents read: {len(story_of) - killed_at} added, 0 already stored" in (
+        rerun.stdout
+    )
+    assert _count(location) == len(story_of)
+    with open_store(tmp_path / "unbroken") as unbroken:  # the same dump, read in one go
+        Ingester(unbroken, IngestConfig(batch_size=batch)).run([dump])
+    clusters = _clusters(location)
+    assert clusters == _clusters(str(tmp_path / "unbroken"))
+    assert all(story_of[cluster] == story_of[doc_id] for doc_id, cluster in clusters.items()), "no false merge"
+    copies = [doc_id for doc_id, story in story_of.items() if doc_id != story]
+    assert sum(clusters[doc_id] == story_of[doc_id] for doc_id in copies) >= 0.95 * len(copies)

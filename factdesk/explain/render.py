@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import textwrap
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -100,14 +101,30 @@ def _evidence_record(evidence: Evidence) -> dict[str, Any]:
         "doc_id": evidence.passage.doc_id,
         "url": evidence.document.url,
         "outlet": evidence.document.outlet,
-        "published": evidence.document.published.isoformat() if evidence.document.published else None,
+        "published": _iso(evidence.document.published),
         "passage": evidence.passage.text,
         "start": evidence.passage.start,
         "end": evidence.passage.end,
         "stance": evidence.stance,
         "about_claim": evidence.about_claim,
         "score": round(evidence.relevance, 4),
+        "also_carried_by": [
+            {"doc_id": copy.doc_id, "outlet": copy.outlet, "url": copy.url, "published": _iso(copy.published)}
+            for copy in evidence.also_carried_by
+        ],
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def carried_by(evidence: Evidence) -> str:
+    """ "also carried by" and the outlets of the evidence document's near-duplicates (one source with it), or ""."""
+    if not evidence.also_carried_by:
+        return ""
+    names = [copy.outlet or copy.url or copy.doc_id for copy in evidence.also_carried_by]
+    return "also carried by " + ", ".join(dict.fromkeys(names)) + " (the same story: counted once)"
 
 
 def render(check: FactCheck, fmt: str, claim_review: dict[str, Any] | None = None, check_id: int | None = None) -> str:
@@ -177,6 +194,8 @@ def _text(check: FactCheck) -> str:
     for number, evidence in enumerate(check.evidence, start=1):
         lines.append(f"[{number}] {stance_tag(evidence).upper():8} {_source_line(evidence)}")
         lines.extend(wrap.wrap("    " + evidence.passage.text))
+        if copies := carried_by(evidence):
+            lines.extend(wrap.wrap(f"    ({copies})"))
     lines += ["", *check.notes] if check.notes else []
     return "\n".join(lines)
 
@@ -206,7 +225,8 @@ def _markdown(check: FactCheck) -> str:
     lines += ["", f"## Evidence ({len(check.evidence)} passages{cutoff_phrase(check)})", ""]
     for number, evidence in enumerate(check.evidence, start=1):
         item = f"{number}. **{stance_tag(evidence)}** — {_source_line(evidence)}: “{evidence.passage.text}”"
-        lines.append(one_line(item))
+        copies = carried_by(evidence)
+        lines.append(one_line(item + (f" ({copies})" if copies else "")))
     return "\n".join(lines) + "\n"
 
 
@@ -265,9 +285,12 @@ def render_html(
         link = f'<a href="{e(doc.url)}" rel="nofollow noopener">{source}</a>' if doc.url.startswith("http") else source
         copy = (archived or {}).get(item.passage.doc_id)
         snapshot = f' (<a href="{e(copy)}" class="archived">archived copy</a>)' if copy else ""
+        copies = carried_by(item)
         parts.append(
             f'<li id="ev{number}"><span class="stance">{e(stance_tag(item))}</span> — {link}{snapshot}, '
-            f"{e(format_date(doc.published))}<br><q>{e(item.passage.text)}</q></li>"
+            f"{e(format_date(doc.published))}<br><q>{e(item.passage.text)}</q>"
+            + (f'<br><span class="meta">{e(copies)}</span>' if copies else "")
+            + "</li>"
         )
     parts += ["</ol>", "</article></main></body></html>"]
     return "\n".join(parts) + "\n"

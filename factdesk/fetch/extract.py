@@ -6,7 +6,6 @@ fetched (pass their URLs to fetch them too)."""
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable
 from datetime import date
@@ -14,9 +13,9 @@ from html import unescape
 
 from factdesk.fetch.client import Response
 from factdesk.fetch.errors import FetchError
-from factdesk.ingest.html import read_article
+from factdesk.ingest.html import decode
 from factdesk.ingest.office import DOCX_TYPE, OfficeText, docx_text, pdf_text
-from factdesk.ingest.readers import content_hash
+from factdesk.ingest.readers import page_document, page_id
 from factdesk.records import Document
 from factdesk.urls import domain
 
@@ -24,12 +23,8 @@ FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xm
 XML_TYPES = {"application/xml", "text/xml"}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 TEXT_TYPES = {"text/plain", "text/markdown"}
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _FEED_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:RDF)\b", re.DOTALL)
-# Declared charsets that decode any bytes, or only ASCII: a page that is valid UTF-8 is read as UTF-8 instead.
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _TAG = re.compile(r"<[^>]*>")
-_LENIENT = {"ascii", "iso8859-1", "cp1252", "utf-8"}
 
 
 def kind_of(response: Response) -> str:
@@ -66,56 +61,11 @@ def documents(response: Response) -> list[Document]:
         raise FetchError(f"cannot read the {kind}: {type(exc).__name__}: {exc}") from exc
 
 
-def decode(body: bytes, declared: str, html: bool = False) -> str:
-    """Text of ``body``: a BOM, then a declared charset that is not lenient (header, else ``<meta>``), then UTF-8,
-    then the declared one, then charset detection (a page served with the wrong charset still reads)."""
-    for bom, encoding in _BOMS:
-        if body.startswith(bom):
-            return body.decode(encoding, errors="replace")
-    if not declared and html and (meta := _META_CHARSET.search(body[:4096])):
-        declared = meta.group(1).decode("ascii")
-    try:
-        declared = codecs.lookup(declared).name if declared else ""
-    except LookupError:
-        declared = ""
-    order = [declared] if declared and declared not in _LENIENT else []
-    order += ["utf-8", declared] if declared else ["utf-8"]
-    for encoding in order:
-        try:
-            return body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    matches = list(from_bytes(body))
-    if not matches:
-        return body.decode("cp1252", errors="replace")
-    # Among near-equal guesses, windows-1252 (browsers' default for undeclared pages) wins over rarer codepages.
-    near = [match for match in matches if match.chaos <= matches[0].chaos + 0.05]
-    return str(next((match for match in near if match.encoding == "cp1252"), matches[0]))
-
-
-def _doc_id(url: str, text: str) -> str:
-    site = re.sub(r"[^a-z0-9]+", "-", domain(url)).strip("-") or "web"
-    return f"web-{site}-{content_hash(text)[:12]}"
-
-
 def _html(response: Response, html: str) -> Document:
-    article = read_article(html, response.final_url)
-    if article is None:
+    document = page_document(html, response.final_url)
+    if document is None:
         raise FetchError("no main text found in the HTML page")
-    site = article.sitename
-    return Document(
-        id=_doc_id(response.final_url, article.text),
-        text=article.text,
-        url=response.final_url,
-        # trafilatura falls back to the host name (with its port): the outlet is then the site's domain
-        outlet=site if site and domain(site) != domain(response.final_url) else domain(response.final_url),
-        title=article.title[:300],
-        published=article.published,
-        author=article.author,
-        language=article.language or "en",
-    )
+    return document
 
 
 def _text(response: Response, text: str) -> Document:
@@ -123,11 +73,12 @@ def _text(response: Response, text: str) -> Document:
     if not body:
         raise FetchError("empty text")
     return Document(
-        id=_doc_id(response.final_url, body),
+        id=page_id(response.final_url, body),
         text=body,
         url=response.final_url,
         outlet=domain(response.final_url),
         title=body.splitlines()[0].strip()[:300],
+        language="",
     )
 
 
@@ -137,13 +88,14 @@ def _office(response: Response, read: Callable[[bytes], OfficeText]) -> Document
     except ValueError as exc:
         raise FetchError(str(exc)) from None
     return Document(
-        id=_doc_id(response.final_url, found.text),
+        id=page_id(response.final_url, found.text),
         text=found.text,
         url=response.final_url,
         outlet=domain(response.final_url),
         title=found.title,
         published=found.published,
         author=found.author,
+        language="",
     )
 
 
@@ -167,14 +119,14 @@ def _feed(response: Response) -> list[Document]:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         found.append(
             Document(
-                id=_doc_id(url, text),
+                id=page_id(url, text),
                 text=text,
                 url=url,
                 outlet=outlet,
                 title=title[:300],
                 published=date(*stamp[:3]) if stamp else None,
                 author=entry.get("author", ""),
-                language=(feed.feed.get("language") or "en")[:2],
+                language=(feed.feed.get("language") or "")[:2],
             )
         )
     if not found:

@@ -19,7 +19,7 @@ from factdesk.fetch.errors import is_refusal
 from factdesk.fetch.fetcher import HttpFetcher
 from factdesk.fetch.log import FetchLog
 from factdesk.ingest.chunking import chunk
-from factdesk.ingest.pipeline import IngestReport
+from factdesk.ingest.pipeline import DocumentPreparer, IngestReport
 from factdesk.ingest.readers import content_hash
 from factdesk.store import StoreBackend, StoredDocument
 
@@ -39,6 +39,7 @@ class WebIngester:
         self.progress = progress
         self.log = log or FetchLog(store)
         self.archive = WarcArchive(archive_folder(store))
+        self.preparer = DocumentPreparer(config)
 
     def run(self, urls: Sequence[str], report: IngestReport, refetch: bool = False) -> IngestReport:
         """Adds what ``urls`` hold to ``report``; URLs fetched before, and URLs that failed and whose backoff has
@@ -62,15 +63,20 @@ class WebIngester:
                     report.problems.append(InputProblem(item.url, None, item.error))
                     continue
                 warc = self.archive.write(item.response)
+                documents = [self.preparer.with_language(doc) for doc in item.documents]
                 batch = [
                     StoredDocument(doc, chunk(doc, self.config.passage_chars), content_hash(doc.text), item.url)
-                    for doc in item.documents
+                    for doc in documents
+                    if doc is not None
                 ]
+                batch = self.preparer.ready(self.store, batch)
                 result = self.store.add_documents(batch, action="fetch")
                 self.log.add(item.response, warc, [stored.content_hash for stored in batch])
                 report.fetched += 1
-                report.read += len(batch)
+                report.read += len(documents)
+                report.other_language += len(documents) - len(batch)
                 report.added += result.added
+                report.near_duplicates += sum(1 for stored in batch if stored.cluster)
                 report.duplicates += result.duplicates
                 report.problems.extend(InputProblem(source, None, reason) for source, reason in result.conflicts)
                 bar.set_postfix(added=report.added, problems=len(report.problems))

@@ -11,6 +11,7 @@ showed were needed. Used for fetched pages (``factdesk.fetch``) and ``.html`` fi
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -56,6 +57,10 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _TITLE_PARTS = re.compile(r"\s+[|\-–—:·»]\s+")
 _INVISIBLE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Declared charsets that decode any bytes, or only ASCII: a page that is valid UTF-8 is read as UTF-8 instead.
+_LENIENT = {"ascii", "iso8859-1", "cp1252", "utf-8"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,35 @@ def read_article(html: str, url: str = "") -> Article | None:
         language=getattr(found, "language", None) or "",
         url=getattr(found, "url", None) or "",
     )
+
+
+def decode(body: bytes, declared: str, html: bool = False) -> str:
+    """Text of ``body``: a BOM, then a declared charset that is not lenient (header, else ``<meta>``), then UTF-8,
+    then the declared one, then charset detection (a page served with the wrong charset still reads)."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace")
+    if not declared and html and (meta := _META_CHARSET.search(body[:4096])):
+        declared = meta.group(1).decode("ascii")
+    try:
+        declared = codecs.lookup(declared).name if declared else ""
+    except LookupError:
+        declared = ""
+    order = [declared] if declared and declared not in _LENIENT else []
+    order += ["utf-8", declared] if declared else ["utf-8"]
+    for encoding in order:
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(body))
+    if not matches:
+        return body.decode("cp1252", errors="replace")
+    # Among near-equal guesses, windows-1252 (browsers' default for undeclared pages) wins over rarer codepages.
+    near = [match for match in matches if match.chaos <= matches[0].chaos + 0.05]
+    return str(next((match for match in near if match.encoding == "cp1252"), matches[0]))
 
 
 def _published(html: str, found: str | None) -> date | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,12 +13,14 @@ from factdesk.errors import InputProblem
 from factdesk.ingest.html import read_article
 from factdesk.ingest.office import docx_text, pdf_text
 from factdesk.records import Document
+from factdesk.urls import domain
 
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-HTML_SUFFIXES = {".html", ".htm"}
+# Record files, read as streams (``factdesk.ingest.streams``); the others are read whole, one document each.
+STREAM_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".warc", ".warc.gz")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
 OFFICE_READERS = {".pdf": pdf_text, ".docx": docx_text}
-SUPPORTED_SUFFIXES = JSONL_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES | set(OFFICE_READERS)
+SUPPORTED_SUFFIXES = STREAM_SUFFIXES + TEXT_SUFFIXES + HTML_SUFFIXES + tuple(OFFICE_READERS)
 _OPTIONAL_STRING_FIELDS = ("url", "outlet", "title", "author", "language")
 _HEADER_LINE = re.compile(r"^(published|date|author|url|outlet|title|language)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
@@ -46,6 +47,32 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
+def page_id(url: str, text: str) -> str:
+    """The id of a document read from a web page: its site and a hash of its text."""
+    site = re.sub(r"[^a-z0-9]+", "-", domain(url)).strip("-") or "web"
+    return f"web-{site}-{content_hash(text)[:12]}"
+
+
+def page_document(html: str, url: str) -> Document | None:
+    """The article of the page served at ``url`` (fetched, or archived in a WARC file) as a document, or None
+    when the page has no main text. Its language is the page's own, "" when it states none."""
+    article = read_article(html, url)
+    if article is None:
+        return None
+    site = article.sitename
+    return Document(
+        id=page_id(url, article.text),
+        text=article.text,
+        url=url,
+        # trafilatura falls back to the host name (with its port): the outlet is then the site's domain
+        outlet=site if site and domain(site) != domain(url) else domain(url),
+        title=article.title[:300],
+        published=article.published,
+        author=article.author,
+        language=article.language,
+    )
+
+
 def parse_iso_date(value: object) -> date | None:
     """``None`` for null; raises ValueError for anything but a real YYYY-MM-DD date."""
     if value is None or value == "":
@@ -56,6 +83,15 @@ def parse_iso_date(value: object) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a real date ({exc})") from None
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` is a record file (JSONL or WARC, plain or gzipped)."""
+    return path.name.lower().endswith(STREAM_SUFFIXES)
+
+
+def supported(path: Path) -> bool:
+    return path.name.lower().endswith(SUPPORTED_SUFFIXES)
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[InputProblem]]:
@@ -69,22 +105,23 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[InputProblem]]:
                     p
                     for p in path.rglob("*")
                     if p.is_file()
-                    and p.suffix.lower() in SUPPORTED_SUFFIXES
+                    and supported(p)
                     and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 )
             )
         elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            if supported(path):
                 files.append(path)
             else:
-                supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-                problems.append(InputProblem(str(path), None, f"unsupported file type; expected one of {supported}"))
+                expected = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                problems.append(InputProblem(str(path), None, f"unsupported file type; expected one of {expected}"))
         else:
             problems.append(InputProblem(str(path), None, "no such file or directory"))
     return files, problems
 
 
 def read_file(path: Path) -> Iterator[ReadItem]:
+    """The document in a file that is not a record file (text, Markdown, HTML, PDF, .docx), or its problem."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -106,14 +143,12 @@ def read_file(path: Path) -> Iterator[ReadItem]:
             title=found.title,
             published=found.published,
             author=found.author,
+            language="",
         )
         yield ReadItem(document, None, str(path), len(raw))
         return
     if b"\x00" in raw[:8192]:
         yield _problem(path, None, "binary file (contains NUL bytes); expected UTF-8 text", len(raw))
-        return
-    if suffix in JSONL_SUFFIXES:
-        yield from _read_jsonl(path, raw)
         return
     try:
         text = raw.decode("utf-8")
@@ -134,28 +169,8 @@ def _problem(path: Path, line: int | None, reason: str, nbytes: int) -> ReadItem
     return ReadItem(None, InputProblem(str(path), line, reason), str(path), nbytes)
 
 
-def _read_jsonl(path: Path, raw: bytes) -> Iterator[ReadItem]:
-    for number, line in enumerate(raw.splitlines(keepends=True), start=1):
-        size = len(line)
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            yield _problem(path, number, f"not valid UTF-8 (byte 0x{line[exc.start]:02x})", size)
-            continue
-        except json.JSONDecodeError as exc:
-            yield _problem(path, number, f"invalid JSON ({exc.msg} at column {exc.colno})", size)
-            continue
-        try:
-            document = _document_from_record(record)
-        except ValueError as exc:
-            yield _problem(path, number, str(exc), size)
-            continue
-        yield ReadItem(document, None, f"{path}:{number}", size)
-
-
-def _document_from_record(record: object) -> Document:
+def document_from_record(record: object) -> Document:
+    """A document from one JSONL record; ValueError naming the field that is wrong."""
     if not isinstance(record, dict):
         raise ValueError(f"expected a JSON object, got {type(record).__name__}")
     doc_id = record.get("id")
@@ -184,7 +199,7 @@ def _document_from_record(record: object) -> Document:
         title=strings["title"],
         published=published,
         author=strings["author"],
-        language=strings["language"] or "en",
+        language=strings["language"],
     )
 
 
@@ -222,7 +237,7 @@ def _read_text(path: Path, text: str) -> Document:
         title=value.get("title", title)[:300],
         published=published,
         author=value.get("author", ""),
-        language=value.get("language", "en"),
+        language=value.get("language", ""),
     )
 
 
@@ -238,5 +253,5 @@ def _read_html(path: Path, html: str) -> Document:
         title=article.title,
         published=article.published,
         author=article.author,
-        language=article.language or "en",
+        language=article.language,
     )

@@ -2,7 +2,7 @@
 
 from factdesk.store.audit import acting_as
 from factdesk.store.backend import StoreBackend, VectorStore, folder_of, open_store, store_exists
-from factdesk.store.documents import BatchResult, StoredDocument
+from factdesk.store.documents import BatchResult, IngestMarker, StoredDocument
 from factdesk.store.intake import Review
 from factdesk.store.locations import is_url, redact
 from factdesk.store.search import PassageHit
@@ -11,6 +11,7 @@ from factdesk.store.users import StoredUser
 
 __all__ = [
     "BatchResult",
+    "IngestMarker",
     "PassageHit",
     "Review",
     "Store",

@@ -25,7 +25,7 @@ from factdesk.records import Document, FactCheck, Passage
 from factdesk.store.audit import actor, now
 from factdesk.store.checks import by_reference, claim_row, publication_action, referenced_ids, with_documents
 from factdesk.store.desk import REVISION_COLUMNS, event_row, revision_row
-from factdesk.store.documents import BatchResult, StoredDocument
+from factdesk.store.documents import BatchResult, IngestMarker, StoredDocument, marker_from_row, marker_row
 from factdesk.store.fetches import DONE, FAILURE_COLUMNS, FEED_COLUMNS, FETCH_COLUMNS, ITEM_COLUMNS, PENDING
 from factdesk.store.intake import Review, review_from_row
 from factdesk.store.locations import redact
@@ -149,6 +149,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX revisions_by_check ON revisions(factcheck_id)",
         "CREATE TRIGGER revisions_append_only BEFORE UPDATE OR DELETE ON revisions"
         " FOR EACH ROW EXECUTE FUNCTION factdesk_refuse('revisions is append-only')",
+    ),
+    (
+        """CREATE TABLE document_signatures (
+            doc_id TEXT PRIMARY KEY REFERENCES documents(id), signature BYTEA NOT NULL, cluster TEXT NOT NULL)""",
+        "CREATE INDEX document_signatures_by_cluster ON document_signatures(cluster)",
+        "CREATE TABLE signature_bands (band_key BIGINT NOT NULL, doc_id TEXT NOT NULL REFERENCES documents(id))",
+        "CREATE INDEX signature_bands_by_key ON signature_bands(band_key)",
+        """CREATE TABLE ingest_markers (
+            file_key TEXT PRIMARY KEY, path TEXT NOT NULL, records BIGINT NOT NULL, byte_offset BIGINT NOT NULL,
+            done INTEGER NOT NULL, updated_at TEXT NOT NULL)""",
     ),
 )
 SERIAL = frozenset(
@@ -305,11 +315,14 @@ class PostgresStore:
 
     # the corpus
 
-    def add_documents(self, batch: Iterable[StoredDocument], action: str = "ingest") -> BatchResult:
-        """Adds a batch atomically; documents whose text is already stored are skipped. Documents go in by content
-        hash, so concurrent batches wait on each other's rows in one order and never deadlock."""
+    def add_documents(
+        self, batch: Iterable[StoredDocument], action: str = "ingest", markers: Sequence[IngestMarker] = ()
+    ) -> BatchResult:
+        """Adds a batch atomically, with the files' ``markers``; documents whose text is already stored are
+        skipped. Documents go in by content hash, so concurrent batches wait on each other's rows in one order and
+        never deadlock."""
         items = sorted(batch, key=lambda item: item.content_hash)
-        if not items:
+        if not items and not markers:
             return BatchResult(0, 0, ())
         rows = [
             (
@@ -328,16 +341,18 @@ class PostgresStore:
             for item in items
         ]
         with self._transaction() as conn, conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO documents VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING RETURNING 1",
-                rows,
-                returning=True,
-            )
             inserted = []  # whether each item went in, in order
-            while True:
-                inserted.append(cursor.fetchone() is not None)
-                if not cursor.nextset():
-                    break
+            if rows:
+                cursor.executemany(
+                    "INSERT INTO documents VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                    " ON CONFLICT DO NOTHING RETURNING 1",
+                    rows,
+                    returning=True,
+                )
+                while True:
+                    inserted.append(cursor.fetchone() is not None)
+                    if not cursor.nextset():
+                        break
             stored = {
                 row[0]
                 for row in conn.execute(
@@ -345,11 +360,35 @@ class PostgresStore:
                     ([item.content_hash for item, new in zip(items, inserted, strict=True) if not new],),
                 )
             }
+            added_items = [item for item, new in zip(items, inserted, strict=True) if new]
             with cursor.copy('COPY passages (doc_id, start, "end", text) FROM STDIN') as copy:
-                for item, new in zip(items, inserted, strict=True):
-                    for passage in item.passages if new else ():
+                for item in added_items:
+                    for passage in item.passages:
                         copy.write_row((item.document.id, passage.start, passage.end, passage.text))
-            added = sum(inserted)
+            skipped = {item.document.id for item, new in zip(items, inserted, strict=True) if not new}
+            signed = [item for item in added_items if item.signature]
+            cursor.executemany(
+                "INSERT INTO document_signatures VALUES (%s, %s, %s)",
+                [
+                    (
+                        item.document.id,
+                        item.signature,
+                        item.cluster if item.cluster and item.cluster not in skipped else item.document.id,
+                    )
+                    for item in signed
+                ],
+            )
+            with cursor.copy("COPY signature_bands (band_key, doc_id) FROM STDIN") as copy:
+                for item in signed:
+                    for key in item.bands:
+                        copy.write_row((key, item.document.id))
+            cursor.executemany(
+                "INSERT INTO ingest_markers VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (file_key) DO UPDATE SET"
+                " path = excluded.path, records = excluded.records, byte_offset = excluded.byte_offset,"
+                " done = excluded.done, updated_at = excluded.updated_at",
+                [marker_row(marker) for marker in markers],
+            )
+            added = len(added_items)
             duplicates = sum(
                 1 for item, new in zip(items, inserted, strict=True) if not new and item.content_hash in stored
             )
@@ -362,6 +401,29 @@ class PostgresStore:
             if not new and item.content_hash not in stored
         )
         return BatchResult(added, duplicates, conflicts)
+
+    def ingest_marker(self, file_key: str) -> IngestMarker | None:
+        row = self._conn.execute("SELECT * FROM ingest_markers WHERE file_key = %s", (file_key,)).fetchone()
+        return marker_from_row(row) if row else None
+
+    def near_duplicate_candidates(self, band_keys: Sequence[int]) -> list[tuple[str, str, bytes]]:
+        rows = self._conn.execute(
+            "SELECT s.doc_id, s.cluster, s.signature FROM document_signatures s WHERE s.doc_id IN"
+            " (SELECT doc_id FROM signature_bands WHERE band_key = ANY(%s))",
+            (list(band_keys),),
+        )
+        return [(row[0], row[1], bytes(row[2])) for row in rows]
+
+    def near_duplicates(self, doc_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        found: dict[str, list[str]] = {}
+        rows = self._conn.execute(
+            "SELECT s.doc_id, m.doc_id FROM document_signatures s JOIN document_signatures m ON m.cluster = s.cluster"
+            " WHERE s.doc_id = ANY(%s) ORDER BY s.doc_id, m.doc_id <> m.cluster, m.doc_id",
+            (list(doc_ids),),
+        )
+        for doc_id, member in rows:
+            found.setdefault(doc_id, []).append(member)
+        return {doc_id: tuple(members) for doc_id, members in found.items() if len(members) > 1}
 
     def known_hashes(self, hashes: Sequence[str]) -> set[str]:
         rows = self._conn.execute("SELECT content_hash FROM documents WHERE content_hash = ANY(%s)", (list(hashes),))

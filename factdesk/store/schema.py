@@ -300,6 +300,31 @@ _DESK = _statements(
     " BEGIN SELECT RAISE(ABORT, 'revisions is append-only'); END",
 )
 
+# Corpus-scale ingest (``factdesk.ingest``): each document's MinHash signature and the near-duplicate cluster it
+# belongs to (the id of the cluster's first copy, its own for an original), the LSH band keys that find candidates
+# (one row per band), and how far each record file (JSONL, WARC) has been read, committed with each batch.
+_NEAR_DUPLICATES_AND_MARKERS = _statements(
+    """CREATE TABLE document_signatures (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+        signature BLOB NOT NULL,
+        cluster TEXT NOT NULL
+    )""",
+    "CREATE INDEX document_signatures_by_cluster ON document_signatures(cluster)",
+    """CREATE TABLE signature_bands (
+        band_key INTEGER NOT NULL,
+        doc_id TEXT NOT NULL REFERENCES documents(id)
+    )""",
+    "CREATE INDEX signature_bands_by_key ON signature_bands(band_key)",
+    """CREATE TABLE ingest_markers (
+        file_key TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        records INTEGER NOT NULL,
+        byte_offset INTEGER NOT NULL,
+        done INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+)
+
 # The schema version is the number of migrations applied; index i brings a store from version i to i + 1.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
@@ -310,6 +335,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _ACCOUNTS,
     _FEEDS_AND_FAILURES,
     _DESK,
+    _NEAR_DUPLICATES_AND_MARKERS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -433,4 +459,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "actor",
         "at",
     ),
+    "document_signatures": ("doc_id", "signature", "cluster"),
+    "signature_bands": ("band_key", "doc_id"),
+    "ingest_markers": ("file_key", "path", "records", "byte_offset", "done", "updated_at"),
 }

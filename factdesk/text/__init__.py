@@ -1,2 +1,2 @@
-"""Text helpers shared by the stages: content words (``terms``), and the dates and quantities a text mentions
-(``facts``)."""
+"""Text helpers shared by the stages: content words (``terms``), the dates and quantities a text mentions
+(``facts``), and a text's language (``language``)."""

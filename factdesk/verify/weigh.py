@@ -1,17 +1,21 @@
 """Gathering and weighing evidence: what the configured retriever finds for a claim, scored for stance and
-relevance, passed through the relevance gate and ranked, then what the claimant said earlier."""
+relevance, passed through the relevance gate and ranked, then what the claimant said earlier.
+
+Near-duplicate documents (one story syndicated to several outlets, linked at ingest) count as one source: of the
+passages retrieved from one cluster, only those of its best-ranked document are weighed, and they name the other
+copies published by the cut-off as ``also_carried_by``. A wire story carried by five outlets is one vote, not five."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
 from factdesk.config import RetrieveConfig, VerifyConfig
 from factdesk.errors import FactdeskError
-from factdesk.records import STANCE_LABELS, Claim, Evidence
+from factdesk.records import STANCE_LABELS, Carrier, Claim, Evidence
 from factdesk.retrieve import Retriever
 from factdesk.retrieve.credibility import mmr_select
 from factdesk.retrieve.rerank import Reranker
@@ -20,6 +24,48 @@ from factdesk.urls import domain
 from factdesk.verify.attribution import conclusions, echoes_claimant, reports_claim
 from factdesk.verify.base import Decomposer, PassageReader, StanceModel
 from factdesk.verify.relevance import RelevanceGate
+
+
+@dataclass(frozen=True, slots=True)
+class Syndicated:
+    """A retrieved document's near-duplicate cluster: its id (the first copy's) and every copy published by the
+    cut-off (undated ones kept), the document itself included."""
+
+    cluster: str
+    copies: tuple[Carrier, ...]
+
+
+def syndicated(store: StoreBackend, hits: Sequence[PassageHit], cutoff: date | None) -> dict[str, Syndicated]:
+    """The near-duplicate cluster of each hit's document that has copies stored, by document id."""
+    clusters = store.near_duplicates({hit.passage.doc_id for hit in hits})
+    documents = store.documents({member for members in clusters.values() for member in members})
+    found = {}
+    for doc_id, members in clusters.items():
+        copies = tuple(
+            Carrier(d.id, d.outlet, d.url, d.published)
+            for d in (documents[m] for m in members if m in documents)
+            if cutoff is None or d.published is None or d.published <= cutoff
+        )
+        found[doc_id] = Syndicated(members[0], copies)
+    return found
+
+
+def one_per_cluster(items: list[tuple[float, Evidence]], copies: dict[str, Syndicated]) -> list[tuple[float, Evidence]]:
+    """The items, less those from a near-duplicate of a better-ranked item's document; the items of a document
+    that has copies name them (``also_carried_by``)."""
+    chosen: dict[str, str] = {}  # cluster -> the document weighed for it
+    for _, evidence in sorted(items, key=lambda item: -item[0]):
+        if (cluster := copies.get(evidence.passage.doc_id)) is not None:
+            chosen.setdefault(cluster.cluster, evidence.passage.doc_id)
+    kept = []
+    for rank, evidence in items:
+        cluster = copies.get(evidence.passage.doc_id)
+        if cluster is None:
+            kept.append((rank, evidence))
+        elif chosen[cluster.cluster] == evidence.passage.doc_id:
+            others = tuple(copy for copy in cluster.copies if copy.doc_id != evidence.passage.doc_id)
+            kept.append((rank, replace(evidence, also_carried_by=others)))
+    return kept
 
 
 class EvidenceWeigher:
@@ -58,14 +104,18 @@ class EvidenceWeigher:
         """The evidence for ``claim``, published no later than ``cutoff``: retrieved passages and the retrieved
         documents' conclusions, weighed and passed through the relevance gate, then the claimant's earlier words."""
         hits = self.with_conclusions(store, self.retriever.run(store, claim, cutoff))
-        evidence = self.weigh(claim, hits)
+        evidence = self.weigh(claim, hits, syndicated(store, hits, cutoff))
         return evidence + self.earlier_statements(store, claim, evidence)
 
-    def weigh(self, claim: Claim, hits: list[PassageHit]) -> list[Evidence]:
-        """Scores every candidate's stance (and relevance, with a reranker), then keeps the ``top_k`` ranked
-        highest by ``rerank_weight · reranker + relevance_weight · stance relevance + the rest · retrieval``, read
-        by the passage reader (where there is one)."""
+    def weigh(
+        self, claim: Claim, hits: list[PassageHit], copies: dict[str, Syndicated] | None = None
+    ) -> list[Evidence]:
+        """Scores every candidate's stance (and relevance, with a reranker), counts each near-duplicate cluster
+        (``copies``, from ``syndicated``) as one document, then keeps the ``top_k`` ranked highest by
+        ``rerank_weight · reranker + relevance_weight · stance relevance + the rest · retrieval``, read by the
+        passage reader (where there is one)."""
         kept = [(rank, e) for rank, e in self._score(claim, hits) if e.relevance >= self.verify.min_relevance]
+        kept = one_per_cluster(kept, copies or {})
         chosen = mmr_select(
             kept,
             relevance=lambda item: item[0],
@@ -152,7 +202,7 @@ class EvidenceWeigher:
             and (hit.passage.doc_id, hit.passage.start) not in seen
             and echoes_claimant(claim, hit.passage.text)
         ]
-        return self.weigh(claim, hits)[: self.verify.earlier_statements]
+        return self.weigh(claim, hits, syndicated(store, hits, claim.date))[: self.verify.earlier_statements]
 
     def claim_stance(self, claim: Claim, passages: Sequence[str]) -> np.ndarray:
         """Stance towards the whole claim and each of its parts: a passage refutes the claim if it refutes any
