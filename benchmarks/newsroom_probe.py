@@ -27,7 +27,8 @@ from factdesk.claims import read_claims
 from factdesk.config import Config
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
-from factdesk.ingest.readers import expand_paths, read_file
+from factdesk.ingest.readers import expand_paths, is_stream, read_file
+from factdesk.ingest.streams import read_stream
 from factdesk.publish.ratings import RATING_SCALES
 from factdesk.records import Claim, Document, FactCheck
 from factdesk.verify.relevance import voting_evidence
@@ -117,7 +118,8 @@ def load_set(claims_path: Path, corpus: Path) -> ProbeSet:
     if not files and not missing:
         problems.append(f"{corpus}: no document files")
     for path in files:
-        for item in read_file(path):
+        items = (s.item for s in read_stream(path) if s.item is not None) if is_stream(path) else read_file(path)
+        for item in items:
             if item.problem is not None:
                 problems.append(str(item.problem))
                 continue
