@@ -8,8 +8,9 @@ encoder's reading of the passage alone (``[verify.reader] stance_weight``), with
 correction (``prior_correction``); its tag is the likeliest. For each setting: how often the tags of the
 evidence of Supported and Refuted claims agree with the claim's label, the
 verdicts the readings contradict before binding (Refuted with only supporting tags, or the reverse), and the
-verdict's accuracy, macro-F1 and per-label F1 once bound (``reading.consistent_with_readings``), beside the
-unbound verdict and the majority class from the same run. Dev only: the default weight was chosen with this
+verdict's accuracy, macro-F1 and per-label F1 once bound (``reading.consistent_with_readings``), and once each
+ruling must also be read by a voting passage (``require_reading``), beside the unbound verdict and the majority
+class from the same run. Dev only: the default weight was chosen with this
 script, so these are selection figures.
 """
 
@@ -67,21 +68,25 @@ def main() -> None:
         agree = [
             e.stance == AS_STANCE[i.label] for i, ev in zip(dev, read, strict=True) if i.label in AS_STANCE for e in ev
         ]
-        bound = [consistent_with_readings(s, ev) for s, ev in zip(unbound, read, strict=True)]
-        predicted = [max(s, key=s.get) for s in bound]
-        rows.append(
-            {
-                "system": f"bound to readings, stance_weight {weight}, prior correction {'on' if corrected else 'off'}",
-                "stance_weight": weight,
-                "prior_correction": corrected,
-                "tags_agreeing_with_claim_label": round(sum(agree) / len(agree), 4),
-                "tags": dict(Counter(e.stance for ev in read for e in ev)),
-                "contradicted_before_binding": sum(
-                    contradicted(max(s, key=s.get), ev) for s, ev in zip(unbound, read, strict=True)
-                ),
-                **classification_metrics(gold, predicted),
-            }
-        )
+        for strict in (False, True):
+            bound = [consistent_with_readings(s, ev, strict) for s, ev in zip(unbound, read, strict=True)]
+            predicted = [max(s, key=s.get) for s in bound]
+            binding = "each ruling read by a passage (require_reading)" if strict else "bound to readings"
+            rows.append(
+                {
+                    "system": f"{binding}, stance_weight {weight}, prior correction {'on' if corrected else 'off'}",
+                    "stance_weight": weight,
+                    "prior_correction": corrected,
+                    "require_reading": strict,
+                    "tags_agreeing_with_claim_label": round(sum(agree) / len(agree), 4),
+                    "tags": dict(Counter(e.stance for ev in read for e in ev)),
+                    "contradicted_before_binding": sum(
+                        contradicted(max(s, key=s.get), ev) for s, ev in zip(unbound, read, strict=True)
+                    ),
+                    "predicted": dict(Counter(predicted)),
+                    **classification_metrics(gold, predicted),
+                }
+            )
     keys = ("accuracy", "macro_f1", *(f"f1_{k}" for k in ("supported", "refuted", "nee", "conflicting")))
     print("| system | tags agreeing | tags supports/refutes/neutral | contradicted | " + " | ".join(keys) + " |")
     print("|---|---|---|---|" + "---|" * len(keys))

@@ -83,6 +83,8 @@ def test_a_claim_with_a_promise_for_a_later_year_keeps_earlier_documents():
     promise = Claim("The company promised in 2021 that the plant would stay open until 2030.", date=date(2025, 1, 1))
     assert claim_years(promise) == {2021}
     assert claim_years(Claim("More than 2000 postal votes were dumped.", date=date(2024, 10, 1))) == set()
+    since = Claim("Location data has helped solve 400 crimes since 2023.", date=date(2025, 6, 12))
+    assert claim_years(since) == {2023, 2025}  # a period up to the claim's date: this year's news is about it
     (item,) = RelevanceGate(threshold=0.0).apply(
         [_dated("The plant is safe until 2030, the chief executive said.", date(2021, 6, 10))], [0.9], promise
     )

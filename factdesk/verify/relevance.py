@@ -40,10 +40,16 @@ _CLAIM_YEAR = re.compile(
 LATER_YEARS = 2  # a passage naming no year is about its own time when published this many years after the claim's
 
 
+_SINCE = re.compile(r"\bsince\s+(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?(?:19|20)\d\d\b", re.IGNORECASE)
+
+
 def claim_years(claim: Claim) -> set[int]:
     """The past years a claim is about: those it names as times, up to its date's year (a year after it is a
-    forecast or a promise, which documents from before it can be about)."""
+    forecast or a promise, which documents from before it can be about), and its date's year when it names a
+    period that runs up to it ("since 2023")."""
     named = {int(a or b) for a, b in _CLAIM_YEAR.findall(claim.text)}
+    if claim.date is not None and _SINCE.search(claim.text):
+        named.add(claim.date.year)
     return {y for y in named if claim.date is None or y <= claim.date.year}
 
 
