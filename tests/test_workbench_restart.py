@@ -137,3 +137,16 @@ def test_an_expired_session_is_deleted_and_expiry_counts_across_a_restart(store,
         now[0] += site.sessions.idle + 1
         assert browser.get("/").status_code == 303  # unused for longer than the idle time, restart or not
         assert _session_rows(store, session_id) == 0
+
+
+def test_a_job_left_running_by_a_killed_server_runs_again_when_the_next_starts(store, tmp_path):
+    with open_store(store) as opened:  # as a server killed mid-check leaves its job
+        job = opened.add_job(
+            "check", "rita", "The Harwick bridge reopened", {"claim": "The Harwick bridge reopened"}, 1.0
+        )
+        job.state, job.started = "running", 2.0
+        opened.update_job(job)
+    with serve(store, tmp_path / "site", USERS) as site, site.api("rita") as api:
+        done = job_until(api, job.id, {"done", "failed"})
+        assert (done["state"], done["error"]) == ("done", None)
+        assert api.get(f"/api/checks/{done['check_id']}").json()["claim"] == "The Harwick bridge reopened"
