@@ -47,6 +47,7 @@ from factdesk.store import (
 )
 from factdesk.store.base import DB_NAME
 from factdesk.store.desk import search_words
+from factdesk.store.serving import StoredSession
 from factdesk.store.transfer import digests
 
 LATER = Document("later-1", "The Harwick bridge closed again in 2023.", "https://wire.example/2", "Wire", "Closed",
@@ -369,6 +370,29 @@ def test_desk_events_and_revisions_are_kept_with_who_made_them_and_append_only(l
                 _raw(location, sql)
 
 
+def test_workbench_sessions_and_jobs_are_kept_pruned_and_ended(location):
+    with open_store(location) as store:
+        store.add_session("old", StoredSession("rita", "csrf-1", 100.0, 100.0))
+        store.add_session("long", StoredSession("Rita", "csrf-2", 50.0, 900.0))
+        store.add_session("form", StoredSession(None, "csrf-3", 50.0, 950.0))
+        store.add_session("ed", StoredSession("ed", "csrf-4", 800.0, 1000.0))
+        store.touch_session("old", 500.0)
+    with open_store(location) as store:  # a restart: all there
+        assert store.session("old") == StoredSession("rita", "csrf-1", 100.0, 500.0)
+        assert store.prune_sessions(seen_before=400.0, created_before=60.0, keep=2) == 2  # "long", then "old"
+        assert [store.session(key) is not None for key in ("old", "long", "form", "ed")] == [False, False, True, True]
+        assert store.end_sessions(user="ED") == 1 and store.end_sessions("form") == 1 and store.session("form") is None
+        first = store.add_job("check", "rita", "The bridge reopened", {"claim": "The bridge reopened"}, 10.0)
+        second = store.add_job("ingest", "ed", "note.txt (3 bytes)", {"upload": "note.txt"}, 11.0)
+        first.state, first.started, first.finished, first.check_id = "done", 12.0, 15.5, 7
+        store.update_job(first)
+    with open_store(location) as store:
+        assert store.job(first.id) == first and store.job(first.id).elapsed(99.0) == 5.5
+        assert store.jobs(states=("queued", "running")) == [second]
+        assert [job.id for job in store.jobs()] == [second.id, first.id] and store.jobs("rita") == [first]
+        assert store.job(second.id + 1) is None
+
+
 def test_reviews_vectors_and_fetch_log(location):
     review = Review("https://fc.example/1", "It reopened.", "True", "Mayor Jones", date(2022, 5, 1), None, "FC", "en",
                     {"k": [1, "ü"]})  # fmt: skip
@@ -453,11 +477,11 @@ def test_a_new_store_records_the_schema_version_and_a_newer_one_is_refused(locat
 def test_an_older_store_is_migrated_once_and_audited(location):
     with open_store(location) as store:
         store.add_documents([_stored(STORED)])
-    for table in ("signature_bands", "document_signatures", "ingest_markers"):
+    for table in ("sessions", "jobs"):
         _raw(location, f"DROP TABLE {table}")  # undoes the last migration
     _raw(location, f"UPDATE meta SET value = '{schema.SCHEMA_VERSION - 1}' WHERE key = 'schema_version'")
     with open_store(location) as store:
-        assert store.ingest_marker("any") is None and store.near_duplicates(["bridge-1"]) == {}
+        assert store.session("any") is None and store.jobs() == []
         assert [(entry["actor"], entry["action"]) for entry in store.audit_log()] == [
             (None, "ingest"),
             (None, "migrate"),

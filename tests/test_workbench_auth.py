@@ -450,9 +450,9 @@ def test_sessions_expire(site):
         site.sessions.clock = clock
 
 
-def test_sessions_are_capped_dropping_the_least_recently_used():
+def test_sessions_are_capped_dropping_the_least_recently_used(tmp_path):
     now = [0.0]
-    sessions = Sessions(limit=3, clock=lambda: now[0])
+    sessions = Sessions(open_store(tmp_path / "store"), limit=3, touch=0, clock=lambda: now[0])
     ids = []
     for _ in range(3):
         now[0] += 1

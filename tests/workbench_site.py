@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from factdesk import FactDesk
 from factdesk.accounts import Accounts
 from factdesk.config import Config
+from factdesk.store import open_store
 from factdesk.workbench import Workbench, bind, create_app, make_server
 from factdesk.workbench.auth import LoginLimiter, Sessions
 
@@ -77,7 +78,7 @@ def serve(
         for name, role in users.items():
             accounts.add(name, role, PASSWORD)
         tokens = {name: accounts.issue_token(name) for name in users}
-        sessions, logins = Sessions(), LoginLimiter()
+        sessions, logins = Sessions(open_store(store)), LoginLimiter()
         app = create_app(Workbench(desk, out, workers), sessions, logins)
         sock = bind("127.0.0.1", 0)
         server = make_server(app)
@@ -93,6 +94,7 @@ def serve(
             server.should_exit = True
             thread.join(timeout=60)
             assert not thread.is_alive()
+            sessions.store.close()
 
 
 def job_until(client: httpx.Client, job_id: int, states: set[str], timeout: float = 120) -> dict[str, Any]:

@@ -3,10 +3,10 @@ the default) or a ``postgresql://`` URL (PostgreSQL, the ``postgres`` extra)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from factdesk.store.documents import BatchResult, IngestMarker, StoredDocument
 from factdesk.store.intake import Review
 from factdesk.store.locations import is_url
 from factdesk.store.search import PassageHit
+from factdesk.store.serving import Job, JobState, StoredSession
 from factdesk.store.store import Store
 from factdesk.store.users import StoredUser
 
@@ -122,6 +123,17 @@ class StoreBackend(Protocol):
     def save_search_answer(
         self, backend: str, endpoint: str, query: str, cutoff: str, count: int, results: str, searched_at: str
     ) -> None: ...
+
+    # the workbench's sessions and jobs (``factdesk.store.serving``)
+    def add_session(self, key: str, session: StoredSession) -> None: ...
+    def session(self, key: str) -> StoredSession | None: ...
+    def touch_session(self, key: str, seen: float) -> None: ...
+    def end_sessions(self, key: str | None = None, user: str | None = None) -> int: ...
+    def prune_sessions(self, seen_before: float, created_before: float, keep: int) -> int: ...
+    def add_job(self, kind: str, user: str, claim: str, params: Mapping[str, Any], submitted: float) -> Job: ...
+    def job(self, job_id: int) -> Job | None: ...
+    def jobs(self, user: str | None = None, states: tuple[JobState, ...] = (), limit: int = 100) -> list[Job]: ...
+    def update_job(self, job: Job) -> None: ...
 
     # copying between backends (``factdesk.store.transfer``)
     def table_rows(self, table: str) -> Iterator[tuple[object, ...]]: ...

@@ -13,7 +13,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, Self
@@ -31,6 +31,15 @@ from factdesk.store.intake import Review, review_from_row
 from factdesk.store.locations import redact
 from factdesk.store.schema import SCHEMA_VERSION, TABLES, check_version
 from factdesk.store.search import PassageHit
+from factdesk.store.serving import (
+    JOB_COLUMNS,
+    SESSION_COLUMNS,
+    Job,
+    JobState,
+    StoredSession,
+    job_from_row,
+    session_from_row,
+)
 from factdesk.store.users import USER_COLUMNS, StoredUser, change_detail, user_changes, user_from_row
 from factdesk.text.terms import query_terms
 
@@ -160,10 +169,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             file_key TEXT PRIMARY KEY, path TEXT NOT NULL, records BIGINT NOT NULL, byte_offset BIGINT NOT NULL,
             done INTEGER NOT NULL, updated_at TEXT NOT NULL)""",
     ),
+    (
+        """CREATE TABLE sessions (
+            key TEXT PRIMARY KEY, user_name TEXT, csrf TEXT NOT NULL, created DOUBLE PRECISION NOT NULL,
+            seen DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX sessions_by_seen ON sessions(seen)",
+        """CREATE TABLE jobs (
+            id BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, user_name TEXT NOT NULL, input_text TEXT NOT NULL,
+            params TEXT NOT NULL, state TEXT NOT NULL, submitted DOUBLE PRECISION NOT NULL,
+            started DOUBLE PRECISION, finished DOUBLE PRECISION, check_id BIGINT, summary TEXT, error TEXT)""",
+        "CREATE INDEX jobs_by_user ON jobs(user_name)",
+        "CREATE INDEX jobs_by_state ON jobs(state)",
+    ),
 )
 SERIAL = frozenset(
     {"passages", "claims", "factchecks", "publications", "audit_log", "reviews", "fetches", "users", "user_tokens",
-     "signoffs", "desk_events", "revisions"}
+     "signoffs", "desk_events", "revisions", "jobs"}
 )  # fmt: skip
 STATS_SECONDS = 300  # how long the term statistics for IDF are kept before being read again
 MIGRATION_LOCK = 7_405_176  # the advisory lock migrations take, so two processes never migrate at once
@@ -915,6 +936,70 @@ class PostgresStore:
             conn.execute(
                 "UPDATE feed_items SET state = %s, result = %s, done_at = %s WHERE feed_url = %s AND item_key = %s",
                 (DONE, result, done_at, feed_url, item_key),
+            )
+
+    # the workbench's sessions and jobs (``factdesk.store.serving``)
+
+    def add_session(self, key: str, session: StoredSession) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                f"INSERT INTO sessions (key, {SESSION_COLUMNS}) VALUES (%s,%s,%s,%s,%s)",
+                (key, session.user, session.csrf, session.created, session.seen),
+            )
+
+    def session(self, key: str) -> StoredSession | None:
+        rows = self._rows(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE key = %s", (key,))
+        return session_from_row(rows[0]) if rows else None
+
+    def touch_session(self, key: str, seen: float) -> None:
+        with self._transaction() as conn:
+            conn.execute("UPDATE sessions SET seen = %s WHERE key = %s", (seen, key))
+
+    def end_sessions(self, key: str | None = None, user: str | None = None) -> int:
+        with self._transaction() as conn:
+            if key is not None:
+                return conn.execute("DELETE FROM sessions WHERE key = %s", (key,)).rowcount
+            return conn.execute("DELETE FROM sessions WHERE lower(user_name) = lower(%s)", (user,)).rowcount
+
+    def prune_sessions(self, seen_before: float, created_before: float, keep: int) -> int:
+        with self._transaction() as conn:
+            ended: int = conn.execute(
+                "DELETE FROM sessions WHERE seen < %s OR (user_name IS NOT NULL AND created < %s)",
+                (seen_before, created_before),
+            ).rowcount
+            ended += conn.execute(
+                "DELETE FROM sessions WHERE key NOT IN (SELECT key FROM sessions ORDER BY seen DESC LIMIT %s)",
+                (keep,),
+            ).rowcount
+        return ended
+
+    def add_job(self, kind: str, user: str, claim: str, params: Mapping[str, Any], submitted: float) -> Job:
+        with self._transaction() as conn:
+            job_id: int = conn.execute(
+                "INSERT INTO jobs (kind, user_name, input_text, params, state, submitted) VALUES (%s,%s,%s,%s,%s,%s)"
+                " RETURNING id",
+                (kind, user, claim, json.dumps(params, ensure_ascii=False), "queued", submitted),
+            ).fetchone()[0]
+        return Job(job_id, kind, user, claim, submitted, dict(params))
+
+    def job(self, job_id: int) -> Job | None:
+        rows = self._rows(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = %s", (job_id,))
+        return job_from_row(rows[0]) if rows else None
+
+    def jobs(self, user: str | None = None, states: tuple[JobState, ...] = (), limit: int = 100) -> list[Job]:
+        rows = self._rows(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE (%s::text IS NULL OR user_name = %s)"
+            " AND (cardinality(%s::text[]) = 0 OR state = ANY(%s::text[])) ORDER BY id DESC LIMIT %s",
+            (user, user, list(states), list(states), limit),
+        )
+        return [job_from_row(row) for row in rows]
+
+    def update_job(self, job: Job) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET state = %s, started = %s, finished = %s, check_id = %s, summary = %s, error = %s"
+                " WHERE id = %s",
+                (job.state, job.started, job.finished, job.check_id, job.summary, job.error, job.id),
             )
 
     # web search answers

@@ -325,6 +325,36 @@ _NEAR_DUPLICATES_AND_MARKERS = _statements(
     )""",
 )
 
+# The workbench's server state (``factdesk.workbench``), so that a restart loses nothing: sign-in sessions, kept by
+# the SHA-256 of their id (never the id), with their CSRF token and times (seconds), deleted when they end; and
+# background jobs with who started them, on what (``params``: what running them again needs), state and outcome.
+_SESSIONS_AND_JOBS = _statements(
+    """CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        user_name TEXT,
+        csrf TEXT NOT NULL,
+        created REAL NOT NULL,
+        seen REAL NOT NULL
+    )""",
+    "CREATE INDEX sessions_by_seen ON sessions(seen)",
+    """CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        input_text TEXT NOT NULL,
+        params TEXT NOT NULL,
+        state TEXT NOT NULL,
+        submitted REAL NOT NULL,
+        started REAL,
+        finished REAL,
+        check_id INTEGER,
+        summary TEXT,
+        error TEXT
+    )""",
+    "CREATE INDEX jobs_by_user ON jobs(user_name)",
+    "CREATE INDEX jobs_by_state ON jobs(state)",
+)
+
 # The schema version is the number of migrations applied; index i brings a store from version i to i + 1.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
@@ -336,6 +366,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _FEEDS_AND_FAILURES,
     _DESK,
     _NEAR_DUPLICATES_AND_MARKERS,
+    _SESSIONS_AND_JOBS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -462,4 +493,19 @@ TABLES: dict[str, tuple[str, ...]] = {
     "document_signatures": ("doc_id", "signature", "cluster"),
     "signature_bands": ("band_key", "doc_id"),
     "ingest_markers": ("file_key", "path", "records", "byte_offset", "done", "updated_at"),
+    "sessions": ("key", "user_name", "csrf", "created", "seen"),
+    "jobs": (
+        "id",
+        "kind",
+        "user_name",
+        "input_text",
+        "params",
+        "state",
+        "submitted",
+        "started",
+        "finished",
+        "check_id",
+        "summary",
+        "error",
+    ),
 }

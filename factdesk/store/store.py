@@ -10,14 +10,15 @@ from factdesk.store.fetches import Fetches
 from factdesk.store.intake import Intake
 from factdesk.store.schema import TABLES
 from factdesk.store.search import Search
+from factdesk.store.serving import Serving
 from factdesk.store.users import Users
 
 
-class Store(Checks, Desk, Search, Intake, Fetches, Users):
+class Store(Checks, Desk, Search, Intake, Fetches, Users, Serving):
     """One SQLite database in a folder: the corpus (``documents``), passage search (``search``), claims and
     fact-checks (``checks``), claim intake (``intake``), the fetch log (``fetches``), accounts and sign-offs
-    (``users``), the desk's work on checks (``desk``), on a schema kept by ordered migrations (``schema``). Every
-    write is one transaction; reads run no DDL."""
+    (``users``), the desk's work on checks (``desk``), the workbench's sessions and jobs (``serving``), on a schema
+    kept by ordered migrations (``schema``). Every write is one transaction; reads run no DDL."""
 
     def table_rows(self, table: str) -> Iterator[tuple[object, ...]]:
         """Every row of ``table`` (one of ``TABLES``), its columns in that order."""

@@ -50,10 +50,11 @@ from factdesk.publish.desk import QUEUE_STATES, DeskWork, QueueFilter, QueuePage
 from factdesk.publish.publisher import Publication, Publisher
 from factdesk.publish.signoff import STATE_NAMES, Move, SignOff, State
 from factdesk.records import Claim, Document, FactCheck, Statement
-from factdesk.store import PassageHit, StoreBackend, StoredUser, acting_as
+from factdesk.store import PassageHit, StoreBackend, StoredUser, acting_as, open_store
+from factdesk.store.serving import Job
 from factdesk.verify.curation import MARKS, Mark, latest_marks
 from factdesk.workbench.auth import COOKIE, LoginLimiter, Session, Sessions
-from factdesk.workbench.jobs import Job, Jobs
+from factdesk.workbench.jobs import Jobs, Work
 
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; frame-src 'self'; form-action 'self'"
@@ -338,7 +339,7 @@ class Workbench:
         self.accounts = Accounts(desk.store)
         self.signoff = SignOff(desk.store)
         self.work = DeskWork(desk.store)
-        self.jobs = Jobs(lambda: FactDesk(desk.store.location, desk.config), workers)
+        self.jobs = Jobs(lambda: FactDesk(desk.store.location, desk.config), open_store(desk.store.location), workers)
         self.extractor = ClaimExtractor()  # its models load on first use
         self.fetcher = registry.build("fetcher", desk.config.fetch.fetcher, **fetcher_params(desk.config.fetch))
         self._lock = threading.Lock()
@@ -417,25 +418,27 @@ class Workbench:
                 report = desk.ingest([path], metadata=metadata)
                 return _ingested(report, {str(path): name})
 
-        return self._start_ingest(f"{name} ({len(data):,} bytes)", user, work)
+        return self._start_ingest(f"{name} ({len(data):,} bytes)", user, {"upload": name}, work)
 
     def ingest_url(self, url: str, user: str) -> Job:
         """Fetches a page under ``[fetch]``'s rules, archives it and ingests it, in the background."""
         url = url.strip()
         if not url.lower().startswith(("http://", "https://")):
             raise FactdeskError(f"field 'url': {url!r} is not an http:// or https:// URL")
+        return self._start_ingest(url, user, {"url": url}, self._url_work(url))
 
+    def _url_work(self, url: str) -> Work:
         def work(desk: FactDesk) -> str:
             with self._ingesting:
                 return _ingested(desk.ingest([url]), {})
 
-        return self._start_ingest(url, user, work)
+        return work
 
-    def _start_ingest(self, what: str, user: str, work: Callable[[FactDesk], str]) -> Job:
+    def _start_ingest(self, what: str, user: str, params: dict[str, str], work: Work) -> Job:
         def announce(job: Job) -> None:
             self.locked(lambda: self.desk.store.record("ingest-start", {"job": job.id, "source": what}), user)
 
-        return self.jobs.start(what, user, work, announce, kind="ingest")
+        return self.jobs.start("ingest", what, user, params, work, announce)
 
     def _start(self, claim: Claim, user: str) -> Job:
         text = claim.text
@@ -443,6 +446,9 @@ class Workbench:
         def announce(job: Job) -> None:
             self.locked(lambda: self.desk.store.record("check-start", {"job": job.id, "claim": text}), user)
 
+        return self.jobs.start("check", text, user, _claim_fields(claim), self._check_work(claim), announce)
+
+    def _check_work(self, claim: Claim) -> Work:
         def work(desk: FactDesk) -> int:
             check_id = desk.save(desk.check(claim, save=False))
             try:
@@ -453,7 +459,22 @@ class Workbench:
                 desk.keep_known_match(check_id, found)
             return check_id
 
-        return self.jobs.start(text, user, work, announce)
+        return work
+
+    def rebuild(self, job: Job) -> Work | str:
+        """The work of a job that a stopped server left unfinished, from what was recorded of it; or why it cannot
+        be run again (an upload's file was not kept)."""
+        if job.kind == "check":
+            return self._check_work(_claim(job.params))
+        if job.kind == "rerun":
+            return self._rerun_work(int(job.params["factcheck"]))
+        if job.kind == "ingest" and "url" in job.params:
+            return self._url_work(str(job.params["url"]))
+        return "the server stopped before this upload was ingested, and uploaded files are not kept: upload it again"
+
+    def resume(self) -> list[Job]:
+        """Runs again the jobs a stopped server left queued or running (``Jobs.resume``)."""
+        return self.jobs.resume(self.rebuild)
 
     def queue(self, filters: QueueFilter, page: int, per_page: int) -> QueuePage:
         return self.locked(lambda: self.work.queue(filters, page, per_page))
@@ -528,13 +549,18 @@ class Workbench:
         def announce(job: Job) -> None:
             self.locked(lambda: self.desk.store.record("rerun-start", {"job": job.id, "factcheck": check_id}), user)
 
+        work = self._rerun_work(check_id)
+        return self.jobs.start("rerun", claim.claim.text, user, {"factcheck": check_id}, work, announce)
+
+    @staticmethod
+    def _rerun_work(check_id: int) -> Work:
         def work(desk: FactDesk) -> int:
             on_desk = DeskWork(desk.store)
             checked = desk.recheck(desk.store.factcheck(check_id), on_desk.marks(check_id), on_desk.added(check_id))
             on_desk.revise(check_id, "rerun", checked, "ruled again on the curated evidence")
             return check_id
 
-        return self.jobs.start(claim.claim.text, user, work, announce, kind="rerun")
+        return work
 
     def edit_justification(self, check_id: int, sentences: list[tuple[str, str]], note: str, user: str) -> list:
         """Saves the editor's justification (each sentence's text and citations) as a revision after the citation
@@ -633,6 +659,17 @@ def _claim(fields: Mapping[str, str], where: str = "") -> Claim:
     )
 
 
+def _claim_fields(claim: Claim) -> dict[str, str]:
+    """A claim as the form fields ``_claim`` reads it from: how a check job is recorded, to be run again."""
+    return {
+        "claim": claim.text,
+        "claimant": claim.claimant,
+        "role": claim.claimant_role,
+        "date": claim.date.isoformat() if claim.date else "",
+        "url": claim.appearance_url,
+    }
+
+
 def _ingested(report: IngestReport, names: Mapping[str, str]) -> str:
     """What an ingest did, in a line; an ingest that added nothing and found problems fails with them. ``names``
     gives uploaded files' own names for the temporary paths they were ingested from."""
@@ -706,7 +743,7 @@ def _job_out(job: Job) -> JobOut:
         claim=job.claim,
         user=job.user,
         state=job.state,
-        elapsed=job.elapsed(time.monotonic()),
+        elapsed=job.elapsed(time.time()),
         check_id=job.check_id,
         summary=job.summary,
         error=job.error,
@@ -772,15 +809,21 @@ def _local(target: str | None) -> str:
 
 def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: LoginLimiter | None = None) -> FastAPI:
     """The pages and the JSON API, every one but the login page for signed-in users only, each action for the roles
-    that may take it; shutting the app down waits for running checks and closes the workers' desks."""
+    that may take it. Sessions are kept in the workbench's store unless ``sessions`` is given. Starting the app
+    runs again the jobs a stopped server left unfinished; shutting it down waits for running jobs and closes the
+    workers' desks."""
     templates = Environment(loader=PackageLoader("factdesk.workbench", "templates"), autoescape=True)
-    sessions = sessions or Sessions()
+    own_sessions = sessions is None
+    sessions = sessions or Sessions(open_store(workbench.desk.store.location))
     logins = logins or LoginLimiter()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(workbench.resume)
         yield
         await run_in_threadpool(workbench.jobs.close)
+        if own_sessions:
+            sessions.store.close()
 
     app = FastAPI(
         title="factdesk workbench",
@@ -1007,7 +1050,7 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
 
     @app.get("/jobs", include_in_schema=False)
     def jobs_page(caller: Caller = gate["read"]) -> HTMLResponse:
-        return page("jobs.html", caller, title="Your jobs", jobs=workbench.jobs.of(caller.name), now=time.monotonic())
+        return page("jobs.html", caller, title="Your jobs", jobs=workbench.jobs.of(caller.name), now=time.time())
 
     @app.get("/ingest", include_in_schema=False)
     def ingest_page(caller: Caller = gate["ingest"]) -> HTMLResponse:
@@ -1287,7 +1330,7 @@ def create_app(workbench: Workbench, sessions: Sessions | None = None, logins: L
 
     @app.get("/api/jobs", tags=["checks"])
     def my_jobs(caller: Caller = gate["read"]) -> list[JobOut]:
-        """The caller's jobs (checks, re-runs, ingests) since the server started, newest first."""
+        """The caller's jobs (checks, re-runs, ingests), newest first; kept across restarts of the server."""
         return [_job_out(job) for job in workbench.jobs.of(caller.name)]
 
     @app.post("/api/claims/extract", tags=["checks"])

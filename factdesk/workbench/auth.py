@@ -1,6 +1,6 @@
-"""Who is asking: server-side sessions (a random id in an HttpOnly, SameSite=Lax cookie; a new id at each login, so
-an id planted before it is worthless after), a CSRF token per session, and a limit on failed logins per user and
-address. Sessions live in the server's memory: restarting it signs everyone out."""
+"""Who is asking: sessions (a random id in an HttpOnly, SameSite=Lax cookie; a new id at each login, so an id
+planted before it is worthless after), a CSRF token per session, and a limit on failed logins per user and address.
+Sessions are kept in the store by a digest of their id, so a restart of the server signs no one out."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from factdesk.store import StoreBackend
+from factdesk.store.serving import StoredSession
+
 COOKIE = "factdesk_session"
 
 
-def _key(session_id: str) -> str:
+def session_key(session_id: str) -> str:
     """Sessions are kept by a digest of their id, so the table itself holds no usable id."""
     return hashlib.sha256(session_id.encode("ascii", errors="replace")).hexdigest()
 
@@ -34,61 +37,53 @@ class Session:
 
 @dataclass
 class Sessions:
-    """Sessions by id. One ends ``lifetime`` seconds after it began, or ``idle`` seconds after its last use; a
-    signed-out one ends after ``idle``. At most ``limit`` are kept: the least recently used go first."""
+    """Sessions by id, in ``store`` (a connection of their own, used one call at a time). One ends ``lifetime``
+    seconds after it began, or ``idle`` seconds after its last use; a signed-out one ends after ``idle``. At most
+    ``limit`` are kept: the least recently used go first. A use is written to the store only ``touch`` seconds or
+    more after the last one written, so a page costs no write; the idle time counts from the last one written."""
 
+    store: StoreBackend
     lifetime: float = 12 * 3600
     idle: float = 2 * 3600
     limit: int = 10_000
-    clock: Callable[[], float] = time.monotonic
-    _by_key: dict[str, Session] = field(default_factory=dict)
+    touch: float = 60.0
+    clock: Callable[[], float] = time.time  # the wall clock: sessions outlive the process
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self, user: str | None) -> tuple[str, Session]:
-        """A new session with a new random id and CSRF token."""
+        """A new session with a new random id and CSRF token; ended sessions are deleted first."""
         session_id, now = secrets.token_urlsafe(32), self.clock()
         session = Session(user, secrets.token_urlsafe(32), now, now)
         with self._lock:
-            if len(self._by_key) >= self.limit:
-                self._prune(now)
-            self._by_key[_key(session_id)] = session
+            self.store.prune_sessions(now - self.idle, now - self.lifetime, self.limit - 1)
+            self.store.add_session(session_key(session_id), StoredSession(user, session.csrf, now, now))
         return session_id, session
 
     def get(self, session_id: str | None) -> Session | None:
-        """The live session with this id (its last use now), or None."""
+        """The live session with this id (its last use now), or None; an ended one is deleted."""
         if not session_id:
             return None
-        now = self.clock()
+        key, now = session_key(session_id), self.clock()
         with self._lock:
-            session = self._by_key.get(_key(session_id))
-            if session is None:
+            stored = self.store.session(key)
+            if stored is None:
                 return None
-            if self._expired(session, now):
-                del self._by_key[_key(session_id)]
+            if now - stored.seen > self.idle or (stored.user is not None and now - stored.created > self.lifetime):
+                self.store.end_sessions(key)
                 return None
-            session.seen = now
-            return session
+            if now - stored.seen >= self.touch:
+                self.store.touch_session(key, now)
+        return Session(stored.user, stored.csrf, stored.created, now)
 
     def end(self, session_id: str | None) -> None:
         if session_id:
             with self._lock:
-                self._by_key.pop(_key(session_id), None)
+                self.store.end_sessions(session_key(session_id))
 
     def end_user(self, name: str) -> None:
         """Ends every session of ``name`` (disabled, or their role changed)."""
         with self._lock:
-            for key in [k for k, s in self._by_key.items() if s.user is not None and s.user.lower() == name.lower()]:
-                del self._by_key[key]
-
-    def _expired(self, session: Session, now: float) -> bool:
-        return now - session.seen > self.idle or (session.user is not None and now - session.created > self.lifetime)
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, s in self._by_key.items() if self._expired(s, now)]:
-            del self._by_key[key]
-        excess = len(self._by_key) - self.limit + 1
-        for key in sorted(self._by_key, key=lambda k: self._by_key[k].seen)[: max(0, excess)]:
-            del self._by_key[key]
+            self.store.end_sessions(user=name)
 
 
 @dataclass
