@@ -5,9 +5,10 @@ A pair longer than ``max_length`` tokens keeps the claim (as ``longest_first`` w
 window of ``max_length`` tokens that starts at a sentence and covers the most claim keywords, instead of the
 passage's first tokens. Pairs that fit are encoded exactly as before.
 
-The stance model and the evidence reranker are one model read at two outputs. Their logits are kept for the last
-pairs scored (``LOGITS_CACHE`` rows, per model file and ``max_length``), so when both read a claim's passages at
-the same length, one pass serves both.
+The stance model and the evidence reranker are one model read at two outputs. The logits of the last few calls are
+kept (``LOGITS_CACHE`` calls, by model file, ``max_length`` and the pairs), so when both read a claim's passages at
+the same length, one pass serves both. Only a call with the very same pairs is served, so the numbers are those a
+new pass would give (a pair's logits can differ in the last bits with the batch it is padded in).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tokenizers import Encoding, Tokenizer
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-LOGITS_CACHE = 4096  # (claim, passage) rows of logits kept across the models of a process
+LOGITS_CACHE = 8  # calls whose logits are kept across the models of a process
 
 _SENTENCE_BREAK_RE = re.compile(r"(?<=[.!?;])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _STOPWORDS = frozenset(
@@ -231,14 +232,15 @@ class OnnxPairModel:
         return [fit_pair(e, c, p, self.max_length) for e, (c, p) in zip(encodings, pairs, strict=True)]
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """The model's logits, shape (len(pairs), outputs), in input order; pairs this model file read at this
-        ``max_length`` lately (as the stance model or the reranker) are not run again."""
+        """The model's logits, shape (len(pairs), outputs), in input order. The same pairs, read lately by this
+        model file at this ``max_length`` (as the stance model or as the reranker), are not run again."""
         out = np.zeros((len(pairs), self.outputs), dtype=np.float32)
-        keys = [(self._identity, self.max_length, claim, passage) for claim, passage in pairs]
-        todo = [i for i, key in enumerate(keys) if not _LOGITS.get(key, out[i])]
-        if not todo:
+        if not pairs:
             return out
-        rows = self.encode([pairs[i] for i in todo])
+        key = (self._identity, self.max_length, self.batch_size, tuple(map(tuple, pairs)))
+        if (cached := _LOGITS.get(key)) is not None:
+            return cached.copy()
+        rows = self.encode(pairs)
         assert self._session is not None
         # Batch pairs of similar length together to minimise padding, then restore the input order.
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
@@ -247,33 +249,29 @@ class OnnxPairModel:
             batch = pad_inputs([rows[i] for i in idx], self._pad_id)
             feeds = {k: v for k, v in batch.items() if k in self._input_names}
             (logits,) = self._session.run(["logits"], feeds)
-            for i, row in zip(idx, logits.astype(np.float32), strict=True):
-                out[todo[i]] = row
-                _LOGITS.put(keys[todo[i]], row)
+            out[idx] = logits.astype(np.float32)
+        _LOGITS.put(key, out.copy())
         return out
 
 
 class _LogitsCache:
-    """The logits of the last ``size`` pairs scored, by (model file identity, max_length, claim, passage)."""
+    """The logits of the last ``size`` calls, by (model file identity, max_length, batch size, pairs)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._rows: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, into: np.ndarray) -> bool:
-        """Copies the cached row into ``into``; whether there was one."""
+    def get(self, key: tuple) -> np.ndarray | None:
         with self._lock:
-            row = self._rows.get(key)
-            if row is None:
-                return False
-            self._rows.move_to_end(key)
-        into[:] = row
-        return True
+            logits = self._rows.get(key)
+            if logits is not None:
+                self._rows.move_to_end(key)
+            return logits
 
-    def put(self, key: tuple, row: np.ndarray) -> None:
+    def put(self, key: tuple, logits: np.ndarray) -> None:
         with self._lock:
-            self._rows[key] = row
+            self._rows[key] = logits
             self._rows.move_to_end(key)
             while len(self._rows) > self.size:
                 self._rows.popitem(last=False)

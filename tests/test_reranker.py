@@ -10,6 +10,7 @@ from conftest import doc, write_jsonl
 from factdesk import Claim, Config, FactDesk
 from factdesk.config import VerifyConfig
 from factdesk.errors import FactdeskError
+from factdesk.onnx_model import clear_logits_cache
 from factdesk.retrieve.rerank import DEFAULT_MODEL_DIR, CrossEncoderReranker
 from factdesk.verify.cross_encoder import CrossEncoderStance
 
@@ -29,6 +30,32 @@ def test_the_shipped_reranker_prefers_the_passage_that_answers_the_claim() -> No
     )
     assert scores.shape == (3,) and ((scores > 0) & (scores < 1)).all()
     assert scores[0] > max(scores[1], scores[2]) + 0.2
+
+
+class _CountingSession:
+    def __init__(self, session) -> None:
+        self.session, self.calls = session, 0
+
+    def run(self, *args, **kwargs):
+        self.calls += 1
+        return self.session.run(*args, **kwargs)
+
+
+def test_the_stance_model_and_the_reranker_share_one_pass_and_its_numbers() -> None:
+    passages = ["The Glenholm bridge was opened to traffic in May 1994.", "Parking fees rose by 3 percent in 2019."]
+    pairs = [(CLAIM, p) for p in passages]
+    clear_logits_cache()
+    stance, reranker = CrossEncoderStance(negation_scope=False), CrossEncoderReranker()
+    assert stance.max_length == reranker.max_length, "one length, so one pass"
+    reranker.warm_up()
+    reranker._session = counting = _CountingSession(reranker._session)
+    logits = stance.logits(pairs)
+    relevance = reranker.score_pairs(pairs)
+    assert counting.calls == 0 and (relevance == logits[:, -1]).all()
+    reranker.score_pairs(pairs[:1])  # other pairs: a pass of its own
+    assert counting.calls == 1
+    clear_logits_cache()
+    assert (reranker.score_pairs(pairs) == relevance).all()  # what a new pass gives
 
 
 def _corpus(tmp_path):

@@ -63,8 +63,8 @@ def _version_1_store(root: Path, payload: dict) -> None:
     conn = sqlite3.connect(root / DB_NAME, isolation_level=None)
     later = ("fetched_documents", "fetches", "search_results", "signoffs", "user_tokens", "users")
     later += ("feed_items", "feeds", "fetch_failures", "desk_events", "revisions")
-    later += ("signature_bands", "document_signatures", "ingest_markers")
-    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index", *later):  # made by migrations 2-9
+    later += ("signature_bands", "document_signatures", "ingest_markers", "sessions", "jobs")
+    for table in ("factcheck_documents", "reviews", "embeddings", "passage_index", *later):  # made by migrations 2-10
         conn.execute(f"DROP TABLE {table}")
     conn.execute("ALTER TABLE audit_log DROP COLUMN actor")
     conn.execute("INSERT INTO claims VALUES (1, '', 'c', '', '', NULL, '', '2026-01-01')")
