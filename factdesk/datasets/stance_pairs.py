@@ -72,6 +72,18 @@ SOURCE_LICENSES = {
     "scifact": "CC BY 4.0 (claims), ODC-By 1.0 (abstracts)",
 }
 NON_COMMERCIAL_SOURCES = ("anli", "xnli_en", "sick", "imppres")
+# Sources whose stated license allows commercial use (attribution, and share-alike for the CC BY-SA ones). Sources
+# that state no license, or whose text's terms are unclear (WiCE's Common Crawl pages), are left out.
+COMMERCIAL_SOURCES = (
+    "multinli",
+    "snli",
+    "breaking_nli",
+    "conjnli",
+    "counterfactual_snli",
+    "fm2",
+    "sufficient_facts",
+    "scifact",
+)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,11 @@ class StanceOptions:
     out: Path = option(help="artifact folder, e.g. factdesk/models/stance")
     run_dir: Path = option(Path("runs/stance"), help="checkpoints, ONNX files, logs")
     seed: int = option(13)
+    sources: str = option(
+        "all",
+        help="training sources: all, or commercial (only those whose license allows commercial use)",
+        choices=tuple(stance_data.SOURCE_SETS),
+    )
     max_pairs: int = option(60000, help="training pairs (one epoch over them)")
     max_length: int = option(128)
     batch_size: int = option(16)
@@ -322,7 +327,7 @@ def run(args: StanceOptions) -> None:
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
-    dev_sets, pool, mixture = stance_data.training_mixture(args.data_dir, args.max_pairs, args.seed)
+    dev_sets, pool, mixture = stance_data.training_mixture(args.data_dir, args.max_pairs, args.seed, args.sources)
     log.info(
         "pool %d pairs, mixture %d: %s",
         sum(map(len, pool.values())),
@@ -391,14 +396,15 @@ def run(args: StanceOptions) -> None:
         }
         | {"epochs": 1, "optimizer": "AdamW", "schedule": "linear warm-up/decay"},
         "data": {
+            "sources": args.sources,
             "training_pairs": len(mixture),
             "by_label": dict(Counter(p.label for p in mixture)),
             "by_source": {
                 s: dict(Counter(p.label for p in mixture if p.source == s)) for s in sorted({p.source for p in mixture})
             },
             "pool_by_source": {k: len(v) for k, v in pool.items()},
-            "licenses": stance_pairs.SOURCE_LICENSES,
-            "non_commercial_sources": list(stance_pairs.NON_COMMERCIAL_SOURCES),
+            "licenses": {s: stance_pairs.SOURCE_LICENSES[s] for s in pool},
+            "non_commercial_sources": [s for s in stance_pairs.NON_COMMERCIAL_SOURCES if s in pool],
             "held_out": {
                 "climate_fever_heldout": "CLIMATE-FEVER claims with int(sha1(claim_id), 16) % 100 < "
                 f"{climate_fever.HELD_OUT_PERCENT} (all their evidence "
@@ -426,6 +432,16 @@ def run(args: StanceOptions) -> None:
     log.info("wrote %s (%.2f MB), total %.0f s", args.out, dir_size_mb(args.out), time.time() - wall_start)
 
 
+LICENSE_NON_COMMERCIAL = """The training mixture includes **non-commercial** data: {nc} (CC BY-NC / CC BY-NC-SA).
+The weights are derived from those data, so **use this model for research / non-commercial purposes only**.
+A commercial-use model is trained with `--sources commercial`. Several fact-verification sources state no
+license (see the table); their terms are unknown."""
+LICENSE_COMMERCIAL = """Trained with `--sources commercial`: only sources whose stated license allows commercial use
+(the table). Several are CC BY-SA, whose attribution and share-alike terms may extend to weights derived from
+them; the sources are named in the table. No non-commercial source and no source without a stated license was
+used."""
+
+
 def model_card(meta: dict) -> str:
     data, metrics, chosen = meta["data"], meta["dev_metrics"], meta["precision"]
     rows = "\n".join(
@@ -441,7 +457,11 @@ def model_card(meta: dict) -> str:
     )
     held = "\n".join(f"- `{k}`: {v}" for k, v in data["held_out"].items())
     speed, parity = meta["pairs_per_second_512_dev_pairs"], meta["parity_vs_torch_50_pairs"]
-    nc = ", ".join(data["non_commercial_sources"])
+    license_text = (
+        LICENSE_COMMERCIAL
+        if data.get("sources") == "commercial"
+        else LICENSE_NON_COMMERCIAL.format(nc=", ".join(data["non_commercial_sources"]))
+    )
     return f"""# factdesk stance cross-encoder
 
 (claim, passage) → probabilities over `{tuple(meta["labels"])}`. A BERT cross-encoder fine-tuned from the
@@ -451,10 +471,7 @@ Inputs are truncated to {meta["max_length"]} tokens ({meta["truncation"]}).
 
 ## License and permitted use
 
-The training mixture includes **non-commercial** data: {nc} (CC BY-NC / CC BY-NC-SA). The weights are derived
-from those data, so **use this model for research / non-commercial purposes only**. A commercial-use model
-must be retrained without those sources (drop them from `TRAIN_SOURCES`). Several fact-verification sources
-state no license (see the table); their terms are unknown.
+{license_text}
 
 ## Training data
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from factdesk.datasets.stance_pairs import (
+    COMMERCIAL_SOURCES,
     StancePair,
     anli,
     breaking_nli,
@@ -84,13 +85,13 @@ SOURCE_CAPS = {
 }
 
 
-def load_training_pool(data_dir: Path) -> dict[str, list[StancePair]]:
-    """All training-eligible pairs by source (dev splits excluded), deduplicated."""
+SOURCE_SETS = {"all": tuple(TRAIN_SOURCES), "commercial": COMMERCIAL_SOURCES}
+
+
+def load_training_pool(data_dir: Path, sources: Iterable[str] = tuple(TRAIN_SOURCES)) -> dict[str, list[StancePair]]:
+    """The training-eligible pairs of ``sources`` by source (dev splits excluded), deduplicated."""
     nli = data_dir / "nli"
-    pool: dict[str, list[StancePair]] = {}
-    for name, load in TRAIN_SOURCES.items():
-        pool[name] = list(dict.fromkeys(load(nli, data_dir)))
-    return pool
+    return {name: list(dict.fromkeys(TRAIN_SOURCES[name](nli, data_dir))) for name in sources}
 
 
 def load_dev_sets(data_dir: Path, seed: int, fever_n: int = 2000, nli_n: int = 1000) -> dict[str, list[StancePair]]:
@@ -155,10 +156,10 @@ def sample_mixture(
 
 
 def training_mixture(
-    data_dir: Path, max_pairs: int, seed: int
+    data_dir: Path, max_pairs: int, seed: int, sources: str = "all"
 ) -> tuple[dict[str, list[StancePair]], dict[str, list[StancePair]], list[StancePair]]:
-    """The dev sets, the training pool without their claims, and the seeded mixture stage 1 trains on (stage 2
-    replays the same one)."""
+    """The dev sets, the training pool of the source set ``sources`` (``SOURCE_SETS``) without their claims, and
+    the seeded mixture stage 1 trains on (stages 2 and 3 replay the same one)."""
     dev_sets = load_dev_sets(data_dir, seed)
-    pool = drop_dev_claims(load_training_pool(data_dir), dev_sets)
+    pool = drop_dev_claims(load_training_pool(data_dir, SOURCE_SETS[sources]), dev_sets)
     return dev_sets, pool, sample_mixture(pool, max_pairs, seed)

@@ -97,6 +97,17 @@ class StanceDebiasOptions:
     out: Path = option(help="artifact folder, e.g. factdesk/models/stance")
     run_dir: Path = option(Path("runs/stance_debias"))
     seed: int = option(13)
+    sources: str = option(
+        "all",
+        help="stage 1's source set (its mixture is replayed): all or commercial",
+        choices=tuple(stance_data.SOURCE_SETS),
+    )
+    relevance: bool = option(
+        True, help="the init has stage 2's relevance output: replay AVeriTeC relevance groups and keep it in check"
+    )
+    keep_word_embeddings: bool = option(
+        True, help="ship the init's word-embedding table byte for byte (the verdict encoder reads it)"
+    )
     fever_pairs: int = option(4000, help="FEVER dev pairs trained on (the rest unused)")
     contrast_claims: int = option(12000, help="supported pairs tried for a contrast edit")
     contrast_pairs: int = option(2000, help="contrast pairs trained on (at most)")
@@ -135,10 +146,10 @@ def claim_only_log_probs(pairs: Sequence[StancePair], seed: int, folds: int = 2)
     return out
 
 
-def stage2_model(init: Path) -> PreTrainedModel:
-    """The shipped four-output model in torch, its word embeddings frozen."""
+def stage2_model(init: Path, relevance: bool = True) -> PreTrainedModel:
+    """The model to continue in torch (stage 2's four outputs, or stage 1's three), its word embeddings frozen."""
     model = AutoModelForSequenceClassification.from_pretrained(
-        base_model_path(), num_labels=RELEVANCE + 1, attn_implementation="eager"
+        base_model_path(), num_labels=RELEVANCE + relevance, attn_implementation="eager"
     )
     model.load_state_dict(bert_state_dict(init / MODEL_FILE))
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -171,10 +182,10 @@ def train(
     window = np.zeros(4)
     for step, batch in enumerate(tqdm(batches, desc="debias", unit="batch", mininterval=30, file=sys.stderr), 1):
         stance_pairs = replay[(step - 1) * args.replay : step * args.replay]
-        group = groups[(step - 1) % len(groups)]
         encodings = tokenizer.encode_batch([(debias[i].claim, debias[i].passage) for i in batch])
         encodings += tokenizer.encode_batch([(p.claim, p.passage) for p in stance_pairs])
-        encodings += relevance_training.encode_group(tokenizer, group)
+        if groups:
+            encodings += relevance_training.encode_group(tokenizer, groups[(step - 1) % len(groups)])
         logits = model(**{k: torch.from_numpy(v) for k, v in pad_batch(encodings).items()}).logits
         n, r = len(batch), len(stance_pairs)
         gold = torch.tensor([STANCE_LABELS.index(debias[i].label) for i in batch])
@@ -184,9 +195,11 @@ def train(
         stance = F.cross_entropy(
             logits[n : n + r, :RELEVANCE], torch.tensor([STANCE_LABELS.index(p.label) for p in stance_pairs])
         )
-        relevance = logits[n + r :, RELEVANCE][None]
-        listwise, pointwise = relevance_training.group_losses(relevance)
-        loss = poe + args.plain_weight * plain + stance + listwise + args.pointwise_weight * pointwise
+        loss = poe + args.plain_weight * plain + stance
+        listwise = torch.zeros(())
+        if groups:
+            listwise, pointwise = relevance_training.group_losses(logits[n + r :, RELEVANCE][None])
+            loss = loss + listwise + args.pointwise_weight * pointwise
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -219,7 +232,7 @@ def run(args: StanceDebiasOptions) -> None:
     seed_everything(args.seed)
     torch.set_num_threads(args.threads)
 
-    dev_sets, _, mixture = stance_data.training_mixture(args.data_dir, args.stage1_pairs, args.seed)
+    dev_sets, _, mixture = stance_data.training_mixture(args.data_dir, args.stage1_pairs, args.seed, args.sources)
     fever = fever_training_pairs(args.data_dir, dev_sets)
     rng = random.Random(args.seed)
     fever = rng.sample(fever, min(args.fever_pairs, len(fever)))
@@ -242,9 +255,11 @@ def run(args: StanceDebiasOptions) -> None:
     log.info("claim-only model, out-of-fold accuracy on the debiasing pairs: %.4f", bias_accuracy)
     steps = -(-len(debias) // args.debias_batch)
     replay = random.Random(args.seed + 1).sample(mixture, min(len(mixture), args.replay * steps))
-    train_claims = load_records(args.data_dir, "train")
-    groups = relevance_training.mine_groups(train_claims, args.seed, args.pool, args.hard)
-    random.Random(args.seed).shuffle(groups)
+    groups: list[relevance_training.Group] = []
+    if args.relevance:
+        train_claims = load_records(args.data_dir, "train")
+        groups = relevance_training.mine_groups(train_claims, args.seed, args.pool, args.hard)
+        random.Random(args.seed).shuffle(groups)
 
     tokenizer = load_tokenizer(args.init / TOKENIZER_FILE, args.max_length)
     final = args.run_dir / "final"
@@ -252,7 +267,7 @@ def run(args: StanceDebiasOptions) -> None:
         model = AutoModelForSequenceClassification.from_pretrained(final, attn_implementation="eager")
         training = json.loads((final / DEBIAS_FILE).read_text(encoding="utf-8"))
     else:
-        model = stage2_model(args.init)
+        model = stage2_model(args.init, args.relevance)
         seconds = train(args, model, tokenizer, units, bias, replay, groups)
         model.save_pretrained(final)
         training = {"command": command, "train_seconds": round(seconds)}
@@ -262,8 +277,9 @@ def run(args: StanceDebiasOptions) -> None:
     fp32, int8 = args.run_dir / "onnx_fp32", args.run_dir / "onnx_int8"
     export_onnx(final, fp32 / MODEL_FILE, sample, args.opset)
     quantize_int8(fp32 / MODEL_FILE, int8 / MODEL_FILE, per_channel=True)  # as stage 2
-    carry_word_embeddings(args.init / MODEL_FILE, int8 / MODEL_FILE)
-    for name in (TOKENIZER_FILE, "stance.json", RELEVANCE_FILE):
+    if args.keep_word_embeddings:
+        carry_word_embeddings(args.init / MODEL_FILE, int8 / MODEL_FILE)
+    for name in (TOKENIZER_FILE, "stance.json") + ((RELEVANCE_FILE,) if args.relevance else ()):
         shutil.copyfile(args.init / name, int8 / name)
 
     stance_max_length = json.loads((args.init / "stance.json").read_text(encoding="utf-8"))["max_length"]
@@ -272,8 +288,10 @@ def run(args: StanceDebiasOptions) -> None:
         k: evaluate(CrossEncoderStance(str(v), stance_max_length).predict_pairs, dev_sets) for k, v in compared.items()
     }
     symmetric = {k: fever_symmetric(v, args.data_dir) for k, v in compared.items()}
-    monitor, _ = relevance_training.monitor_task(load_records(args.data_dir, "dev"), train_claims)
-    recall = {k: monitor(CrossEncoderReranker(str(v), args.max_length).score_pairs) for k, v in compared.items()}
+    recall = {k: 0.0 for k in compared}
+    if args.relevance:
+        monitor, _ = relevance_training.monitor_task(load_records(args.data_dir, "dev"), train_claims)
+        recall = {k: monitor(CrossEncoderReranker(str(v), args.max_length).score_pairs) for k, v in compared.items()}
     log.info(
         "stance dev macro-F1: %s",
         {k: {n: m[n] if n == "mean_macro_f1" else m[n]["macro_f1"] for n in m} for k, m in dev.items()},
@@ -286,11 +304,13 @@ def run(args: StanceDebiasOptions) -> None:
         "export_command": command,
         "init": str(args.init),
         "seed": args.seed,
+        "sources": args.sources,
+        "relevance": args.relevance,
         "hyperparameters": {
             k: getattr(args, k)
             for k in ("fever_pairs", "debias_batch", "replay", "hard", "plain_weight", "lr", "warmup")
         }
-        | {"epochs": 1, "optimizer": "AdamW", "frozen": "word embeddings"},
+        | {"epochs": 1, "optimizer": "AdamW", "frozen": "word embeddings", "sources": args.sources},
         "debiasing_pairs": {
             "fever": len(fever),
             "contrast": dict(Counter(e.source for _, e in contrast)),
@@ -342,10 +362,27 @@ def model_card(meta: dict[str, Any]) -> str:
         for k in sym["stage2_int8"]
     )
     data = meta["debiasing_pairs"]
+    relevance = meta.get("relevance", True)
+    before = "stage 2" if relevance else "stage 1"
+    embeddings = "The word embeddings are frozen" + (
+        " and carried over byte for byte, so the verdict encoder that reads them stays valid." if relevance else "."
+    )
+    replayed = "Stage 1's mixture and AVeriTeC relevance groups are" if relevance else "Stage 1's mixture is"
+    recall_row = (
+        f"| relevance recall@10 (150 AVeriTeC dev claims) | {recall['stage2_int8']:.4f} | {recall['stage3_int8']:.4f} |"
+        if relevance
+        else ""
+    )
+    license_line = (
+        "The license is unchanged: non-commercial, from stage 1's sources."
+        if meta.get("sources", "all") == "all"
+        else "Every source of this stage and of stage 1 states a license that allows commercial use (FEVER: "
+        "CC BY-SA 3.0, as Wikipedia's text; its PROVENANCE.md notes the source repository states none)."
+    )
     contrast = ", ".join(f"{n:,} {k.removeprefix(CONTRAST)}" for k, n in sorted(data["contrast"].items()))
     return f"""{STAGE3_HEADING}
 
-`{meta["command"]}` continues stage 2 for one pass over:
+`{meta["command"]}` continues {before} for one pass over:
 
 - {data["fever"]:,} FEVER shared-task dev pairs (FEVER, CC BY-SA 3.0), none with a claim of FEVER-Symmetric
   v0.1/v0.2 or of the stance dev sample;
@@ -358,23 +395,22 @@ def model_card(meta: dict[str, Any]) -> str:
 
 The supports/refutes loss is a product of experts with a claim-only logistic regression (out-of-fold accuracy on
 these pairs: {data["claim_only_out_of_fold_accuracy"]:.3f}), so what the claim's wording alone predicts earns
-nothing. Stage 1's mixture and AVeriTeC relevance groups are replayed. The word embeddings are frozen and carried
-over byte for byte, so the verdict encoder that reads them stays valid. Hyperparameters:
+nothing. {replayed} replayed. {embeddings} Hyperparameters:
 `{json.dumps(meta["hyperparameters"])}`. Trained in {meta["train_seconds"]} s on 2 CPU cores.
 
 Selected on dev sets only (FEVER-Symmetric dev gain; stance dev mean macro-F1 drop at most {MAX_STANCE_DROP}
 points; relevance recall@10 drop at most {MAX_RECALL_DROP}): `{json.dumps(meta["selection"])}`.
 
-| measure | stage 2 (int8) | stage 3 (int8, shipped) |
+| measure | {before} (int8) | stage 3 (int8, shipped) |
 |---|---|---|
 {rows}
 | mean stance dev macro-F1 | {dev["stage2_int8"]["mean_macro_f1"]:.2f} | {dev["stage3_int8"]["mean_macro_f1"]:.2f} |
 {sym_rows}
-| relevance recall@10 (150 AVeriTeC dev claims) | {recall["stage2_int8"]:.4f} | {recall["stage3_int8"]:.4f} |
+{recall_row}
 
 `fever_dev_sample` is FEVER dev like the stage-3 pairs (other claims of it): part of its gain is fitting FEVER's
 domain. FEVER-Symmetric 2-way accuracy is the evaluator's (`factdesk eval fever-symmetric --split test`), with the
-supports/refutes offset tuned on its dev split. The license is unchanged: non-commercial, from stage 1's sources.
+supports/refutes offset tuned on its dev split. {license_line}
 """
 
 
