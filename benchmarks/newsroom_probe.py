@@ -1,6 +1,6 @@
 """Issue 12's properties on news prose: the project's newsroom probe set, checked end to end.
 
-    python benchmarks/newsroom_probe.py [--claims FILE] [--corpus DIR] [--config TOML] [--out FILE]
+    python benchmarks/newsroom_probe.py [--claims FILE] [--corpus DIR] [--profile NAME] [--config TOML] [--out FILE]
 
 Ingests the corpus (`benchmarks/data/newsroom/corpus`) into a temporary store and checks every claim with its
 date as the evidence cut-off, as `factdesk check --date` does. Prints, from the same run: accuracy, macro-F1,
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from factdesk import FactDesk
 from factdesk.claims import read_claims
-from factdesk.config import Config
+from factdesk.config import Config, profiles
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.metrics import accuracy, confusion, f1_per_label, macro_f1
 from factdesk.ingest.readers import expand_paths, is_stream, read_file
@@ -348,12 +348,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=Path, default=DATA / "claims.jsonl")
     parser.add_argument("--corpus", type=Path, default=DATA / "corpus")
+    parser.add_argument("--profile", default="", choices=["", *profiles()], help="a shipped profile to start from")
     parser.add_argument("--config", type=Path, help="a factdesk TOML config (default: the shipped settings)")
     parser.add_argument("--show", type=int, default=5, help="passages kept per ruling (default 5)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/newsroom_probe.json"))
     args = parser.parse_args()
     probe = load_set(args.claims, args.corpus)
-    config = Config.from_toml(args.config) if args.config else Config()
+    config = Config.load(args.config, args.profile)
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="newsroom-probe-") as folder,
@@ -377,7 +378,8 @@ def main() -> None:
         "claims_file": _shown(args.claims),
         "corpus": _shown(args.corpus),
         "documents": len(probe.documents),
-        "config": str(args.config) if args.config else "shipped defaults",
+        "config": " + ".join(filter(None, (args.profile and f"profile {args.profile}", str(args.config or ""))))
+        or "shipped defaults",
         "metrics": metrics,
         "rulings": [asdict(r) for r in rulings],
     }

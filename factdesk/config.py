@@ -15,6 +15,12 @@ DEFAULT_STORE = Path(".factdesk")
 STORE_ENV = "FACTDESK_HOME"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # a store at such a URL is a PostgreSQL database
 MISINFO_ENV = "FACTDESK_MISINFO_LIST"
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"  # shipped settings files, by name (``--profile``)
+
+
+def profiles() -> list[str]:
+    """The names of the shipped profiles (``factdesk/profiles/NAME.toml``)."""
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
 
 
 def misinformation_list() -> str:
@@ -186,11 +192,37 @@ class Config:
 
     @classmethod
     def from_toml(cls, path: Path) -> Config:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise FactdeskError(f"{path}: cannot read config: {exc}") from exc
-        return _build(cls, raw, str(path))
+        return _build(cls, _read_toml(path), str(path))
+
+    @classmethod
+    def load(cls, path: Path | None = None, profile: str = "") -> Config:
+        """The settings of the shipped ``profile`` (``profiles()``; "" for the defaults), with those of the file
+        ``path`` on top: a setting the file gives wins, and a component table without ``name`` adds arguments
+        to the profile's component."""
+        if profile and profile not in profiles():
+            raise FactdeskError(f"unknown profile {profile!r}; expected one of {profiles()}")
+        raw = _read_toml(PROFILES_DIR / f"{profile}.toml") if profile else {}
+        where = " + ".join(str(p) for p in (profile and f"profile {profile}", path) if p) or "defaults"
+        return _build(cls, _merged(raw, _read_toml(path) if path else {}), where)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FactdeskError(f"{path}: cannot read config: {exc}") from exc
+
+
+def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``, table by table; a component named in ``base`` keeps its name under a ``top`` table
+    that names none."""
+    out = dict(base)
+    for key, value in top.items():
+        below = out.get(key)
+        if isinstance(below, str) and isinstance(value, dict) and "name" not in value:
+            below = {"name": below}
+        out[key] = _merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
 
 
 T = TypeVar("T")

@@ -18,10 +18,11 @@ EXIT_ERROR = 2
 
 
 class Context:
-    def __init__(self, store: str | None, config: Config, create: bool = False) -> None:
+    def __init__(self, store: str | None, config: Config, create: bool = False, profile: str = "") -> None:
         self.explicit_store = store
         self.config = config
         self.create = create
+        self.profile = profile  # the shipped profile the config starts from ("" for the defaults)
 
     def location(self) -> str | Path:
         """The chosen store: ``--store``, else ``$FACTDESK_HOME``, else the default folder."""

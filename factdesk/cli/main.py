@@ -10,7 +10,7 @@ import click
 
 from factdesk.cli import desk, intake, stores, train_eval, users, web
 from factdesk.cli.context import EXIT_ERROR, Context
-from factdesk.config import Config
+from factdesk.config import Config, profiles
 from factdesk.errors import FactdeskError
 from factdesk.logs import log_to_stderr
 from factdesk.pipeline import VERSION
@@ -40,17 +40,29 @@ class FactdeskGroup(click.Group):
     type=click.Path(dir_okay=False, exists=True),
     help="TOML settings file (sections: ingest, fetch, search, retrieve, verify, explain, publish).",
 )
+@click.option(
+    "--profile",
+    type=click.Choice(profiles()),
+    help="Shipped settings to start from (commercial: only models whose training data allows commercial use); "
+    "--config goes on top.",
+)
 @click.option("--create", is_flag=True, help="Create the store if it does not exist (ingest always does).")
 @click.option("-v", "--verbose", count=True, help="Say more on stderr: -v what each step does, -vv debug detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr (no warnings).")
 @click.pass_context
 def cli(
-    ctx: click.Context, store: str | None, config_path: str | None, create: bool, verbose: int, quiet: bool
+    ctx: click.Context,
+    store: str | None,
+    config_path: str | None,
+    profile: str | None,
+    create: bool,
+    verbose: int,
+    quiet: bool,
 ) -> None:
     """factdesk: an automated fact-checking desk (ingest → claims → retrieve → verify → explain → publish)."""
     log_to_stderr(logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)])
-    config = Config.from_toml(Path(config_path)) if config_path else Config()
-    ctx.obj = Context(store, config, create)
+    config = Config.load(Path(config_path) if config_path else None, profile or "")
+    ctx.obj = Context(store, config, create, profile or "")
 
 
 for command in (

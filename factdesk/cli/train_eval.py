@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from factdesk import registry
+from factdesk.cli.context import Context
 from factdesk.errors import FactdeskError
 
 DEFAULT_DATA = Path("../shared/data")
@@ -148,13 +149,21 @@ def train_checkworthiness(data_dir: Path, out: Path, seed: int) -> None:
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
 @click.option("--plots", "plots_dir", type=click.Path(path_type=Path, file_okay=False), help="Write PNG plots here.")
 @click.option("--limit", type=click.IntRange(min=1), help="Evaluate the first N items only (a quick check).")
+@click.pass_obj
 def eval_benchmark(
-    name: str, split: str, data_dir: Path, json_path: Path | None, plots_dir: Path | None, limit: int | None
+    obj: Context,
+    name: str,
+    split: str,
+    data_dir: Path,
+    json_path: Path | None,
+    plots_dir: Path | None,
+    limit: int | None,
 ) -> None:
     """Evaluate on benchmark NAME and print the comparison table.
 
     NAME is a registered evaluator (averitec, averitec-retrieval, checkworthiness, climate-fever, fever-symmetric,
-    grounding, liar-plus, scifact); an unknown name lists the installed ones.
+    grounding, liar-plus, scifact); an unknown name lists the installed ones. With ``factdesk --profile NAME``,
+    the evaluators that run the pipeline's components (grounding, averitec-retrieval) run the profile's.
     """
     _require_eval()
     import factdesk.evaluate  # noqa: F401  (registers the evaluators)
@@ -162,10 +171,11 @@ def eval_benchmark(
     if name not in registry.names("evaluator"):
         raise FactdeskError(f"no evaluator named {name!r}; known: {', '.join(registry.names('evaluator'))}")
     _data_dir(data_dir)
+    settings = ({"limit": limit} if limit else {}) | ({"profile": obj.profile} if obj.profile else {})
     try:
-        evaluator = registry.create("evaluator", name, **({"limit": limit} if limit else {}))
-    except TypeError as exc:
-        raise FactdeskError(f"evaluator {name!r} does not support --limit") from exc
+        evaluator = registry.create("evaluator", name, **settings)
+    except (TypeError, FactdeskError) as exc:
+        raise FactdeskError(f"evaluator {name!r} does not take {' or '.join(map(repr, settings))}: {exc}") from exc
     report = evaluator.run(data_dir, split=split, plots_dir=plots_dir, progress=True)
     click.echo(f"{report.benchmark} {report.split}: {report.primary_metric} = {report.primary:.4f}")
     click.echo(report.table())

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from factdesk import registry
-from factdesk.config import Config, RetrieveConfig, VerifyConfig
+from factdesk.config import Config
 from factdesk.datasets.averitec import answer_text, claim_date, load_records, misinfo_list, write_corpus
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.averitec import classification_metrics
@@ -135,6 +135,7 @@ class AveritecRetrievalEvaluator:
     lexical: str = ""  # hybrid's BM25 engine ("tantivy" or "fts5"); empty: the default
     lexical_analyzer: str = ""  # tantivy's ("plain" or "en_stem"); empty: the default
     without_own_answers: bool = False  # each claim's own gold answers are removed from what it can retrieve
+    profile: str = ""  # the shipped profile the settings above start from ("" for the defaults)
     name: str = "averitec-retrieval"
 
     def run(self, data_dir: Path, split: str, plots_dir: Path | None = None, progress: bool = False) -> EvalReport:
@@ -174,7 +175,8 @@ class AveritecRetrievalEvaluator:
     ) -> tuple[dict[str, float], dict[str, Any]]:
         from factdesk.pipeline import FactDesk
 
-        verify = VerifyConfig()
+        base = Config.load(profile=self.profile)
+        verify = base.verify
         if self.aggregator:
             verify = replace(verify, aggregator=self.aggregator)
         if self.verdict_evidence is not None:
@@ -185,12 +187,12 @@ class AveritecRetrievalEvaluator:
             verify = replace(verify, rerank_weight=self.rerank_weight)
         if self.reranker is not None:
             verify = replace(verify, reranker=self.reranker)
-        retrieve = RetrieveConfig(retriever=name, top_k=self.k)
+        retrieve = replace(base.retrieve, retriever=name, top_k=self.k)
         if self.lexical:
             retrieve = replace(retrieve, lexical=self.lexical)
         if self.lexical_analyzer:
             retrieve = replace(retrieve, lexical_analyzer=self.lexical_analyzer)
-        config = Config(retrieve=retrieve, verify=verify)
+        config = replace(base, retrieve=retrieve, verify=verify)
         with FactDesk(store, config) as desk:
             inner = registry.create("retriever", name, **retriever_params(config.retrieve))
             if name == "hybrid":

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from factdesk.config import VerifyConfig
+from factdesk import registry
+from factdesk.config import Config, VerifyConfig
 from factdesk.datasets.averitec import MAX_SIMILARITY, AveritecItem, load_split, misinfo_list, others_evidence, tfidf
 from factdesk.errors import FactdeskError
 from factdesk.evaluate.averitec import classification_metrics, with_evidence
@@ -39,11 +40,7 @@ from factdesk.evaluate.contrast import ContrastEditor
 from factdesk.evaluate.fever_symmetric import FeverSymmetricEvaluator
 from factdesk.records import VERDICT_LABELS
 from factdesk.registry import register
-from factdesk.retrieve.rerank import CrossEncoderReranker
-from factdesk.verify.cross_encoder import CrossEncoderStance
-from factdesk.verify.reading import EncoderPassageReader
 from factdesk.verify.relevance import RelevanceGate, relevant
-from factdesk.verify.verdict import TrainedVerdictAggregator
 
 NEE = "Not Enough Evidence"
 
@@ -52,11 +49,13 @@ NEE = "Not Enough Evidence"
 @dataclass
 class GroundingEvaluator:
     """``limit``: the first N dev claims (and FEVER-Symmetric pairs); ``closed_corpus``: run probe (b), which checks
-    every claim end to end through the pipeline (minutes); ``seed``: which other claim's evidence each gets."""
+    every claim end to end through the pipeline (minutes); ``seed``: which other claim's evidence each gets;
+    ``profile``: the shipped profile whose models are probed ("" for the defaults)."""
 
     limit: int | None = None
     closed_corpus: bool = True
     seed: int = 13
+    profile: str = ""
     name: str = "grounding"
 
     def run(self, data_dir: Path, split: str = "dev", plots_dir: Path | None = None, progress: bool = False):
@@ -66,15 +65,15 @@ class GroundingEvaluator:
         train = load_split(data_dir, "train")
         majority = Counter(i.label for i in train).most_common(1)[0][0]
         claim_only = ClaimOnlyModel().fit([i.claim.text for i in train], [i.label for i in train])
-        verify = VerifyConfig()
         with misinfo_list(data_dir):
-            judge = _Judge(RelevanceGate(verify.relevance_threshold, verify.min_content_words), progress)
+            judge = _Judge(Config.load(profile=self.profile).verify, progress)
 
         own = judge.verdicts(dev)
         unrelated = judge.verdicts(others_evidence(dev, self.seed))
         similar = judge.verdicts(others_evidence(dev, self.seed, similar=True))
         edits, edited = self._contrast(dev, own, train, judge)
-        fever = FeverSymmetricEvaluator(limit=self.limit).run(data_dir, "test", progress=progress)
+        stance_dir = str(judge.stance.model_dir)
+        fever = FeverSymmetricEvaluator(limit=self.limit, model_dir=stance_dir).run(data_dir, "test", progress=progress)
         fever_rows = {s.system: s.metrics for s in fever.systems}
         gold = [i.label for i in dev]
         claim_only_dev = claim_only.predict([i.claim.text for i in dev])
@@ -114,7 +113,9 @@ class GroundingEvaluator:
             "fever_symmetric": {"systems": fever_rows, "details": fever.details},
         }
         if self.closed_corpus:
-            closed = AveritecRetrievalEvaluator(limit=self.limit, retrievers=("hybrid",), without_own_answers=True)
+            closed = AveritecRetrievalEvaluator(
+                limit=self.limit, retrievers=("hybrid",), without_own_answers=True, profile=self.profile
+            )
             report = closed.run(data_dir, "dev", progress=progress)
             labels = [row["label"] for row in report.details["hybrid"]["claims"]]
             unique = near_duplicate_similarity(dev, train) < MAX_SIMILARITY
@@ -160,14 +161,15 @@ class GroundingEvaluator:
 
 
 class _Judge:
-    """The shipped models as the pipeline runs them on given evidence: stance, relevance gate, verdict."""
+    """The configured models as the pipeline runs them on given evidence: stance, relevance gate, verdict."""
 
-    def __init__(self, gate: RelevanceGate, progress: bool) -> None:
-        self.gate = gate
+    def __init__(self, verify: VerifyConfig, progress: bool) -> None:
+        self.gate = RelevanceGate(verify.relevance_threshold, verify.min_content_words)
         self.progress = progress
-        self.stance, self.reranker = CrossEncoderStance(), CrossEncoderReranker()
-        self.aggregator = TrainedVerdictAggregator()
-        self.reader = EncoderPassageReader()
+        self.stance = registry.build("stance", verify.stance_model)
+        self.reranker = registry.build("reranker", verify.reranker) if verify.reranker else None
+        self.aggregator = registry.build("aggregator", verify.aggregator)
+        self.reader = registry.build("reader", verify.reader) if verify.reader else None
 
     def verdicts(self, items: Sequence[AveritecItem]) -> list[str]:
         self.aggregator.warm_up()
